@@ -1,0 +1,179 @@
+//! Text normalisation applied to key values before hashing, so that copies differing only in
+//! width, case or spacing still collide.
+
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+/// One normalisation step, as written in the pipeline file's `normalize` list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Normalization {
+    /// Compare the text exactly as it is; must be the only entry.
+    None,
+    /// Unicode NFKC: folds full-width forms (`ＡＢＣ１２３`), ligatures and compatibility characters.
+    Nfkc,
+    /// Lower-cases every character (per char, with final sigma folded to `σ` as Unicode case
+    /// folding does, so the result does not depend on a character's position in a word).
+    Casefold,
+    /// Turns every run of Unicode whitespace into one space and trims both ends.
+    CollapseWhitespace,
+    /// Drops ASCII punctuation/symbols and the characters of the Unicode punctuation blocks
+    /// (general, CJK, full-width, small and vertical forms).
+    StripPunctuation,
+}
+
+impl Normalization {
+    /// The default list: `["nfkc", "casefold", "collapse_whitespace"]`.
+    pub fn defaults() -> Vec<Normalization> {
+        vec![
+            Normalization::Nfkc,
+            Normalization::Casefold,
+            Normalization::CollapseWhitespace,
+        ]
+    }
+
+    /// Writes `input` with this step applied into `out` (cleared first).
+    fn apply(self, input: &str, out: &mut String) {
+        out.clear();
+        match self {
+            Normalization::None => out.push_str(input),
+            Normalization::Nfkc => out.extend(input.nfkc()),
+            Normalization::Casefold => {
+                for c in input.chars() {
+                    if c == 'ς' {
+                        out.push('σ');
+                    } else {
+                        out.extend(c.to_lowercase());
+                    }
+                }
+            }
+            Normalization::CollapseWhitespace => {
+                for (i, word) in input.split_whitespace().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    out.push_str(word);
+                }
+            }
+            Normalization::StripPunctuation => {
+                out.extend(input.chars().filter(|c| !is_punctuation(*c)));
+            }
+        }
+    }
+}
+
+/// Punctuation without a Unicode-tables dependency: the ASCII set plus the blocks where
+/// punctuation lives in English and Chinese text. Whitespace inside those blocks (U+2000–U+200A,
+/// U+3000) is left for `collapse_whitespace`.
+fn is_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation()
+        || matches!(c,
+            '\u{00A1}' | '\u{00A7}' | '\u{00AB}' | '\u{00B6}' | '\u{00B7}' | '\u{00BB}' | '\u{00BF}'
+            | '\u{2010}'..='\u{2027}'
+            | '\u{2030}'..='\u{205E}'
+            | '\u{3001}'..='\u{3003}'
+            | '\u{3008}'..='\u{3011}'
+            | '\u{3014}'..='\u{301F}'
+            | '\u{30FB}'
+            | '\u{FE10}'..='\u{FE19}'
+            | '\u{FE30}'..='\u{FE4F}'
+            | '\u{FE50}'..='\u{FE6B}'
+            | '\u{FF01}'..='\u{FF0F}'
+            | '\u{FF1A}'..='\u{FF20}'
+            | '\u{FF3B}'..='\u{FF40}'
+            | '\u{FF5B}'..='\u{FF65}')
+}
+
+/// An ordered list of normalisation steps, applied left to right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Normalizer {
+    steps: Vec<Normalization>,
+}
+
+impl Normalizer {
+    /// A normaliser running `steps` in the order given (`none` entries are no-ops).
+    pub fn new(steps: &[Normalization]) -> Self {
+        Normalizer {
+            steps: steps
+                .iter()
+                .copied()
+                .filter(|s| *s != Normalization::None)
+                .collect(),
+        }
+    }
+
+    /// Normalises `text` into `out`, using `scratch` as the second buffer so that hashing many
+    /// values reuses two allocations instead of making one per step and value.
+    pub fn apply_into(&self, text: &str, out: &mut String, scratch: &mut String) {
+        out.clear();
+        out.push_str(text);
+        for step in &self.steps {
+            step.apply(out, scratch);
+            std::mem::swap(out, scratch);
+        }
+    }
+
+    /// Normalises `text` into a new string.
+    pub fn apply(&self, text: &str) -> String {
+        let (mut out, mut scratch) = (String::new(), String::new());
+        self.apply_into(text, &mut out, &mut scratch);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_normalizer() -> Normalizer {
+        Normalizer::new(&Normalization::defaults())
+    }
+
+    #[test]
+    fn full_width_and_half_width_fold_together() {
+        let n = default_normalizer();
+        assert_eq!(n.apply("ＡＢＣ１２３　ｔｅｓｔ"), n.apply("abc123 test"));
+        assert_eq!(n.apply("订单号：１２３"), "订单号:123");
+    }
+
+    #[test]
+    fn case_and_whitespace_fold() {
+        let n = default_normalizer();
+        assert_eq!(n.apply("  Hello\t\n  WORLD  "), "hello world");
+        assert_eq!(n.apply("ΟΔΟΣ"), n.apply("οδοσ"));
+        assert_eq!(n.apply("a\u{3000}b"), "a b");
+    }
+
+    #[test]
+    fn different_text_stays_different() {
+        let n = default_normalizer();
+        assert_ne!(n.apply("hello world"), n.apply("helloworld"));
+        assert_ne!(n.apply("abc"), n.apply("abd"));
+    }
+
+    #[test]
+    fn none_keeps_text_as_is() {
+        let n = Normalizer::new(&[Normalization::None]);
+        assert_eq!(n.apply("  ＡB  "), "  ＡB  ");
+        assert_ne!(n.apply("A"), n.apply("a"));
+    }
+
+    #[test]
+    fn steps_run_only_when_listed() {
+        let case_only = Normalizer::new(&[Normalization::Casefold]);
+        assert_eq!(case_only.apply(" A  B "), " a  b ");
+        let ws_only = Normalizer::new(&[Normalization::CollapseWhitespace]);
+        assert_eq!(ws_only.apply(" A  B "), "A B");
+    }
+
+    #[test]
+    fn strip_punctuation_covers_ascii_and_cjk() {
+        let n = Normalizer::new(&[
+            Normalization::StripPunctuation,
+            Normalization::CollapseWhitespace,
+        ]);
+        assert_eq!(n.apply("Hello, world!"), "Hello world");
+        assert_eq!(n.apply("你好，世界。「测试」"), "你好世界测试");
+        assert_eq!(n.apply("café 123"), "café 123");
+    }
+}

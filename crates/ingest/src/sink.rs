@@ -1,0 +1,194 @@
+//! Collecting a text input's records: kept rows into Arrow batches, bad ones into removals.
+
+use crate::error::IngestError;
+use crate::identity::RowIdentity;
+use crate::problem::Problem;
+use arrow::json::reader::{Decoder, ReaderBuilder};
+use serde_json::{Map, Value};
+use sluice_core::{Batch, Removal, RowMeta, TargetSchema};
+use std::path::Path;
+
+/// What reading one input produced, in file order.
+#[derive(Debug, Default)]
+pub(crate) struct Collected {
+    pub batches: Vec<Batch>,
+    pub rejects: Vec<Removal>,
+    pub records: u64,
+    pub blank_lines: u64,
+}
+
+/// Accepts records in file order, numbering them; kept rows are buffered as coerced JSON
+/// objects and turned into a batch every `batch_rows` rows.
+pub(crate) struct RecordSink<'a> {
+    ids: &'a RowIdentity,
+    path: &'a Path,
+    batch_rows: usize,
+    decoder: Decoder,
+    pending: Vec<Value>,
+    pending_rows: Vec<RowMeta>,
+    out: Collected,
+}
+
+impl<'a> RecordSink<'a> {
+    pub(crate) fn new(
+        ids: &'a RowIdentity,
+        path: &'a Path,
+        schema: &TargetSchema,
+        batch_rows: usize,
+    ) -> Result<Self, IngestError> {
+        let batch_rows = batch_rows.max(1);
+        let decoder = ReaderBuilder::new(schema.arrow_schema())
+            .with_batch_size(batch_rows)
+            .build_decoder()
+            .map_err(|_| IngestError::BatchAssembly {
+                path: path.to_path_buf(),
+                first_row: 0,
+                last_row: 0,
+            })?;
+        Ok(RecordSink {
+            ids,
+            path,
+            batch_rows,
+            decoder,
+            pending: Vec::with_capacity(batch_rows),
+            pending_rows: Vec::with_capacity(batch_rows),
+            out: Collected::default(),
+        })
+    }
+
+    fn next_row(&mut self) -> u64 {
+        let row = self.out.records;
+        self.out.records += 1;
+        row
+    }
+
+    /// Keeps the next record, already mapped to the schema.
+    pub(crate) fn keep(&mut self, line: u64, row: Map<String, Value>) -> Result<(), IngestError> {
+        let index = self.next_row();
+        self.pending.push(Value::Object(row));
+        self.pending_rows.push(self.ids.meta(index, line));
+        if self.pending.len() >= self.batch_rows {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Quarantines the next record, with its raw text as content.
+    pub(crate) fn reject(&mut self, line: u64, problem: Problem, raw: &str) {
+        let index = self.next_row();
+        self.out
+            .rejects
+            .push(self.ids.removal(index, line, problem, Some(raw)));
+    }
+
+    /// Counts a blank line (not a record).
+    pub(crate) fn blank_lines(&mut self, count: u64) {
+        self.out.blank_lines += count;
+    }
+
+    fn flush(&mut self) -> Result<(), IngestError> {
+        let (Some(first), Some(last)) = (self.pending_rows.first(), self.pending_rows.last())
+        else {
+            return Ok(());
+        };
+        let failed = IngestError::BatchAssembly {
+            path: self.path.to_path_buf(),
+            first_row: first.source.row,
+            last_row: last.source.row,
+        };
+        if self.decoder.serialize(&self.pending).is_err() {
+            return Err(failed);
+        }
+        let data = match self.decoder.flush() {
+            Ok(Some(data)) => data,
+            _ => return Err(failed),
+        };
+        self.pending.clear();
+        let rows = std::mem::take(&mut self.pending_rows);
+        let batch = Batch::new(data, rows).map_err(|_| failed)?;
+        self.out.batches.push(batch);
+        Ok(())
+    }
+
+    /// Flushes the last partial batch and hands over everything collected.
+    pub(crate) fn finish(mut self) -> Result<Collected, IngestError> {
+        self.flush()?;
+        Ok(self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::AsArray;
+    use arrow::datatypes::Int64Type;
+    use serde_json::json;
+    use sluice_core::{FieldSpec, FieldType, ReasonCode};
+
+    fn schema() -> TargetSchema {
+        TargetSchema {
+            fields: vec![
+                FieldSpec {
+                    name: "n".into(),
+                    source: "n".into(),
+                    ty: FieldType::Int64,
+                    required: true,
+                },
+                FieldSpec {
+                    name: "messages".into(),
+                    source: "messages".into(),
+                    ty: FieldType::messages(),
+                    required: false,
+                },
+            ],
+        }
+    }
+
+    fn row(n: i64) -> Map<String, Value> {
+        let Value::Object(map) = json!({"n": n, "messages": [{"role": "user", "content": "hi"}]})
+        else {
+            unreachable!()
+        };
+        map
+    }
+
+    #[test]
+    fn numbers_rows_across_kept_and_rejected_and_splits_batches() {
+        let ids = RowIdentity::new("f".repeat(64), 0);
+        let schema = schema();
+        let mut sink = RecordSink::new(&ids, Path::new("x.jsonl"), &schema, 2).unwrap();
+        sink.keep(1, row(10)).unwrap();
+        sink.reject(2, Problem::not_an_object("array"), "[1]");
+        sink.keep(3, row(30)).unwrap();
+        sink.blank_lines(1);
+        sink.keep(5, row(50)).unwrap();
+        let out = sink.finish().unwrap();
+        assert_eq!(out.records, 4);
+        assert_eq!(out.blank_lines, 1);
+        assert_eq!(
+            out.batches.iter().map(Batch::len).collect::<Vec<_>>(),
+            vec![2, 1]
+        );
+        let rows: Vec<u64> = out
+            .batches
+            .iter()
+            .flat_map(|b| b.rows.iter().map(|r| r.source.row))
+            .collect();
+        assert_eq!(rows, vec![0, 2, 3]);
+        assert_eq!(out.batches[1].rows[0].source.line, 5);
+        let ns = out.batches[0].data.column(0).as_primitive::<Int64Type>();
+        assert_eq!(ns.values().to_vec(), vec![10, 30]);
+        assert_eq!(out.rejects[0].row.source.row, 1);
+        assert_eq!(out.rejects[0].reason, ReasonCode::PARSE_NOT_AN_OBJECT);
+        assert_eq!(out.batches[0].data.schema(), schema.arrow_schema());
+    }
+
+    #[test]
+    fn no_rows_means_no_batches() {
+        let ids = RowIdentity::new("f".repeat(64), 0);
+        let sink = RecordSink::new(&ids, Path::new("x.jsonl"), &schema(), 0).unwrap();
+        let out = sink.finish().unwrap();
+        assert!(out.batches.is_empty());
+        assert_eq!(out.records, 0);
+    }
+}
