@@ -1,0 +1,28 @@
+//! sluice's outputs: the training set as deterministic zstd Parquet shards per split (Hugging Face
+//! `data/{split}-{i:05}-of-{k:05}.parquet` layout), plus `quarantine.parquet` and
+//! `duplicates.parquet`. Every file goes through [`write_atomic`] / [`AtomicFile`], and every
+//! writer returns an [`OutputFile`] (path, rows, bytes, sha256) for the manifest.
+//!
+//! Determinism: split assignment is a hash of a key, writer properties are pinned, and each shard
+//! is encoded from its rows in input order independent of batching, so the same kept rows give
+//! byte-identical files whatever the thread count.
+
+pub mod atomic;
+pub mod config;
+pub mod duplicates;
+pub mod error;
+pub mod output;
+pub mod parquet_writer;
+pub mod quarantine;
+pub mod split;
+pub mod training;
+
+pub use atomic::{AtomicFile, write_atomic};
+pub use config::OutputConfig;
+pub use duplicates::{DuplicateRow, write_duplicates};
+pub use error::ExportError;
+pub use output::OutputFile;
+pub use parquet_writer::{WrittenParquet, encode_parquet, write_parquet, writer_properties};
+pub use quarantine::{QuarantineRow, write_quarantine};
+pub use split::assign_split;
+pub use training::{write_training_set, write_training_set_with_schema};

@@ -1,0 +1,44 @@
+//! The description of one written output file, as recorded in the manifest.
+
+use crate::error::ExportError;
+use crate::parquet_writer::write_parquet;
+use arrow::array::RecordBatch;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// One file sluice wrote, with what the manifest needs to verify it later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputFile {
+    /// Path relative to the output directory, `/`-separated (`data/train-00000-of-00001.parquet`).
+    pub path: String,
+    /// What the file holds: a split name (`train`, `validation`, …), `quarantine` or `duplicates`.
+    pub role: String,
+    /// Rows in the file.
+    pub rows: u64,
+    /// File size in bytes.
+    pub bytes: u64,
+    /// Lower-case hex sha256 of the file.
+    pub sha256: String,
+}
+
+/// Writes `table` as the Parquet file `out_dir/relative` and describes it.
+pub(crate) fn write_table(
+    out_dir: &Path,
+    relative: &str,
+    role: &str,
+    table: &RecordBatch,
+) -> Result<OutputFile, ExportError> {
+    let written = write_parquet(
+        out_dir,
+        relative,
+        &table.schema(),
+        std::slice::from_ref(table),
+    )?;
+    Ok(OutputFile {
+        path: relative.to_owned(),
+        role: role.to_owned(),
+        rows: written.rows,
+        bytes: written.bytes,
+        sha256: written.sha256,
+    })
+}

@@ -1,0 +1,280 @@
+//! `sluice verify`: recompute every digest, size and row count a manifest records.
+
+use crate::digest::digest_file;
+use crate::error::LineageError;
+use crate::manifest::{InputEntry, Manifest, OutputEntry, root_digest};
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The outcome of verifying one manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// One verdict per output, then one per input, in manifest order.
+    pub files: Vec<FileVerdict>,
+    /// The root digest recomputed from the files on disk equals the recorded one.
+    pub root_ok: bool,
+    /// The conservation and funnel arithmetic adds up.
+    pub conservation_ok: bool,
+    /// Human-readable explanations of root and conservation failures (counts only).
+    pub problems: Vec<String>,
+}
+
+impl VerifyReport {
+    /// True when every output is present and matches, and root and conservation check out.
+    /// Inputs that moved or changed since the run are reported but do not fail verification:
+    /// the outputs are still exactly what the recorded inputs produced.
+    pub fn ok(&self) -> bool {
+        self.root_ok
+            && self.conservation_ok
+            && self
+                .files
+                .iter()
+                .filter(|f| f.kind == FileKind::Output)
+                .all(|f| f.status == FileStatus::Ok)
+    }
+}
+
+/// The verdict on one file the manifest lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileVerdict {
+    /// The path as recorded in the manifest.
+    pub path: String,
+    /// Whether it is an output or an input.
+    pub kind: FileKind,
+    /// What was found (flattened: `"status": "ok" | "mismatch" | "missing"`, plus `what`).
+    #[serde(flatten)]
+    pub status: FileStatus,
+}
+
+/// Which list of the manifest a file comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    /// A file the run wrote.
+    Output,
+    /// A file the run read.
+    Input,
+}
+
+/// What verification found for one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum FileStatus {
+    /// Size, digest (and for Parquet, row count) match.
+    Ok,
+    /// The file exists but differs.
+    Mismatch {
+        /// What differs, e.g. `sha256 (recorded …, found …); rows (recorded 3, found 2)`.
+        what: String,
+    },
+    /// The file could not be found.
+    Missing,
+}
+
+/// Verifies the manifest at `manifest_path`. Outputs are resolved against the manifest's
+/// directory; inputs against the current directory, then the manifest's directory.
+pub fn verify(manifest_path: &Path) -> Result<VerifyReport, LineageError> {
+    let manifest = Manifest::from_path(manifest_path)?;
+    let base = match manifest_path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+
+    let mut observed = Vec::with_capacity(manifest.outputs.len());
+    for entry in &manifest.outputs {
+        let (status, found) = check_output(&base.join(&entry.path), entry)?;
+        files.push(FileVerdict {
+            path: entry.path.clone(),
+            kind: FileKind::Output,
+            status,
+        });
+        observed.extend(found);
+    }
+    let root_ok =
+        observed.len() == manifest.outputs.len() && root_digest(&observed) == manifest.root_sha256;
+    if !root_ok {
+        problems.push("root_sha256 does not match the outputs on disk".to_owned());
+    }
+
+    for entry in &manifest.inputs {
+        files.push(FileVerdict {
+            path: entry.path.clone(),
+            kind: FileKind::Input,
+            status: check_input(&base, entry)?,
+        });
+    }
+
+    let conservation_problems = conservation_problems(&manifest);
+    let conservation_ok = conservation_problems.is_empty();
+    problems.extend(conservation_problems);
+    Ok(VerifyReport {
+        files,
+        root_ok,
+        conservation_ok,
+        problems,
+    })
+}
+
+/// Checks one output; returns its verdict and, when present, the entry as found on disk.
+fn check_output(
+    path: &Path,
+    entry: &OutputEntry,
+) -> Result<(FileStatus, Option<OutputEntry>), LineageError> {
+    if !path.is_file() {
+        return Ok((FileStatus::Missing, None));
+    }
+    let digest = digest_file(path)?;
+    let mut differences = Vec::new();
+    if digest.bytes != entry.bytes {
+        differences.push(format!(
+            "bytes (recorded {}, found {})",
+            entry.bytes, digest.bytes
+        ));
+    }
+    if digest.sha256 != entry.sha256 {
+        differences.push(format!(
+            "sha256 (recorded {}, found {})",
+            entry.sha256, digest.sha256
+        ));
+    }
+    let mut rows = entry.rows;
+    if entry.path.ends_with(".parquet") {
+        match parquet_row_count(path) {
+            Some(found) => {
+                if found != entry.rows {
+                    differences.push(format!("rows (recorded {}, found {found})", entry.rows));
+                }
+                rows = found;
+            }
+            None => differences.push("rows (not a readable Parquet file)".to_owned()),
+        }
+    }
+    let found = OutputEntry {
+        rows,
+        bytes: digest.bytes,
+        sha256: digest.sha256,
+        ..entry.clone()
+    };
+    let status = if differences.is_empty() {
+        FileStatus::Ok
+    } else {
+        FileStatus::Mismatch {
+            what: differences.join("; "),
+        }
+    };
+    Ok((status, Some(found)))
+}
+
+/// Row count from the Parquet footer, or `None` when the footer cannot be read.
+fn parquet_row_count(path: &Path) -> Option<u64> {
+    let file = fs_err::File::open(path).ok()?.into_file();
+    let reader = SerializedFileReader::new(file).ok()?;
+    u64::try_from(reader.metadata().file_metadata().num_rows()).ok()
+}
+
+fn check_input(base: &Path, entry: &InputEntry) -> Result<FileStatus, LineageError> {
+    let recorded = Path::new(&entry.path);
+    let Some(path) = [recorded.to_path_buf(), base.join(recorded)]
+        .into_iter()
+        .find(|p| p.is_file())
+    else {
+        return Ok(FileStatus::Missing);
+    };
+    let digest = digest_file(&path)?;
+    Ok(
+        if digest.bytes == entry.bytes && digest.sha256 == entry.sha256 {
+            FileStatus::Ok
+        } else {
+            FileStatus::Mismatch {
+                what: format!(
+                    "content changed since the run (recorded {} bytes, sha256 {}; found {} bytes, sha256 {})",
+                    entry.bytes, entry.sha256, digest.bytes, digest.sha256
+                ),
+            }
+        },
+    )
+}
+
+/// Every way the recorded counts fail to add up; empty when they do.
+fn conservation_problems(manifest: &Manifest) -> Vec<String> {
+    let c = &manifest.conservation;
+    let mut problems = Vec::new();
+    let accounted = c.kept + c.duplicates + c.quarantined;
+    if c.input_records != accounted {
+        problems.push(format!(
+            "conservation: {} input records but {} kept + {} duplicates + {} quarantined = {accounted}",
+            c.input_records, c.kept, c.duplicates, c.quarantined
+        ));
+    }
+    if !c.holds {
+        problems.push("conservation: the run recorded that conservation does not hold".to_owned());
+    }
+    if !c.by_input.is_empty() {
+        for input in c.by_input.iter().filter(|i| !i.holds()) {
+            problems.push(format!(
+                "conservation of input `{}`: {} records but {} kept + {} duplicates + {} quarantined",
+                input.path, input.records, input.kept, input.duplicates, input.quarantined
+            ));
+        }
+        let sums = [
+            (
+                "input_records",
+                c.input_records,
+                c.by_input.iter().map(|i| i.records).sum::<u64>(),
+            ),
+            ("kept", c.kept, c.by_input.iter().map(|i| i.kept).sum()),
+            (
+                "duplicates",
+                c.duplicates,
+                c.by_input.iter().map(|i| i.duplicates).sum(),
+            ),
+            (
+                "quarantined",
+                c.quarantined,
+                c.by_input.iter().map(|i| i.quarantined).sum(),
+            ),
+        ];
+        for (name, total, per_input) in sums {
+            if total != per_input {
+                problems.push(format!(
+                    "conservation: {name} is {total} but the inputs add up to {per_input}"
+                ));
+            }
+        }
+    }
+    if !manifest.inputs.is_empty() {
+        let read: u64 = manifest.inputs.iter().map(|i| i.records).sum();
+        if read != c.input_records {
+            problems.push(format!(
+                "conservation: inputs list {read} records but input_records is {}",
+                c.input_records
+            ));
+        }
+    }
+    for (role, counted) in [("quarantine", c.quarantined), ("duplicates", c.duplicates)] {
+        let files: Vec<&OutputEntry> = manifest.outputs.iter().filter(|o| o.role == role).collect();
+        let rows: u64 = files.iter().map(|o| o.rows).sum();
+        if !files.is_empty() && rows != counted {
+            problems.push(format!(
+                "conservation: {role} outputs hold {rows} rows but {counted} were counted"
+            ));
+        }
+    }
+    for stage in manifest.stages.iter().filter(|s| !s.report.conserves()) {
+        problems.push(format!(
+            "stage {} ({}): {} rows in but {} out + {} removed",
+            stage.index,
+            stage.kind,
+            stage.report.rows_in,
+            stage.report.rows_out,
+            stage.report.removed_total()
+        ));
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,82 @@
+//! Helpers shared by sluice's tests: where the repository is, decoding Parquet outputs to
+//! comparable text, and golden files that a developer can regenerate on purpose.
+
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::path::{Path, PathBuf};
+
+/// The repository root (the workspace directory).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Every row of a Parquet file as one compact JSON object per line, in file order.
+pub fn parquet_rows(path: &Path) -> Result<Vec<String>, String> {
+    let file = fs_err::File::open(path).map_err(|e| e.to_string())?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)
+        .and_then(|b| b.build())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| format!("{}: {e}", path.display()))?;
+        rows.extend(sluice_core::batch::rows_as_json(&batch).map_err(|e| e.to_string())?);
+    }
+    Ok(rows)
+}
+
+/// The Parquet file decoded to sorted JSON lines: a text form that is stable to compare and
+/// readable in a diff.
+pub fn parquet_as_sorted_text(path: &Path) -> Result<String, String> {
+    let mut rows = parquet_rows(path)?;
+    rows.sort();
+    let mut text = rows.join("\n");
+    text.push('\n');
+    Ok(text)
+}
+
+/// A manifest's JSON with the run-time block (the only non-deterministic part) removed.
+pub fn manifest_without_run(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if let Some(object) = value.as_object_mut() {
+        object.remove("run");
+    }
+    Ok(value)
+}
+
+/// Compares `actual` with the golden file at `golden` (relative to the repo root). With
+/// `SLUICE_UPDATE_GOLDEN=1` the file is (re)written instead, so intended changes are one command
+/// (`make golden`) and one reviewed diff.
+pub fn assert_golden(golden: &str, actual: &str) {
+    let path = repo_root().join(golden);
+    if std::env::var_os("SLUICE_UPDATE_GOLDEN").is_some() {
+        if let Some(parent) = path.parent() {
+            fs_err::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        }
+        fs_err::write(&path, actual).unwrap_or_else(|e| panic!("{e}"));
+        return;
+    }
+    let expected = fs_err::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("{e}\nrun `make golden` to create it, then review the diff")
+    });
+    if expected != actual {
+        let (line, (want, got)) = expected
+            .lines()
+            .zip(actual.lines())
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+            .map(|(i, pair)| (i + 1, pair))
+            .unwrap_or((
+                expected.lines().count().min(actual.lines().count()) + 1,
+                ("<end or extra lines>", "<end or extra lines>"),
+            ));
+        panic!(
+            "{golden} differs at line {line}\n  expected: {want}\n  actual:   {got}\n\
+             ({} expected lines, {} actual). If the change is intended: `make golden` and review the diff.",
+            expected.lines().count(),
+            actual.lines().count()
+        );
+    }
+}
