@@ -1,0 +1,60 @@
+# sluice — `make` lists the targets. Builds share a target dir outside the clone when
+# CARGO_TARGET_DIR is set (CI sets it to ~/.cache/sluice-target).
+SHELL := bash
+CARGO ?= cargo
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+SLUICE := $(TARGET_DIR)/debug/sluice
+PIPELINES := $(wildcard pipelines/*.toml)
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## Build the sluice binary (debug)
+	$(CARGO) build --bin sluice
+
+.PHONY: run
+run: build ## Build and run every sample pipeline; prints where outputs, manifests and summaries are
+	@set -e; for p in $(PIPELINES); do \
+	  name=$$(basename $$p .toml); \
+	  echo "==> $$p"; \
+	  $(SLUICE) run $$p --out out/$$name; \
+	  $(SLUICE) verify out/$$name/manifest.json > /dev/null && echo "  verified     sluice verify out/$$name/manifest.json"; \
+	  echo; \
+	done
+	@echo "Outputs are in out/<pipeline>/ (data/*.parquet, quarantine.parquet, duplicates.parquet, manifest.json)."
+
+.PHONY: test
+test: ## Run every test (unit, end-to-end, determinism, conservation, leak checks)
+	$(CARGO) test --workspace --no-fail-fast
+
+.PHONY: lint
+lint: ## rustfmt check and clippy with warnings as errors
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+.PHONY: fmt
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+.PHONY: ci
+ci: lint test ## What CI runs: lint, then every test
+
+.PHONY: golden
+golden: build ## Regenerate the end-to-end golden files after an intended change (review the diff!)
+	SLUICE_UPDATE_GOLDEN=1 $(CARGO) test --test end_to_end
+
+.PHONY: samples
+samples: ## Regenerate the committed synthetic samples
+	$(CARGO) run -p sluice-samplegen -- --out samples
+
+.PHONY: doc
+doc: ## Build the API docs
+	$(CARGO) doc --workspace --no-deps
+
+.PHONY: clean
+clean: ## Remove outputs of `make run`
+	rm -rf out

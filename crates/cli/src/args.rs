@@ -1,0 +1,98 @@
+//! Command-line arguments (clap derive). Only this crate knows clap.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// sluice turns raw enterprise records into governed fine-tuning datasets: ingest, dedup,
+/// redact, validate and export, with a manifest that accounts for every row.
+#[derive(Debug, Parser)]
+#[command(name = "sluice", version, about, long_about = None)]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a pipeline: write the training set, quarantine, duplicates and manifest.
+    Run(RunArgs),
+    /// Check a pipeline file (config only; no data is read).
+    Check(CheckArgs),
+    /// Summarise a Parquet file or a manifest.
+    Inspect(InspectArgs),
+    /// Recompute every digest and row count a manifest records.
+    Verify(VerifyArgs),
+    /// List the redaction detectors.
+    List(ListArgs),
+    /// Explain one detector by code.
+    Explain(ExplainArgs),
+}
+
+/// `sluice run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The pipeline file.
+    pub pipeline: PathBuf,
+    /// Output directory [default: out/<pipeline name>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Read these files (or globs) instead of the pipeline's inputs; repeatable.
+    #[arg(long = "input", value_name = "PATH")]
+    pub inputs: Vec<PathBuf>,
+    /// Worker threads [default: all cores]. Outputs do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Rows per batch.
+    #[arg(long, default_value_t = 8192, hide = true)]
+    pub batch_rows: usize,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sluice check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The pipeline file.
+    pub pipeline: PathBuf,
+}
+
+/// `sluice inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// A Parquet file or a manifest.json.
+    pub file: PathBuf,
+    /// Also print the first N rows of a Parquet file as JSON lines.
+    #[arg(long, default_value_t = 0)]
+    pub rows: usize,
+}
+
+/// `sluice verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The manifest.json to verify.
+    pub manifest: PathBuf,
+    /// Print the verdicts as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sluice list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sluice explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Detector code, e.g. `cn_resident_id`.
+    pub code: String,
+}

@@ -1,0 +1,8 @@
+//! One file per subcommand.
+
+pub mod check;
+pub mod explain;
+pub mod inspect;
+pub mod list;
+pub mod run;
+pub mod verify;

@@ -1,0 +1,80 @@
+//! The closing summary of `sluice run`.
+
+use sluice_pipeline::RunSummary;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+fn counts(map: &BTreeMap<String, u64>) -> String {
+    if map.is_empty() {
+        return "-".to_owned();
+    }
+    let mut pairs: Vec<_> = map.iter().collect();
+    pairs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The human-readable summary.
+pub fn render(name: &str, s: &RunSummary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "sluice run `{name}` finished in {:.1}s",
+        s.duration_ms as f64 / 1000.0
+    );
+    let _ = writeln!(out, "  records in   {:>8}", s.input_records);
+    let _ = writeln!(
+        out,
+        "  kept         {:>8}   {}",
+        s.kept,
+        counts(&s.kept_by_split)
+    );
+    let _ = writeln!(out, "  duplicates   {:>8}", s.duplicates);
+    let _ = writeln!(
+        out,
+        "  quarantined  {:>8}   {}",
+        s.quarantined,
+        counts(&s.quarantined_by_reason)
+    );
+    let _ = writeln!(
+        out,
+        "  redactions   {:>8}   {}",
+        s.redactions_by_type.values().sum::<u64>(),
+        counts(&s.redactions_by_type)
+    );
+    for gate in &s.failed_gates {
+        let _ = writeln!(
+            out,
+            "  GATE FAILED  {} observed {:.4} vs threshold {}",
+            gate.name, gate.observed, gate.threshold
+        );
+    }
+    let _ = writeln!(out, "  outputs      {}/", s.out_dir.display());
+    for o in &s.outputs {
+        let _ = writeln!(out, "                 {} ({} rows)", o.path, o.rows);
+    }
+    let _ = writeln!(out, "  manifest     {}", s.manifest_path.display());
+    out
+}
+
+/// The summary as one JSON object.
+pub fn as_json(name: &str, s: &RunSummary) -> String {
+    serde_json::json!({
+        "pipeline": name,
+        "out_dir": s.out_dir.display().to_string(),
+        "manifest": s.manifest_path.display().to_string(),
+        "records_in": s.input_records,
+        "kept": s.kept,
+        "kept_by_split": s.kept_by_split,
+        "duplicates": s.duplicates,
+        "quarantined": s.quarantined,
+        "quarantined_by_reason": s.quarantined_by_reason,
+        "redactions_by_type": s.redactions_by_type,
+        "failed_gates": s.failed_gates.iter().map(|g| &g.name).collect::<Vec<_>>(),
+        "duration_ms": s.duration_ms,
+    })
+    .to_string()
+}

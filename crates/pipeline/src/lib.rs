@@ -1,0 +1,14 @@
+//! sluice's pipeline: a TOML pipeline file is parsed into a [`spec::PipelineSpec`], checked and
+//! resolved into a [`plan::Plan`] (every stage built, every input found) before any data is read,
+//! then executed by [`run::run`], which accounts for every input row and writes the outputs and
+//! the manifest.
+
+pub mod diagnostics;
+pub mod plan;
+pub mod registry;
+pub mod run;
+pub mod spec;
+
+pub use diagnostics::ConfigError;
+pub use plan::{Plan, PlanOptions};
+pub use run::{RunError, RunOptions, RunSummary, run};

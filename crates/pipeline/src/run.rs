@@ -1,0 +1,581 @@
+//! Executes a [`Plan`]: ingest → stages → export → manifest, accounting for every input record.
+//!
+//! Batches are processed in parallel with rayon and always reassembled in input order, so the
+//! outputs are byte-identical whatever the thread count. The manifest is written last: it is the
+//! commit point of a run.
+
+use crate::plan::{Plan, PlannedStage};
+use crate::registry::BuiltStage;
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use sluice_core::{Batch, CoreError, GlobalStage, Removal, RowStage, StageOutput, StageReport};
+use sluice_export::{DuplicateRow, OutputFile, QuarantineRow};
+use sluice_lineage::{
+    Conservation, GateResult, InputConservation, InputEntry, Manifest, OutputEntry, PipelineInfo,
+    RunInfo, StageEntry, Tool,
+};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+use thiserror::Error;
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Where outputs and the manifest go.
+    pub out_dir: PathBuf,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    pub threads: Option<usize>,
+    /// Draw progress bars on stderr (only when it is a terminal).
+    pub progress: bool,
+    /// Rows per batch.
+    pub batch_rows: usize,
+}
+
+/// What a run produced, for the closing summary.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// Output directory.
+    pub out_dir: PathBuf,
+    /// Path of manifest.json.
+    pub manifest_path: PathBuf,
+    /// Records read from all inputs.
+    pub input_records: u64,
+    /// Rows in the training set.
+    pub kept: u64,
+    /// Rows removed as duplicates.
+    pub duplicates: u64,
+    /// Rows quarantined.
+    pub quarantined: u64,
+    /// Rows kept per split.
+    pub kept_by_split: BTreeMap<String, u64>,
+    /// Quarantined rows by reason code.
+    pub quarantined_by_reason: BTreeMap<String, u64>,
+    /// Redactions by entity type over all redact stages.
+    pub redactions_by_type: BTreeMap<String, u64>,
+    /// Every file written.
+    pub outputs: Vec<OutputFile>,
+    /// Gates that failed (empty when all passed).
+    pub failed_gates: Vec<GateResult>,
+    /// Wall time.
+    pub duration_ms: u64,
+}
+
+/// A run that could not complete. Messages name files, stages and counts, never data values.
+#[derive(Debug, Error)]
+pub enum RunError {
+    /// An input file could not be read at all.
+    #[error(transparent)]
+    Ingest(#[from] sluice_ingest::IngestError),
+    /// A stage failed.
+    #[error("stage {index} ({kind}) failed: {source}")]
+    Stage {
+        /// 1-based stage position.
+        index: usize,
+        /// Stage kind.
+        kind: &'static str,
+        /// Cause.
+        source: CoreError,
+    },
+    /// A stage returned counts that do not add up (a bug: rows would be lost).
+    #[error("stage {index} ({kind}) lost rows: {rows_in} in, {rows_out} out, {removed} removed")]
+    StageConservation {
+        /// 1-based stage position.
+        index: usize,
+        /// Stage kind.
+        kind: &'static str,
+        /// Rows in.
+        rows_in: u64,
+        /// Rows out.
+        rows_out: u64,
+        /// Rows removed.
+        removed: u64,
+    },
+    /// The run-level check in = kept + duplicates + quarantined failed.
+    #[error(
+        "conservation check failed: {input} records in, {kept} kept + {duplicates} duplicates + {quarantined} quarantined"
+    )]
+    Conservation {
+        /// Records in.
+        input: u64,
+        /// Kept.
+        kept: u64,
+        /// Duplicates.
+        duplicates: u64,
+        /// Quarantined.
+        quarantined: u64,
+    },
+    /// Writing an output failed.
+    #[error(transparent)]
+    Export(#[from] sluice_export::ExportError),
+    /// Building or writing the manifest failed.
+    #[error(transparent)]
+    Lineage(#[from] sluice_lineage::LineageError),
+    /// The thread pool could not be built.
+    #[error("cannot start {threads} worker threads: {message}")]
+    Threads {
+        /// Requested threads.
+        threads: usize,
+        /// Cause.
+        message: String,
+    },
+}
+
+/// A removed row and the stage that removed it.
+struct Removed {
+    stage: String,
+    removal: Removal,
+    /// True once a redact stage has processed the row's content.
+    redacted: bool,
+}
+
+/// Runs `plan`, writes outputs and manifest into `options.out_dir`.
+pub fn run(plan: Plan, options: &RunOptions) -> Result<RunSummary, RunError> {
+    let threads = options.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| RunError::Threads {
+            threads,
+            message: e.to_string(),
+        })?;
+    pool.install(|| execute(plan, options, threads))
+}
+
+fn progress_bar(enabled: bool, len: u64, what: &str) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {msg}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(what.to_owned());
+    bar
+}
+
+fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSummary, RunError> {
+    let started_at = SystemTime::now();
+    let clock = Instant::now();
+    let batch_rows = options.batch_rows.max(1);
+
+    // Ingest every input in parallel; results keep the input order.
+    let bar = progress_bar(options.progress, plan.inputs.len() as u64, "ingest");
+    let ingested = plan
+        .inputs
+        .par_iter()
+        .enumerate()
+        .map(|(i, input)| {
+            let result = sluice_ingest::read_input(
+                &input.path,
+                i as u32,
+                &input.options,
+                &plan.schema,
+                batch_rows,
+            );
+            bar.inc(1);
+            result
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    bar.finish_and_clear();
+
+    let mut removed: Vec<Removed> = Vec::new();
+    let mut batches: Vec<Batch> = Vec::new();
+    for result in &ingested {
+        for reject in &result.rejects {
+            removed.push(Removed {
+                stage: "ingest".to_owned(),
+                removal: reject.clone(),
+                redacted: false,
+            });
+        }
+    }
+    for result in ingested.iter() {
+        batches.extend(result.batches.iter().cloned());
+    }
+
+    let mut stage_reports: Vec<(usize, &'static str, String, StageReport)> = Vec::new();
+    let mut redacted_so_far = false;
+    let mut spans_total: u64 = 0;
+    for planned in plan.stages.iter_mut() {
+        let PlannedStage {
+            index,
+            stage,
+            config_sha256,
+        } = planned;
+        let kind = stage.kind();
+        let rows_in: u64 = batches.iter().map(|b| b.len() as u64).sum();
+        let bar = progress_bar(options.progress, batches.len() as u64, kind);
+        let outputs = run_stage(stage, std::mem::take(&mut batches), &bar).map_err(|source| {
+            RunError::Stage {
+                index: *index + 1,
+                kind,
+                source,
+            }
+        })?;
+        bar.finish_and_clear();
+        let mut report = StageReport::default();
+        let is_redact = matches!(stage, BuiltStage::Redact(_));
+        for output in outputs {
+            report.merge(&output.report);
+            spans_total += output.spans.len() as u64;
+            for removal in output.removed {
+                removed.push(Removed {
+                    stage: kind.to_owned(),
+                    removal,
+                    // A redact stage redacts a row before deciding to quarantine it.
+                    redacted: redacted_so_far || is_redact,
+                });
+            }
+            if !output.kept.is_empty() {
+                batches.push(output.kept);
+            }
+        }
+        let rows_out: u64 = batches.iter().map(|b| b.len() as u64).sum();
+        if !report.conserves() || report.rows_in != rows_in || report.rows_out != rows_out {
+            return Err(RunError::StageConservation {
+                index: *index + 1,
+                kind,
+                rows_in,
+                rows_out,
+                removed: report.removed_total(),
+            });
+        }
+        redacted_so_far |= is_redact;
+        stage_reports.push((*index, kind, config_sha256.clone(), report));
+    }
+    tracing::debug!(spans_total, "redaction spans recorded");
+
+    // Export the training set: split by hash of the record id.
+    let split_keys: Vec<Vec<String>> = batches
+        .iter()
+        .map(|b| b.rows.iter().map(|r| r.id.as_str().to_owned()).collect())
+        .collect();
+    let mut outputs = sluice_export::write_training_set_with_schema(
+        &options.out_dir,
+        &plan.schema.arrow_schema(),
+        &batches,
+        &split_keys,
+        &plan.output,
+    )?;
+
+    // Quarantine and duplicates, in source order.
+    removed.sort_by_key(|r| r.removal.row.source);
+    let scrubber = plan.stages.iter().find_map(|s| match &s.stage {
+        BuiltStage::Redact(r) => Some(r.as_ref()),
+        _ => None,
+    });
+    let display = |input: u32| {
+        plan.inputs
+            .get(input as usize)
+            .map(|i| i.display.clone())
+            .unwrap_or_default()
+    };
+    let mut quarantine_rows = Vec::new();
+    let mut duplicate_rows = Vec::new();
+    for r in &removed {
+        let m = &r.removal;
+        if m.reason.is_duplicate() {
+            duplicate_rows.push(DuplicateRow {
+                record_id: m.row.id.to_string(),
+                survivor_id: m
+                    .survivor
+                    .as_ref()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
+                reason: m.reason.to_string(),
+                stage: r.stage.clone(),
+                source_file: display(m.row.source.input),
+                source_row: m.row.source.row,
+            });
+        } else {
+            // Only content that went through redaction is kept; the redactor scans it once more
+            // as a last line of defence. Everything else is identified by file and line only.
+            let content = match (r.redacted, scrubber, &m.content) {
+                (true, Some(s), Some(c)) => Some(s.redact_text(c)),
+                _ => None,
+            };
+            quarantine_rows.push(QuarantineRow {
+                record_id: m.row.id.to_string(),
+                stage: r.stage.clone(),
+                reason: m.reason.to_string(),
+                detail: m.detail.clone(),
+                source_file: display(m.row.source.input),
+                source_row: m.row.source.row,
+                source_line: m.row.source.line,
+                content,
+            });
+        }
+    }
+    outputs.push(sluice_export::write_quarantine(
+        &options.out_dir,
+        &quarantine_rows,
+    )?);
+    outputs.push(sluice_export::write_duplicates(
+        &options.out_dir,
+        &duplicate_rows,
+    )?);
+
+    // Conservation, per input and overall.
+    let input_count = plan.inputs.len();
+    let mut kept_by_input = vec![0u64; input_count];
+    for b in &batches {
+        for r in &b.rows {
+            if let Some(k) = kept_by_input.get_mut(r.source.input as usize) {
+                *k += 1;
+            }
+        }
+    }
+    let mut dup_by_input = vec![0u64; input_count];
+    let mut quar_by_input = vec![0u64; input_count];
+    let mut quarantined_by_reason: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &removed {
+        let i = r.removal.row.source.input as usize;
+        if r.removal.reason.is_duplicate() {
+            if let Some(d) = dup_by_input.get_mut(i) {
+                *d += 1;
+            }
+        } else {
+            if let Some(q) = quar_by_input.get_mut(i) {
+                *q += 1;
+            }
+            *quarantined_by_reason
+                .entry(r.removal.reason.to_string())
+                .or_default() += 1;
+        }
+    }
+    let by_input: Vec<InputConservation> = ingested
+        .iter()
+        .enumerate()
+        .map(|(i, result)| InputConservation {
+            path: plan.inputs[i].display.clone(),
+            records: result.records,
+            kept: kept_by_input[i],
+            duplicates: dup_by_input[i],
+            quarantined: quar_by_input[i],
+        })
+        .collect();
+    let input_records: u64 = ingested.iter().map(|r| r.records).sum();
+    let kept: u64 = kept_by_input.iter().sum();
+    let duplicates: u64 = dup_by_input.iter().sum();
+    let quarantined: u64 = quar_by_input.iter().sum();
+    let holds = input_records == kept + duplicates + quarantined
+        && by_input
+            .iter()
+            .all(|c| c.records == c.kept + c.duplicates + c.quarantined);
+
+    let gates = evaluate_gates(&plan, input_records, kept, duplicates, quarantined);
+
+    let mut kept_by_split = BTreeMap::new();
+    for o in &outputs {
+        if o.role != "quarantine" && o.role != "duplicates" {
+            *kept_by_split.entry(o.role.clone()).or_default() += o.rows;
+        }
+    }
+    let mut redactions_by_type = BTreeMap::new();
+    for (_, _, _, report) in &stage_reports {
+        for (k, v) in &report.redactions_by_type {
+            *redactions_by_type.entry(k.clone()).or_default() += v;
+        }
+    }
+
+    let output_entries: Vec<OutputEntry> = outputs
+        .iter()
+        .map(|o| OutputEntry {
+            path: o.path.clone(),
+            role: o.role.clone(),
+            rows: o.rows,
+            bytes: o.bytes,
+            sha256: o.sha256.clone(),
+        })
+        .collect();
+    let duration_ms = clock.elapsed().as_millis() as u64;
+    let manifest = Manifest {
+        manifest_version: sluice_lineage::MANIFEST_VERSION.to_owned(),
+        tool: Tool {
+            name: "sluice".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            commit: option_env!("SLUICE_GIT_COMMIT").map(str::to_owned),
+        },
+        pipeline: PipelineInfo {
+            name: plan.name.clone(),
+            sha256: plan.sha256.clone(),
+            resolved: plan.resolved.clone(),
+        },
+        inputs: ingested
+            .iter()
+            .enumerate()
+            .map(|(i, r)| InputEntry {
+                path: plan.inputs[i].display.clone(),
+                format: r.format.to_string(),
+                compression: Some(r.compression.to_string()),
+                encoding: r.encoding.clone(),
+                bytes: r.bytes,
+                sha256: r.sha256.clone(),
+                records: r.records,
+                blank_lines: r.blank_lines,
+                quarantined: r.rejects.len() as u64,
+            })
+            .collect(),
+        stages: stage_reports
+            .into_iter()
+            .map(|(index, kind, config_sha256, report)| StageEntry {
+                index,
+                kind: kind.to_owned(),
+                config_sha256,
+                report,
+            })
+            .collect(),
+        root_sha256: sluice_lineage::root_digest(&output_entries),
+        outputs: output_entries,
+        conservation: Conservation {
+            input_records,
+            kept,
+            duplicates,
+            quarantined,
+            holds,
+            by_input,
+        },
+        gates: gates.clone(),
+        run: RunInfo {
+            started_at: sluice_lineage::rfc3339_utc(started_at),
+            finished_at: sluice_lineage::rfc3339_utc(SystemTime::now()),
+            duration_ms,
+            threads,
+            host: host_name(),
+        },
+    };
+    let manifest_path = options.out_dir.join("manifest.json");
+    sluice_export::write_atomic(&manifest_path, &manifest.to_json_bytes())?;
+
+    if !holds {
+        return Err(RunError::Conservation {
+            input: input_records,
+            kept,
+            duplicates,
+            quarantined,
+        });
+    }
+    Ok(RunSummary {
+        out_dir: options.out_dir.clone(),
+        manifest_path,
+        input_records,
+        kept,
+        duplicates,
+        quarantined,
+        kept_by_split,
+        quarantined_by_reason,
+        redactions_by_type,
+        outputs,
+        failed_gates: gates.into_iter().filter(|g| !g.passed).collect(),
+        duration_ms,
+    })
+}
+
+fn run_stage(
+    stage: &mut BuiltStage,
+    batches: Vec<Batch>,
+    bar: &ProgressBar,
+) -> Result<Vec<StageOutput>, CoreError> {
+    match stage {
+        BuiltStage::Dedup(global) => run_global(global.as_mut(), batches, bar),
+        BuiltStage::Redact(local) => run_local(local.as_ref(), batches, bar),
+        BuiltStage::Validate(local) => run_local(local.as_ref(), batches, bar),
+    }
+}
+
+fn run_local(
+    stage: &dyn RowStage,
+    batches: Vec<Batch>,
+    bar: &ProgressBar,
+) -> Result<Vec<StageOutput>, CoreError> {
+    batches
+        .into_par_iter()
+        .map(|b| {
+            let out = stage.process(b);
+            bar.inc(1);
+            out
+        })
+        .collect()
+}
+
+fn run_global<G: GlobalStage>(
+    stage: &mut G,
+    batches: Vec<Batch>,
+    bar: &ProgressBar,
+) -> Result<Vec<StageOutput>, CoreError> {
+    let attrs = batches
+        .par_iter()
+        .map(|b| stage.tag(b))
+        .collect::<Result<Vec<_>, _>>()?;
+    stage.decide(&batches, attrs)?;
+    let stage = &*stage;
+    batches
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let out = stage.apply(i, b);
+            bar.inc(1);
+            out
+        })
+        .collect()
+}
+
+fn evaluate_gates(
+    plan: &Plan,
+    input: u64,
+    kept: u64,
+    duplicates: u64,
+    quarantined: u64,
+) -> Vec<GateResult> {
+    let rate = |n: u64| {
+        if input == 0 {
+            0.0
+        } else {
+            n as f64 / input as f64
+        }
+    };
+    let mut gates = Vec::new();
+    if let Some(max) = plan.gates.max_quarantine_rate {
+        let observed = rate(quarantined);
+        gates.push(GateResult {
+            name: "max_quarantine_rate".to_owned(),
+            threshold: max,
+            observed,
+            passed: observed <= max,
+        });
+    }
+    if let Some(max) = plan.gates.max_duplicate_rate {
+        let observed = rate(duplicates);
+        gates.push(GateResult {
+            name: "max_duplicate_rate".to_owned(),
+            threshold: max,
+            observed,
+            passed: observed <= max,
+        });
+    }
+    if let Some(min) = plan.gates.min_rows {
+        gates.push(GateResult {
+            name: "min_rows".to_owned(),
+            threshold: min as f64,
+            observed: kept as f64,
+            passed: kept >= min,
+        });
+    }
+    gates
+}
+
+fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| {
+            fs_err::read_to_string("/etc/hostname")
+                .ok()
+                .map(|s| s.trim().to_owned())
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,272 @@
+//! End-to-end: the real `sluice` binary over every `pipelines/*.toml` and the committed samples.
+//!
+//! Outputs are decoded to text (Parquet → sorted JSON lines, manifest without its run-time block)
+//! and compared with golden files under `tests/golden/<pipeline>/`. `make golden` rewrites them
+//! after an intended change.
+
+// Test helpers outside #[test] fns: a panic is the failure report here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use sluice_test_support::{
+    assert_golden, manifest_without_run, parquet_as_sorted_text, parquet_rows, repo_root,
+};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn sluice(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(args)
+        .current_dir(repo_root())
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the sluice binary runs")
+}
+
+fn pipelines() -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(repo_root().join("pipelines"))
+        .expect("pipelines/ exists")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    found.sort();
+    assert!(!found.is_empty(), "no pipelines/*.toml");
+    found
+}
+
+fn run_pipeline(pipeline: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    sluice(&args)
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+/// Every file an output directory holds, relative, sorted.
+fn output_files(out: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(
+                    path.strip_prefix(out)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_pipeline_matches_its_golden_outputs() {
+    for pipeline in pipelines() {
+        let name = stem(&pipeline);
+        let out = tempfile::tempdir().unwrap();
+        let result = run_pipeline(&pipeline, out.path(), &[]);
+        assert!(
+            result.status.success(),
+            "{name}: exit {:?}\nstdout:\n{}\nstderr:\n{}",
+            result.status.code(),
+            String::from_utf8_lossy(&result.stdout),
+            String::from_utf8_lossy(&result.stderr)
+        );
+        let files = output_files(out.path());
+        assert_golden(
+            &format!("tests/golden/{name}/files.txt"),
+            &(files.join("\n") + "\n"),
+        );
+        for file in files.iter().filter(|f| f.ends_with(".parquet")) {
+            let text = parquet_as_sorted_text(&out.path().join(file)).unwrap();
+            assert_golden(
+                &format!("tests/golden/{name}/{}.jsonl", file.replace('/', "__")),
+                &text,
+            );
+        }
+        let manifest = std::fs::read(out.path().join("manifest.json")).unwrap();
+        let mut value = manifest_without_run(&manifest).unwrap();
+        assert_eq!(
+            value["conservation"]["holds"],
+            serde_json::Value::Bool(true),
+            "{name}"
+        );
+        // The tool block changes with every release; the golden file pins the data, not the tool.
+        value.as_object_mut().unwrap().remove("tool");
+        let pretty = serde_json::to_string_pretty(&value).unwrap() + "\n";
+        assert_golden(&format!("tests/golden/{name}/manifest.json"), &pretty);
+
+        let verify = sluice(&["verify", out.path().join("manifest.json").to_str().unwrap()]);
+        assert!(
+            verify.status.success(),
+            "{name}: verify failed:\n{}",
+            String::from_utf8_lossy(&verify.stdout)
+        );
+    }
+}
+
+#[test]
+fn runs_are_byte_identical_across_repeats_and_thread_counts() {
+    for pipeline in pipelines() {
+        let name = stem(&pipeline);
+        let outs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+        for (out, threads) in outs.iter().zip(["1", "2", "2"]) {
+            let r = run_pipeline(
+                &pipeline,
+                out.path(),
+                &["--threads", threads, "--batch-rows", "97"],
+            );
+            assert!(
+                r.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&r.stderr)
+            );
+        }
+        let files = output_files(outs[0].path());
+        for other in &outs[1..] {
+            assert_eq!(
+                files,
+                output_files(other.path()),
+                "{name}: different file sets"
+            );
+        }
+        for file in &files {
+            let bytes: Vec<Vec<u8>> = outs
+                .iter()
+                .map(|o| std::fs::read(o.path().join(file)).unwrap())
+                .collect();
+            if file == "manifest.json" {
+                let a = manifest_without_run(&bytes[0]).unwrap();
+                for b in &bytes[1..] {
+                    assert_eq!(
+                        a,
+                        manifest_without_run(b).unwrap(),
+                        "{name}: manifest differs"
+                    );
+                }
+            } else {
+                for b in &bytes[1..] {
+                    assert!(bytes[0] == *b, "{name}: {file} differs between runs");
+                }
+            }
+        }
+        // Batch size must not change anything either.
+        let default_batches = tempfile::tempdir().unwrap();
+        assert!(
+            run_pipeline(&pipeline, default_batches.path(), &[])
+                .status
+                .success()
+        );
+        for file in files.iter().filter(|f| f.ends_with(".parquet")) {
+            assert!(
+                std::fs::read(outs[0].path().join(file)).unwrap()
+                    == std::fs::read(default_batches.path().join(file)).unwrap(),
+                "{name}: {file} depends on the batch size"
+            );
+        }
+    }
+}
+
+/// Planted synthetic PII values from `samples/*/planted.jsonl`.
+fn planted_values() -> Vec<(String, String)> {
+    let mut values = BTreeSet::new();
+    for entry in std::fs::read_dir(repo_root().join("samples")).unwrap() {
+        let planted = entry.unwrap().path().join("planted.jsonl");
+        let Ok(text) = std::fs::read_to_string(&planted) else {
+            continue;
+        };
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let value = v["value"].as_str().unwrap().to_owned();
+            // Very short values (e.g. a two-char name) would match unrelated text by accident.
+            if value.chars().count() >= 6 {
+                values.insert((v["entity"].as_str().unwrap_or("?").to_owned(), value));
+            }
+        }
+    }
+    assert!(
+        values.len() > 50,
+        "expected planted values in samples/*/planted.jsonl"
+    );
+    values.into_iter().collect()
+}
+
+#[test]
+fn no_planted_sensitive_value_leaves_through_any_door() {
+    let planted = planted_values();
+    for pipeline in pipelines() {
+        let name = stem(&pipeline);
+        let out = tempfile::tempdir().unwrap();
+        let result = run_pipeline(&pipeline, out.path(), &["-vv"]);
+        assert!(
+            result.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        let mut doors: Vec<(String, String)> = vec![
+            (
+                "stdout".into(),
+                String::from_utf8_lossy(&result.stdout).into_owned(),
+            ),
+            (
+                "stderr".into(),
+                String::from_utf8_lossy(&result.stderr).into_owned(),
+            ),
+        ];
+        for file in output_files(out.path()) {
+            let path = out.path().join(&file);
+            let text = if file.ends_with(".parquet") {
+                parquet_rows(&path).unwrap().join("\n")
+            } else {
+                std::fs::read_to_string(&path).unwrap()
+            };
+            doors.push((file, text));
+        }
+        for (door, text) in &doors {
+            for (entity, value) in &planted {
+                assert!(
+                    !text.contains(value.as_str()),
+                    "{name}: a planted {entity} value leaks into {door}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn check_accepts_every_pipeline_and_points_at_bad_lines() {
+    for pipeline in pipelines() {
+        let r = sluice(&["check", pipeline.to_str().unwrap()]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[pipeline]\nname = \"bad\"\n\n[[inputs]]\npath = \"x.jsonl\"\n\n[fields]\ntext = { type = \"strng\" }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("x.jsonl"), "{\"text\": \"hello\"}\n").unwrap();
+    let r = sluice(&["check", bad.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(stderr.contains("strng"), "{stderr}");
+    assert!(
+        stderr.contains("bad.toml:8"),
+        "diagnostic should point at line 8:\n{stderr}"
+    );
+}
