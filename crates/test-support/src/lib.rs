@@ -58,9 +58,8 @@ pub fn assert_golden(golden: &str, actual: &str) {
         fs_err::write(&path, actual).unwrap_or_else(|e| panic!("{e}"));
         return;
     }
-    let expected = fs_err::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("{e}\nrun `make golden` to create it, then review the diff")
-    });
+    let expected = fs_err::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{e}\nrun `make golden` to create it, then review the diff"));
     if expected != actual {
         let (line, (want, got)) = expected
             .lines()
