@@ -1,0 +1,113 @@
+//! Neighbour checks and candidate scanning shared by detectors.
+//!
+//! Detectors never use `\b`: in Unicode mode Han characters are word characters, so `\b` fails
+//! between `号` and `1`. They match a bare core pattern and then look at the neighbouring bytes
+//! here. Every neighbour they test for is ASCII, and a byte of a multi-byte char is never ASCII,
+//! so byte-level checks are exact.
+
+use regex::Regex;
+use std::ops::Range;
+
+/// The byte just before `start`, if any.
+pub(crate) fn byte_before(text: &str, start: usize) -> Option<u8> {
+    start
+        .checked_sub(1)
+        .and_then(|i| text.as_bytes().get(i))
+        .copied()
+}
+
+/// The byte at `end` (just after a range ending there), if any.
+pub(crate) fn byte_after(text: &str, end: usize) -> Option<u8> {
+    text.as_bytes().get(end).copied()
+}
+
+/// True when `range` touches an ASCII digit on either side.
+pub(crate) fn glued_to_digit(text: &str, range: &Range<usize>) -> bool {
+    byte_before(text, range.start).is_some_and(|b| b.is_ascii_digit())
+        || byte_after(text, range.end).is_some_and(|b| b.is_ascii_digit())
+}
+
+/// Where the search goes on after `accept` rejected a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resume {
+    /// One char after the rejected candidate's start, so a rejected long candidate (`1086 138…`
+    /// read with a `86` prefix) cannot hide a valid shorter one inside it. Only for patterns of
+    /// bounded length, or the rescans would make the scan quadratic.
+    AfterStart,
+    /// After the rejected candidate's end: for patterns that match maximal runs, where nothing
+    /// starting inside a rejected run can be valid (it would be glued to the run).
+    AfterEnd,
+}
+
+/// Like [`glued_to_digit`], except that a candidate starting with `+` is delimited by it: a
+/// digit before the `+` does not glue (`13812345678+44 20 7946 0958` holds two numbers).
+pub(crate) fn glued_to_digit_unless_plus(text: &str, range: &Range<usize>) -> bool {
+    if text.as_bytes().get(range.start) == Some(&b'+') {
+        byte_after(text, range.end).is_some_and(|b| b.is_ascii_digit())
+    } else {
+        glued_to_digit(text, range)
+    }
+}
+
+/// Runs `pattern` over `text` and pushes what `accept` keeps (it may also narrow the range).
+pub(crate) fn scan(
+    pattern: &Regex,
+    text: &str,
+    out: &mut Vec<Range<usize>>,
+    resume: Resume,
+    mut accept: impl FnMut(Range<usize>) -> Option<Range<usize>>,
+) {
+    let mut at = 0;
+    while at <= text.len() {
+        let Some(found) = pattern.find_at(text, at) else {
+            break;
+        };
+        let range = found.range();
+        if let Some(kept) = accept(range.clone()) {
+            at = kept.end.max(range.start + 1);
+            out.push(kept);
+        } else if resume == Resume::AfterEnd {
+            at = range.end.max(range.start + 1);
+        } else {
+            let step = text[range.start..].chars().next().map_or(1, char::len_utf8);
+            at = range.start + step;
+        }
+        while at < text.len() && !text.is_char_boundary(at) {
+            at += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neighbours_at_edges_and_inside() {
+        assert_eq!(byte_before("ab", 0), None);
+        assert_eq!(byte_before("ab", 1), Some(b'a'));
+        assert_eq!(byte_after("ab", 2), None);
+        assert!(glued_to_digit("1ab", &(1..3)));
+        assert!(glued_to_digit("ab2", &(0..2)));
+        assert!(!glued_to_digit("号ab", &("号".len().."号ab".len())));
+        assert!(!glued_to_digit_unless_plus("1+23", &(1..4)));
+        assert!(glued_to_digit_unless_plus("1+234", &(1..4)));
+        assert!(glued_to_digit_unless_plus("1234", &(1..3)));
+    }
+
+    #[test]
+    fn scan_retries_inside_a_rejected_candidate() {
+        let pattern = Regex::new("[0-9]{3}").unwrap();
+        let mut out = Vec::new();
+        // Reject candidates starting with 9: the scan must still find 123 inside 9123.
+        scan(&pattern, "9123", &mut out, Resume::AfterStart, |r| {
+            (!"9123"[r.clone()].starts_with('9')).then_some(r)
+        });
+        assert_eq!(out, vec![1..4]);
+        out.clear();
+        scan(&pattern, "9123", &mut out, Resume::AfterEnd, |r| {
+            (!"9123"[r.clone()].starts_with('9')).then_some(r)
+        });
+        assert!(out.is_empty());
+    }
+}

@@ -1,0 +1,227 @@
+//! `payment_card` (PAYMENT_CARD): payment card numbers (PAN), Luhn-checked, known brands.
+
+use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::validators::luhn;
+use regex::Regex;
+use std::ops::Range;
+
+/// Description shown by `sluice explain payment_card`.
+pub static INFO: DetectorInfo = DetectorInfo {
+    code: "payment_card",
+    entity: "PAYMENT_CARD",
+    summary: "Payment card numbers, 13-19 digits, Luhn-valid, known brand prefixes incl. UnionPay.",
+    doc: "Detects payment card numbers: 13 to 19 digits, optionally grouped by single spaces or \
+hyphens, that pass the Luhn check and start with a known issuer prefix at a length that brand \
+issues: Visa 4 (13, 16, 19), Mastercard 51-55 and 2221-2720 (16), American Express 34/37 (15), \
+UnionPay 62 (16-19), JCB 3528-3589 (16-19), Discover 6011/644-649/65 (16-19), Diners Club \
+36/38/300-305 (14-19).\n\
+The detector takes each maximal run of digit groups and tries every run of consecutive groups \
+inside it (longest first, left to right), so a card next to an order number on the same line is \
+still found while digits glued to a card always reject it.\n\
+Why it matters: a card number is a payment credential (PCI DSS) and must never reach a \
+training set. 19-digit UnionPay debit cards are the ones most peers miss.\n\
+Example: `卡号6222021234567890128` -> `卡号<PAYMENT_CARD>`; `6222021234567890127` (Luhn fails) is kept.",
+};
+
+/// A maximal run of digit groups joined by single spaces or hyphens.
+const PATTERN: &str = "[0-9]+(?:[ -][0-9]+)*";
+const MIN_DIGITS: usize = 13;
+const MAX_DIGITS: usize = 19;
+
+fn prefix(digits: &[u8], len: usize) -> u32 {
+    digits
+        .iter()
+        .take(len)
+        .fold(0, |acc, d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
+}
+
+/// True when `digits` start with a known issuer prefix and have a length that issuer uses.
+fn known_brand(digits: &[u8]) -> bool {
+    let len = digits.len();
+    let (p1, p2, p3, p4) = (
+        prefix(digits, 1),
+        prefix(digits, 2),
+        prefix(digits, 3),
+        prefix(digits, 4),
+    );
+    let visa = p1 == 4 && matches!(len, 13 | 16 | 19);
+    let mastercard = ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && len == 16;
+    let amex = matches!(p2, 34 | 37) && len == 15;
+    let unionpay = p2 == 62 && (16..=19).contains(&len);
+    let jcb = (3528..=3589).contains(&p4) && (16..=19).contains(&len);
+    let discover =
+        (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65) && (16..=19).contains(&len);
+    let diners = (matches!(p2, 36 | 38) || (300..=305).contains(&p3)) && (14..=19).contains(&len);
+    visa || mastercard || amex || unionpay || jcb || discover || diners
+}
+
+/// True when `digits` form a plausible card number.
+pub(crate) fn is_card_number(digits: &[u8]) -> bool {
+    (MIN_DIGITS..=MAX_DIGITS).contains(&digits.len())
+        && known_brand(digits)
+        && luhn::is_valid(digits)
+}
+
+/// Byte ranges (relative to `run`) of the digit groups of a run.
+fn groups(run: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, b) in run.bytes().enumerate() {
+        match (b.is_ascii_digit(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(s..i);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(s..run.len());
+    }
+    out
+}
+
+/// Card numbers inside one maximal run, as byte ranges relative to `run`: from each group, the
+/// longest valid run of consecutive groups wins; the search goes on after it.
+fn cards_in_run(run: &str) -> Vec<Range<usize>> {
+    let groups = groups(run);
+    let bytes = run.as_bytes();
+    let mut found = Vec::new();
+    let mut first = 0;
+    let mut digits = Vec::with_capacity(MAX_DIGITS);
+    while first < groups.len() {
+        digits.clear();
+        let mut best = None;
+        for (last, group) in groups.iter().enumerate().skip(first) {
+            digits.extend_from_slice(&bytes[group.clone()]);
+            if digits.len() > MAX_DIGITS {
+                break;
+            }
+            if is_card_number(&digits) {
+                best = Some(last);
+            }
+        }
+        match best {
+            Some(last) => {
+                found.push(groups[first].start..groups[last].end);
+                first = last + 1;
+            }
+            None => first += 1,
+        }
+    }
+    found
+}
+
+struct PaymentCard {
+    pattern: Regex,
+}
+
+/// Compiles the detector.
+pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
+    Ok(Box::new(PaymentCard {
+        pattern: Regex::new(PATTERN)?,
+    }))
+}
+
+impl Detector for PaymentCard {
+    fn info(&self) -> &'static DetectorInfo {
+        &INFO
+    }
+
+    fn may_match(&self, stats: &TextStats) -> bool {
+        stats.digits >= MIN_DIGITS
+    }
+
+    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        for run in self.pattern.find_iter(text) {
+            if run.len() < MIN_DIGITS {
+                continue;
+            }
+            let base = run.start();
+            out.extend(
+                cards_in_run(run.as_str())
+                    .into_iter()
+                    .map(|r| base + r.start..base + r.end),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::CATALOGUE;
+    use super::super::test_util::found;
+    use super::*;
+
+    fn cards(text: &str) -> Vec<String> {
+        let entry = CATALOGUE
+            .iter()
+            .find(|e| e.info.code == "payment_card")
+            .unwrap();
+        found(entry, text)
+    }
+
+    #[test]
+    fn finds_19_digit_unionpay_glued_to_han() {
+        assert_eq!(
+            cards("卡号6222021234567890128。"),
+            vec!["6222021234567890128"]
+        );
+    }
+
+    #[test]
+    fn finds_grouped_cards_of_each_brand() {
+        for card in [
+            "4111 1111 1111 1111",
+            "4111-1111-1111-1111",
+            "5555 5555 5555 4444",
+            "2223 0031 2200 3222",
+            "3782 822463 10005",
+            "6228481234567894",
+            "3530111333300000",
+            "6011111111111117",
+            "30569309025904",
+        ] {
+            assert_eq!(
+                cards(&format!("card {card}.")),
+                vec![card.to_owned()],
+                "{card}"
+            );
+        }
+    }
+
+    #[test]
+    fn finds_a_card_next_to_another_number_in_the_same_run() {
+        assert_eq!(
+            cards("order 12 4111 1111 1111 1111"),
+            vec!["4111 1111 1111 1111"]
+        );
+        assert_eq!(
+            cards("4111111111111111 6222021234567890128"),
+            vec!["4111111111111111", "6222021234567890128"]
+        );
+    }
+
+    #[test]
+    fn rejects_luhn_failures_unknown_brands_wrong_lengths_and_glued_digits() {
+        for text in [
+            "6222021234567890127",
+            "1234567812345670",
+            "411111111111111",
+            "41111111111111111",
+            "94111111111111111",
+            "4111  1111 1111 1111",
+        ] {
+            assert!(cards(text).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn brand_rules() {
+        assert!(is_card_number(b"4111111111111111"));
+        assert!(!is_card_number(b"4111111111111112"));
+        assert!(known_brand(b"378282246310005"));
+        assert!(!known_brand(b"3782822463100050"));
+    }
+}

@@ -1,0 +1,396 @@
+//! The engine: runs the enabled detectors over one value and resolves overlapping findings.
+
+use crate::RedactError;
+use crate::detector::{Detector, TextStats};
+use crate::detectors::CATALOGUE;
+use crate::fold::Folded;
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// The selector that enables the whole catalogue.
+pub const DEFAULT_SELECTION: &str = "default";
+
+/// One finding in a value, in byte offsets of the original (unfolded) text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Detection {
+    /// Start byte offset.
+    pub start: usize,
+    /// End byte offset (exclusive).
+    pub end: usize,
+    /// Entity type, e.g. `EMAIL`.
+    pub entity: &'static str,
+    /// Code of the detector that found it, e.g. `email`.
+    pub detector: &'static str,
+}
+
+/// A set of compiled detectors, kept in catalogue priority order.
+pub struct Engine {
+    /// `(catalogue index, detector)`, ascending by index.
+    detectors: Vec<(usize, Box<dyn Detector>)>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.detectors.iter().map(|(_, d)| d.info().code))
+            .finish()
+    }
+}
+
+impl Engine {
+    /// An engine with every detector of the catalogue.
+    pub fn all() -> Result<Engine, RedactError> {
+        Engine::new(&[DEFAULT_SELECTION])
+    }
+
+    /// An engine with the detectors named by `selection`: detector codes, or `default` for the
+    /// whole catalogue. Unknown codes are an error; repeats are ignored.
+    pub fn new<S: AsRef<str>>(selection: &[S]) -> Result<Engine, RedactError> {
+        let mut enabled = vec![false; CATALOGUE.len()];
+        for selected in selection {
+            let selected = selected.as_ref();
+            if selected == DEFAULT_SELECTION {
+                enabled.fill(true);
+                continue;
+            }
+            let index = CATALOGUE
+                .iter()
+                .position(|entry| entry.info.code == selected)
+                .ok_or_else(|| RedactError::UnknownDetector {
+                    code: selected.to_owned(),
+                    known: CATALOGUE
+                        .iter()
+                        .map(|e| e.info.code)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
+            enabled[index] = true;
+        }
+        let mut detectors = Vec::new();
+        for (index, entry) in CATALOGUE.iter().enumerate() {
+            if enabled[index] {
+                let detector = (entry.build)().map_err(|source| RedactError::Pattern {
+                    code: entry.info.code,
+                    source,
+                })?;
+                detectors.push((index, detector));
+            }
+        }
+        Ok(Engine { detectors })
+    }
+
+    /// Entity types the enabled detectors report, in priority order without repeats.
+    pub fn entities(&self) -> Vec<&'static str> {
+        let mut entities: Vec<&'static str> = Vec::new();
+        for (_, detector) in &self.detectors {
+            let entity = detector.info().entity;
+            if !entities.contains(&entity) {
+                entities.push(entity);
+            }
+        }
+        entities
+    }
+
+    /// Codes of the enabled detectors, in priority order.
+    pub fn codes(&self) -> Vec<&'static str> {
+        self.detectors.iter().map(|(_, d)| d.info().code).collect()
+    }
+
+    /// Every finding in `text` after overlap resolution, sorted by start. Offsets are bytes of
+    /// `text` itself, although detectors see it with full-width forms folded to ASCII and
+    /// zero-width characters removed.
+    ///
+    /// Detectors reject candidates glued to digits, and the digits that glue may belong to
+    /// another finding (`192.168.1.10．13812345678`: the phone makes the address look like a
+    /// five-part run). So after a round with findings, they are blanked out as `<<…>` (the same
+    /// neighbours a placeholder leaves) and the text is scanned again until a round finds
+    /// nothing. That makes redaction idempotent: redacted text holds nothing left to find.
+    pub fn detect(&self, text: &str) -> Vec<Detection> {
+        if self.detectors.is_empty() || text.is_empty() {
+            return Vec::new();
+        }
+        let folded = Folded::new(text);
+        let mut found = self.detect_round(&folded.text);
+        let mut scanned: Vec<u8> = Vec::new();
+        let mut fresh = found.len();
+        for _ in 1..MAX_ROUNDS {
+            if fresh == 0 {
+                break;
+            }
+            if scanned.is_empty() {
+                scanned = folded.text.as_bytes().to_vec();
+            }
+            for d in &found[found.len() - fresh..] {
+                blank_out(&mut scanned, d.range.clone());
+            }
+            // Blanking replaces whole chars with ASCII, so the bytes stay UTF-8.
+            let Ok(text) = std::str::from_utf8(&scanned) else {
+                break;
+            };
+            let round = self.detect_round(text);
+            fresh = round.len();
+            found.extend(round);
+        }
+        found.sort_by_key(|c| c.range.start);
+        found
+            .into_iter()
+            .map(|c| {
+                let range = folded.to_original(c.range);
+                Detection {
+                    start: range.start,
+                    end: range.end,
+                    entity: c.entity,
+                    detector: c.detector,
+                }
+            })
+            .collect()
+    }
+
+    /// One pass of every enabled detector over `text`, overlaps resolved, in `text`'s offsets.
+    fn detect_round(&self, text: &str) -> Vec<Candidate> {
+        let stats = TextStats::of(text);
+        let mut candidates = Vec::new();
+        let mut ranges = Vec::new();
+        for (priority, detector) in &self.detectors {
+            if !detector.may_match(&stats) {
+                continue;
+            }
+            ranges.clear();
+            detector.find(text, &mut ranges);
+            let info = detector.info();
+            candidates.extend(
+                ranges
+                    .drain(..)
+                    .filter(|r| !r.is_empty() && r.end <= text.len())
+                    .map(|range| Candidate {
+                        range,
+                        priority: *priority,
+                        entity: info.entity,
+                        detector: info.code,
+                    }),
+            );
+        }
+        resolve_overlaps(candidates)
+    }
+}
+
+/// Detection rounds per value. Each round after the first only finds candidates that an earlier
+/// finding had glued to; real text needs two at most, the cap bounds adversarial input.
+const MAX_ROUNDS: usize = 8;
+
+/// Overwrites `range` with `<<…>`: no detector pattern contains `<` or `>`, and the neighbours
+/// it leaves are what a `<ENTITY>` placeholder leaves.
+fn blank_out(bytes: &mut [u8], range: Range<usize>) {
+    if let Some(span) = bytes.get_mut(range) {
+        span.fill(b'<');
+        if let Some(last) = span.last_mut() {
+            *last = b'>';
+        }
+    }
+}
+
+/// A finding in folded-text offsets, before overlap resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Candidate {
+    range: Range<usize>,
+    priority: usize,
+    entity: &'static str,
+    detector: &'static str,
+}
+
+/// Keeps a set of non-overlapping candidates: longer spans first, then lower catalogue index,
+/// then earlier start; each is kept unless it overlaps one already kept. The order is total, so
+/// the result never depends on the order detectors ran in.
+fn resolve_overlaps(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
+    candidates.sort_by(|a, b| {
+        b.range
+            .len()
+            .cmp(&a.range.len())
+            .then(a.priority.cmp(&b.priority))
+            .then(a.range.start.cmp(&b.range.start))
+    });
+    // Kept spans by start. They are disjoint, so ends ascend with starts and the last span
+    // starting before a candidate's end is the only one that can overlap it.
+    let mut kept: BTreeMap<usize, Candidate> = BTreeMap::new();
+    for candidate in candidates {
+        let overlaps = kept
+            .range(..candidate.range.end)
+            .next_back()
+            .is_some_and(|(_, k)| k.range.end > candidate.range.start);
+        if !overlaps {
+            kept.insert(candidate.range.start, candidate);
+        }
+    }
+    kept.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(engine: &Engine, text: &str) -> Vec<(String, &'static str)> {
+        engine
+            .detect(text)
+            .into_iter()
+            .map(|d| (text[d.start..d.end].to_owned(), d.detector))
+            .collect()
+    }
+
+    fn candidate(range: Range<usize>, priority: usize, detector: &'static str) -> Candidate {
+        Candidate {
+            range,
+            priority,
+            entity: "X",
+            detector,
+        }
+    }
+
+    #[test]
+    fn longer_span_wins_then_priority_then_start() {
+        let resolved = resolve_overlaps(vec![
+            candidate(0..5, 0, "short"),
+            candidate(2..10, 3, "long"),
+            candidate(12..16, 2, "low"),
+            candidate(12..16, 1, "high"),
+            candidate(20..24, 0, "first"),
+            candidate(22..26, 0, "second"),
+        ]);
+        let picked: Vec<_> = resolved.iter().map(|d| d.detector).collect();
+        assert_eq!(picked, vec!["long", "high", "first"]);
+        assert_eq!(resolved[0].range, 2..10);
+    }
+
+    #[test]
+    fn resolution_ignores_input_order() {
+        let a = vec![
+            candidate(0..4, 1, "a"),
+            candidate(2..6, 0, "b"),
+            candidate(5..9, 2, "c"),
+        ];
+        let mut b = a.clone();
+        b.reverse();
+        assert_eq!(resolve_overlaps(a), resolve_overlaps(b));
+    }
+
+    #[test]
+    fn finds_han_adjacent_entities_in_one_text() {
+        let engine = Engine::all().unwrap();
+        let text = "手机13812345678，邮箱zhangsan@example.com，身份证号110101199003074477，卡号4111111111111111";
+        assert_eq!(
+            found(&engine, text),
+            vec![
+                ("13812345678".to_owned(), "cn_mobile"),
+                ("zhangsan@example.com".to_owned(), "email"),
+                ("110101199003074477".to_owned(), "cn_resident_id"),
+                ("4111111111111111".to_owned(), "payment_card"),
+            ]
+        );
+    }
+
+    #[test]
+    fn plus_86_numbers_go_to_cn_mobile_not_the_generic_phone() {
+        let engine = Engine::all().unwrap();
+        assert_eq!(
+            found(&engine, "+86 138 1234 5678"),
+            vec![("+86 138 1234 5678".to_owned(), "cn_mobile")]
+        );
+        assert_eq!(
+            found(&engine, "+1 202 555 0143"),
+            vec![("+1 202 555 0143".to_owned(), "phone_e164")]
+        );
+    }
+
+    #[test]
+    fn email_wins_over_the_phone_inside_it() {
+        let engine = Engine::all().unwrap();
+        assert_eq!(
+            found(&engine, "13812345678@qq.com"),
+            vec![("13812345678@qq.com".to_owned(), "email")]
+        );
+    }
+
+    #[test]
+    fn resident_id_wins_a_tie_with_a_luhn_valid_card() {
+        // A valid Gansu (62) ID that is also Luhn-valid with the UnionPay prefix.
+        let id = (0..1000)
+            .map(|seq| format!("62010219900101{seq:03}"))
+            .find_map(|body| {
+                let check = crate::validators::gb11643::check_char(body.as_bytes())?;
+                let id = format!("{body}{}", check as char);
+                crate::validators::luhn::is_valid(id.as_bytes()).then_some(id)
+            })
+            .unwrap();
+        let engine = Engine::all().unwrap();
+        assert_eq!(found(&engine, &id), vec![(id.clone(), "cn_resident_id")]);
+    }
+
+    #[test]
+    fn full_width_digits_and_signs_are_found_in_original_offsets() {
+        let engine = Engine::all().unwrap();
+        let text = "手机：１３８１２３４５６７８，邮箱：ＺＨＡＮＧ＠ＱＱ．ＣＯＭ";
+        assert_eq!(
+            found(&engine, text),
+            vec![
+                ("１３８１２３４５６７８".to_owned(), "cn_mobile"),
+                ("ＺＨＡＮＧ＠ＱＱ．ＣＯＭ".to_owned(), "email"),
+            ]
+        );
+    }
+
+    #[test]
+    fn zero_width_chars_inside_numbers_do_not_hide_them() {
+        let engine = Engine::all().unwrap();
+        let text = "手机138\u{200B}1234\u{200B}5678";
+        assert_eq!(
+            found(&engine, text),
+            vec![("138\u{200B}1234\u{200B}5678".to_owned(), "cn_mobile")]
+        );
+    }
+
+    #[test]
+    fn a_finding_that_glued_a_neighbour_frees_it_in_the_next_round() {
+        let engine = Engine::all().unwrap();
+        assert_eq!(
+            found(&engine, "192.168.1.10．13812345678"),
+            vec![
+                ("192.168.1.10".to_owned(), "ipv4"),
+                ("13812345678".to_owned(), "cn_mobile"),
+            ]
+        );
+        // Genuinely glued digits stay rejected: nothing here is a finding.
+        assert!(engine.detect("1.2.3.4.5 138123456789").is_empty());
+    }
+
+    #[test]
+    fn blanking_keeps_length_and_leaves_placeholder_like_edges() {
+        let mut bytes = b"ab1234cd".to_vec();
+        blank_out(&mut bytes, 2..6);
+        assert_eq!(bytes, b"ab<<<>cd");
+        blank_out(&mut bytes, 6..20);
+        assert_eq!(bytes, b"ab<<<>cd");
+    }
+
+    #[test]
+    fn selection_enables_only_named_detectors() {
+        let engine = Engine::new(&["email"]).unwrap();
+        assert_eq!(engine.codes(), vec!["email"]);
+        assert!(engine.detect("手机13812345678").is_empty());
+        assert_eq!(Engine::all().unwrap().codes().len(), CATALOGUE.len());
+        let err = Engine::new(&["email", "bogus"]).unwrap_err();
+        assert!(err.to_string().contains("`bogus`"));
+        assert!(
+            Engine::new::<&str>(&[])
+                .unwrap()
+                .detect("a@b.co")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn text_without_candidates_yields_nothing() {
+        let engine = Engine::all().unwrap();
+        for text in ["", "今天天气很好", "order 12345", "price 3.14 and 2.5"] {
+            assert!(engine.detect(text).is_empty(), "{text}");
+        }
+    }
+}

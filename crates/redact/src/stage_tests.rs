@@ -1,0 +1,458 @@
+//! Tests of the redaction stage on small batches built with Arrow's JSON decoder.
+
+use super::*;
+use arrow::array::AsArray;
+use arrow::json::ReaderBuilder;
+use serde_json::{Value, json};
+use sluice_core::strings::visit_strings;
+use sluice_core::{FieldSpec, RecordId, RowMeta, SourceRef};
+use std::sync::Arc;
+
+// Synthetic values only: reserved example domains, test card numbers, the standard's sample ID.
+const EMAIL: &str = "zhangsan@example.com";
+const MOBILE: &str = "13812345678";
+const RESIDENT_ID: &str = "11010519491231002X";
+const CARD: &str = "6222021234567890128";
+
+fn schema() -> TargetSchema {
+    let field = |name: &str, ty: FieldType| FieldSpec {
+        name: name.to_owned(),
+        source: name.to_owned(),
+        ty,
+        required: false,
+    };
+    TargetSchema {
+        fields: vec![
+            field("ticket_id", FieldType::String),
+            field("description", FieldType::String),
+            field("customer_name", FieldType::String),
+            field("customer_phone", FieldType::Int64),
+            field("amount", FieldType::Float64),
+            field("messages", FieldType::messages()),
+        ],
+    }
+}
+
+fn batch(rows: &[Value]) -> Batch {
+    let mut decoder = ReaderBuilder::new(schema().arrow_schema())
+        .build_decoder()
+        .unwrap();
+    decoder.serialize(rows).unwrap();
+    let data = decoder.flush().unwrap().unwrap();
+    let metas = (0..rows.len() as u64)
+        .map(|i| RowMeta {
+            id: RecordId::new("feed", i),
+            source: SourceRef {
+                input: 0,
+                row: i,
+                line: i + 1,
+            },
+        })
+        .collect();
+    Batch::new(data, metas).unwrap()
+}
+
+fn stage(config: &str) -> RedactStage {
+    let config: RedactConfig = toml::from_str(config).unwrap();
+    RedactStage::build(&config, &schema()).unwrap()
+}
+
+fn build_error(config: &str) -> String {
+    let config: RedactConfig = toml::from_str(config).unwrap();
+    RedactStage::build(&config, &schema())
+        .unwrap_err()
+        .to_string()
+}
+
+/// The string values of top-level column `field`, `None` for null rows.
+fn texts(batch: &Batch, field: &str) -> Vec<Option<String>> {
+    let column = batch.data.column_by_name(field).unwrap().as_string::<i32>();
+    column.iter().map(|v| v.map(str::to_owned)).collect()
+}
+
+/// Every string under `field` with its path, as `(row, element, path, value)`.
+fn nested(batch: &Batch, field: &str) -> Vec<(usize, u32, String, String)> {
+    let column = batch.data.column_by_name(field).unwrap();
+    let mut out = Vec::new();
+    visit_strings(column.as_ref(), &FieldPath::root(field), &mut |site, s| {
+        out.push((site.row, site.element, site.path.to_string(), s.to_owned()));
+    });
+    out
+}
+
+fn rows() -> Vec<Value> {
+    vec![
+        json!({"ticket_id": "T1", "description": format!("请联系手机{MOBILE}或邮箱{EMAIL}。"), "amount": 1.5}),
+        json!({"ticket_id": "T2", "description": format!("身份证号{RESIDENT_ID}，卡号{CARD}")}),
+        json!({"ticket_id": "T3", "description": "没有敏感信息"}),
+    ]
+}
+
+#[test]
+fn placeholders_replace_findings_and_spans_use_char_offsets() {
+    let out = stage("").process(batch(&rows())).unwrap();
+    assert_eq!(
+        texts(&out.kept, "description"),
+        vec![
+            Some("请联系手机<PHONE>或邮箱<EMAIL>。".to_owned()),
+            Some("身份证号<CN_RESIDENT_ID>，卡号<PAYMENT_CARD>".to_owned()),
+            Some("没有敏感信息".to_owned()),
+        ]
+    );
+    let first: Vec<_> = out
+        .spans
+        .iter()
+        .filter(|s| s.record.as_str() == "feed:0")
+        .map(|s| {
+            (
+                s.entity.as_str(),
+                s.detector.as_str(),
+                s.start,
+                s.end,
+                s.action.as_str(),
+            )
+        })
+        .collect();
+    // 请联系手机 is 5 chars; the phone is 11; 或邮箱 3 more.
+    assert_eq!(
+        first,
+        vec![
+            ("PHONE", "cn_mobile", 5, 16, "placeholder"),
+            ("EMAIL", "email", 19, 39, "placeholder"),
+        ]
+    );
+    assert!(
+        out.spans
+            .iter()
+            .all(|s| s.field.as_str() == "description" && s.element == 0)
+    );
+    assert_eq!(out.report.rows_in, 3);
+    assert_eq!(out.report.rows_out, 3);
+    assert!(out.report.conserves());
+    assert_eq!(out.report.redactions_by_type["PAYMENT_CARD"], 1);
+    assert_eq!(out.report.redactions_by_field["description"], 4);
+    // The ticket id and the untouched row are left exactly as they were.
+    assert_eq!(texts(&out.kept, "ticket_id")[0].as_deref(), Some("T1"));
+}
+
+#[test]
+fn mask_keeps_the_last_four_chars() {
+    let out = stage("[policy]\nPHONE = \"mask\"")
+        .process(batch(&rows()))
+        .unwrap();
+    assert_eq!(
+        texts(&out.kept, "description")[0].as_deref(),
+        Some("请联系手机*******5678或邮箱<EMAIL>。")
+    );
+    assert_eq!(out.spans[0].action, "mask");
+}
+
+#[test]
+fn drop_field_nulls_only_that_field_of_that_row() {
+    let out = stage("[policy]\nCN_RESIDENT_ID = \"drop_field\"")
+        .process(batch(&rows()))
+        .unwrap();
+    let descriptions = texts(&out.kept, "description");
+    assert_eq!(descriptions[1], None);
+    assert!(descriptions[0].is_some() && descriptions[2].is_some());
+    assert_eq!(texts(&out.kept, "ticket_id")[1].as_deref(), Some("T2"));
+    let row1: Vec<_> = out
+        .spans
+        .iter()
+        .filter(|s| s.record.as_str() == "feed:1")
+        .map(|s| s.action.as_str())
+        .collect();
+    // The card in the dropped field is gone with it.
+    assert_eq!(row1, vec!["drop_field", "drop_field"]);
+    assert_eq!(out.kept.len(), 3);
+}
+
+#[test]
+fn quarantine_removes_the_row_with_value_free_detail_and_redacted_content() {
+    let out = stage("[policy]\nCN_RESIDENT_ID = \"quarantine\"")
+        .process(batch(&rows()))
+        .unwrap();
+    assert_eq!(out.kept.len(), 2);
+    assert_eq!(
+        texts(&out.kept, "ticket_id"),
+        vec![Some("T1".into()), Some("T3".into())]
+    );
+    assert_eq!(out.removed.len(), 1);
+    let removal = &out.removed[0];
+    assert_eq!(removal.row.id.as_str(), "feed:1");
+    assert_eq!(removal.reason, ReasonCode::PII_QUARANTINE);
+    assert_eq!(
+        removal.detail,
+        "CN_RESIDENT_ID in description at chars 4..22"
+    );
+    let content: Value = serde_json::from_str(removal.content.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        content,
+        json!({"ticket_id": "T2", "description": "身份证号<CN_RESIDENT_ID>，卡号<PAYMENT_CARD>"})
+    );
+    assert_eq!(out.report.removed["PII_QUARANTINE"], 1);
+    assert_eq!((out.report.rows_in, out.report.rows_out), (3, 2));
+    assert!(out.report.conserves());
+    let actions: Vec<_> = out
+        .spans
+        .iter()
+        .filter(|s| s.record.as_str() == "feed:1")
+        .map(|s| s.action.as_str())
+        .collect();
+    assert_eq!(actions, vec!["quarantine", "placeholder"]);
+}
+
+#[test]
+fn messages_contents_are_redacted_and_roles_never_touched() {
+    let rows = vec![json!({"ticket_id": "T1", "messages": [
+        {"role": "user", "content": format!("我的邮箱是{EMAIL}")},
+        {"role": "assistant", "content": "好的"},
+        // A role that looks like a phone number is still a role: never rewritten.
+        {"role": MOBILE, "content": format!("电话{MOBILE}")},
+    ]})];
+    let out = stage("").process(batch(&rows)).unwrap();
+    let values = nested(&out.kept, "messages");
+    assert!(values.contains(&(
+        0,
+        0,
+        "messages[].content".into(),
+        "我的邮箱是<EMAIL>".into()
+    )));
+    assert!(values.contains(&(0, 2, "messages[].content".into(), "电话<PHONE>".into())));
+    assert!(values.contains(&(0, 2, "messages[].role".into(), MOBILE.into())));
+    assert!(values.contains(&(0, 0, "messages[].role".into(), "user".into())));
+    let spans: Vec<_> = out
+        .spans
+        .iter()
+        .map(|s| (s.field.as_str(), s.element, s.start, s.end))
+        .collect();
+    assert_eq!(
+        spans,
+        vec![
+            ("messages[].content", 0, 5, 25),
+            ("messages[].content", 2, 2, 13)
+        ]
+    );
+    assert_eq!(out.report.redactions_by_field["messages[].content"], 2);
+}
+
+#[test]
+fn drop_field_on_a_message_nulls_the_whole_messages_field() {
+    let rows = vec![json!({"ticket_id": "T1", "messages": [
+        {"role": "user", "content": "你好"},
+        {"role": "user", "content": format!("身份证{RESIDENT_ID}")},
+    ]})];
+    let out = stage("[policy]\nCN_RESIDENT_ID = \"drop_field\"")
+        .process(batch(&rows))
+        .unwrap();
+    assert!(out.kept.data.column_by_name("messages").unwrap().is_null(0));
+    assert_eq!(out.spans[0].action, "drop_field");
+    assert_eq!(out.spans[0].element, 1);
+}
+
+#[test]
+fn columns_get_whole_value_rules_without_scanning() {
+    let rows = vec![
+        json!({"ticket_id": "T1", "customer_name": "张三", "customer_phone": 13812345678_i64}),
+        json!({"ticket_id": "T2", "customer_name": null, "customer_phone": null}),
+    ];
+    let out = stage("[columns]\ncustomer_name = \"placeholder\"\ncustomer_phone = \"drop_field\"")
+        .process(batch(&rows))
+        .unwrap();
+    assert_eq!(
+        texts(&out.kept, "customer_name"),
+        vec![Some("<CUSTOMER_NAME>".into()), None]
+    );
+    let phone = out.kept.data.column_by_name("customer_phone").unwrap();
+    assert_eq!(phone.null_count(), 2);
+    let spans: Vec<_> = out
+        .spans
+        .iter()
+        .map(|s| {
+            (
+                s.record.as_str(),
+                s.entity.as_str(),
+                s.detector.as_str(),
+                s.end,
+                s.action.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        spans,
+        vec![
+            ("feed:0", "CUSTOMER_NAME", "column", 2, "placeholder"),
+            ("feed:0", "CUSTOMER_PHONE", "column", 0, "drop_field"),
+        ]
+    );
+}
+
+#[test]
+fn column_mask_and_quarantine() {
+    let rows = vec![
+        json!({"ticket_id": "T1", "customer_name": "王小明先生"}),
+        json!({"ticket_id": "T2", "customer_phone": 13812345678_i64}),
+        json!({"ticket_id": "T3"}),
+    ];
+    let out = stage("[columns]\ncustomer_name = \"mask\"\ncustomer_phone = \"quarantine\"")
+        .process(batch(&rows))
+        .unwrap();
+    assert_eq!(
+        texts(&out.kept, "customer_name")[0].as_deref(),
+        Some("*小明先生")
+    );
+    assert_eq!(out.removed.len(), 1);
+    assert_eq!(out.removed[0].row.id.as_str(), "feed:1");
+    assert_eq!(
+        out.removed[0].detail,
+        "CUSTOMER_PHONE in customer_phone at chars 0..0"
+    );
+    assert_eq!(
+        out.removed[0].content.as_deref(),
+        Some(r#"{"ticket_id":"T2"}"#)
+    );
+    assert!(out.report.conserves());
+}
+
+#[test]
+fn default_fields_are_text_fields_minus_columns() {
+    let stage = stage("[columns]\ncustomer_name = \"placeholder\"");
+    assert_eq!(
+        stage.scanned_fields(),
+        ["ticket_id", "description", "messages"]
+    );
+    let listed = self::stage("fields = [\"messages\", \"description\"]");
+    assert_eq!(listed.scanned_fields(), ["description", "messages"]);
+}
+
+#[test]
+fn only_listed_fields_and_detectors_are_used() {
+    let out = stage("fields = [\"messages\"]\ndetectors = [\"email\"]")
+        .process(batch(&rows()))
+        .unwrap();
+    assert!(out.spans.is_empty());
+    assert_eq!(
+        texts(&out.kept, "description"),
+        texts(&batch(&rows()), "description")
+    );
+}
+
+#[test]
+fn build_rejects_bad_configs_naming_the_key() {
+    let cases = [
+        ("detectors = [\"email\", \"iban\"]", "`iban`"),
+        ("fields = [\"body\"]", "`body`"),
+        ("fields = [\"amount\"]", "`amount` has type float64"),
+        (
+            "fields = [\"description\", \"description\"]",
+            "listed twice",
+        ),
+        ("[policy]\nEMAL = \"mask\"", "`EMAL`"),
+        ("[policy]\nemail = \"mask\"", "`email`"),
+        ("[columns]\nnope = \"placeholder\"", "`nope`"),
+        (
+            "[columns]\ncustomer_phone = \"mask\"",
+            "`customer_phone` has type int64",
+        ),
+        (
+            "fields = [\"customer_name\"]\n[columns]\ncustomer_name = \"placeholder\"",
+            "`customer_name` is in both",
+        ),
+    ];
+    for (config, expected) in cases {
+        let message = build_error(config);
+        assert!(message.contains(expected), "{config:?} gave {message:?}");
+    }
+}
+
+#[test]
+fn redact_text_uses_placeholders_whatever_the_policy() {
+    let stage = stage("[policy]\ndefault = \"quarantine\"");
+    assert_eq!(
+        stage.redact_text(&format!("raw line {EMAIL},{MOBILE}")),
+        "raw line <EMAIL>,<PHONE>"
+    );
+    assert_eq!(stage.redact_text("nothing here"), "nothing here");
+}
+
+#[test]
+fn nothing_sensitive_reaches_spans_reports_details_or_errors() {
+    let secrets = [EMAIL, MOBILE, RESIDENT_ID, CARD, "张三"];
+    let rows = vec![
+        json!({"ticket_id": "T1", "description": format!("{EMAIL} {MOBILE} {CARD}"), "customer_name": "张三"}),
+        json!({"ticket_id": "T2", "messages": [{"role": "user", "content": format!("ID {RESIDENT_ID}")}]}),
+    ];
+    let out = stage("[policy]\nCN_RESIDENT_ID = \"quarantine\"\nPHONE = \"drop_field\"\n[columns]\ncustomer_name = \"quarantine\"")
+        .process(batch(&rows))
+        .unwrap();
+    assert_eq!(out.removed.len(), 2);
+    let mut visible = serde_json::to_string(&out.spans).unwrap();
+    visible.push_str(&serde_json::to_string(&out.report).unwrap());
+    for removal in &out.removed {
+        visible.push_str(&removal.detail);
+        visible.push_str(removal.content.as_deref().unwrap_or(""));
+        visible.push_str(&format!("{removal:?}"));
+    }
+    visible.push_str(&format!("{:?}{:?}", out.spans, out.report));
+    for secret in secrets {
+        assert!(!visible.contains(secret), "{secret} leaked into {visible}");
+    }
+}
+
+#[test]
+fn splitting_a_batch_gives_the_same_edits() {
+    let stage = stage("[policy]\nCN_RESIDENT_ID = \"quarantine\"");
+    let all = stage.process(batch(&rows())).unwrap();
+    let rows = rows();
+    let mut spans = Vec::new();
+    let mut removed = Vec::new();
+    for row in &rows {
+        let mut one = batch(std::slice::from_ref(row));
+        // Same identities as in the whole batch.
+        let index = rows.iter().position(|r| r == row).unwrap() as u64;
+        one.rows[0].id = RecordId::new("feed", index);
+        let out = stage.process(one).unwrap();
+        spans.extend(out.spans);
+        removed.extend(
+            out.removed
+                .into_iter()
+                .map(|r| (r.row.id, r.detail, r.content)),
+        );
+    }
+    assert_eq!(all.spans, spans);
+    let all_removed: Vec<_> = all
+        .removed
+        .into_iter()
+        .map(|r| (r.row.id, r.detail, r.content))
+        .collect();
+    assert_eq!(all_removed, removed);
+}
+
+#[test]
+fn empty_batches_pass_through() {
+    let out = stage("")
+        .process(Batch::empty(schema().arrow_schema()))
+        .unwrap();
+    assert!(out.kept.is_empty() && out.removed.is_empty() && out.spans.is_empty());
+    assert!(out.report.conserves());
+}
+
+#[test]
+fn a_batch_missing_a_field_fails_naming_the_field_not_values() {
+    let column: ArrayRef = Arc::new(arrow::array::StringArray::from(vec![EMAIL]));
+    let data = RecordBatch::try_from_iter([("description", column)]).unwrap();
+    let meta = RowMeta {
+        id: RecordId::new("feed", 0),
+        source: SourceRef {
+            input: 0,
+            row: 0,
+            line: 1,
+        },
+    };
+    let message = stage("fields = [\"description\", \"messages\"]")
+        .process(Batch::new(data, vec![meta]).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("`messages`"), "{message}");
+    assert!(!message.contains(EMAIL));
+}

@@ -1,0 +1,4 @@
+//! Check-digit algorithms used by detectors to turn shape matches into confident findings.
+
+pub mod gb11643;
+pub mod luhn;
