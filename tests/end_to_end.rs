@@ -237,11 +237,15 @@ fn no_planted_sensitive_value_leaves_through_any_door() {
             doors.push((file, text));
         }
         // One Aho-Corasick pass per door instead of values × doors substring scans.
-        let finder = aho_corasick::AhoCorasick::new(planted.iter().map(|(_, v)| v.as_str())).unwrap();
+        let finder =
+            aho_corasick::AhoCorasick::new(planted.iter().map(|(_, v)| v.as_str())).unwrap();
         for (door, text) in &doors {
             if let Some(hit) = finder.find(text.as_str()) {
                 let entity = &planted[hit.pattern().as_usize()].0;
-                panic!("{name}: a planted {entity} value leaks into {door} (at byte {})", hit.start());
+                panic!(
+                    "{name}: a planted {entity} value leaks into {door} (at byte {})",
+                    hit.start()
+                );
             }
         }
     }
