@@ -339,3 +339,117 @@ fn resolved_json(
         "gates": section("gates"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(text: &str) -> Result<Plan, Box<ConfigError>> {
+        let dir = tempfile::tempdir().unwrap();
+        fs_err::write(dir.path().join("a.jsonl"), "{}\n").unwrap();
+        Plan::from_text("p.toml", text, dir.path(), &PlanOptions::default())
+    }
+
+    const GOOD: &str = r#"
+[pipeline]
+name = "ok"
+[[inputs]]
+path = "*.jsonl"
+[fields]
+text = { type = "string", required = true }
+[[stages]]
+kind = "dedup"
+key = ["text"]
+"#;
+
+    #[test]
+    fn a_good_pipeline_resolves_with_a_stable_digest() {
+        let a = plan(GOOD).unwrap();
+        let b = plan(GOOD).unwrap();
+        assert_eq!(a.name, "ok");
+        assert_eq!(a.inputs.len(), 1);
+        assert_eq!(a.inputs[0].display, "a.jsonl");
+        assert_eq!(a.stages.len(), 1);
+        assert_eq!(a.sha256, b.sha256);
+        let changed = plan(&GOOD.replace("required = true", "required = false")).unwrap();
+        assert_ne!(a.sha256, changed.sha256);
+    }
+
+    #[test]
+    fn errors_point_at_the_offending_line() {
+        let cases = [
+            (
+                GOOD.replace("type = \"string\"", "type = \"strin\""),
+                7,
+                "strin",
+            ),
+            (
+                GOOD.replace("key = [\"text\"]", "key = [\"body\"]"),
+                8,
+                "body",
+            ),
+            (
+                GOOD.replace("kind = \"dedup\"", "kind = \"dedupe\""),
+                9,
+                "dedupe",
+            ),
+            (
+                GOOD.replace("path = \"*.jsonl\"", "path = \"*.csv\""),
+                4,
+                "*.csv",
+            ),
+            (
+                GOOD.replace("name = \"ok\"", "name = \"Not OK\""),
+                3,
+                "pipeline name",
+            ),
+            (
+                GOOD.replace("[fields]", "[fields]\nrecord_id = { type = \"string\" }"),
+                7,
+                "reserved",
+            ),
+            (
+                format!("{GOOD}\n[output]\nsplits = {{ train = 0.5 }}\n"),
+                12,
+                "output",
+            ),
+            (
+                format!("{GOOD}\n[gates]\nmax_quarantine_rate = 2.0\n"),
+                12,
+                "max_quarantine_rate",
+            ),
+            (
+                GOOD.replace("[pipeline]", "[pipeline]\ncolour = 1"),
+                3,
+                "colour",
+            ),
+        ];
+        for (text, line, needle) in cases {
+            let error = match plan(&text) {
+                Ok(_) => panic!("expected an error mentioning {needle}"),
+                Err(e) => e,
+            };
+            assert!(
+                error.message.contains(needle),
+                "{needle}: {}",
+                error.message
+            );
+            assert_eq!(error.line(), Some(line), "{needle}: {}", error.message);
+        }
+    }
+
+    #[test]
+    fn input_override_replaces_the_pipeline_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = dir.path().join("other.jsonl");
+        fs_err::write(&other, "{}\n").unwrap();
+        let options = PlanOptions {
+            inputs_override: vec![other.clone()],
+        };
+        let base = tempfile::tempdir().unwrap();
+        fs_err::write(base.path().join("a.jsonl"), "{}\n").unwrap();
+        let p = Plan::from_text("p.toml", GOOD, base.path(), &options).unwrap();
+        assert_eq!(p.inputs.len(), 1);
+        assert_eq!(p.inputs[0].path, other);
+    }
+}
