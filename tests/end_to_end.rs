@@ -274,3 +274,106 @@ fn check_accepts_every_pipeline_and_points_at_bad_lines() {
         "diagnostic should point at line 8:\n{stderr}"
     );
 }
+
+#[test]
+fn lineage_table_accounts_for_every_record_and_joins_the_shards() {
+    for pipeline in pipelines() {
+        let name = stem(&pipeline);
+        let out = tempfile::tempdir().unwrap();
+        assert!(run_pipeline(&pipeline, out.path(), &[]).status.success());
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.path().join("manifest.json")).unwrap())
+                .unwrap();
+        let lineage: Vec<serde_json::Value> = parquet_rows(&out.path().join("lineage.parquet"))
+            .unwrap()
+            .iter()
+            .map(|r| serde_json::from_str(r).unwrap())
+            .collect();
+        assert_eq!(
+            lineage.len() as u64,
+            manifest["conservation"]["input_records"].as_u64().unwrap(),
+            "{name}: one lineage row per input record"
+        );
+        let mut shards: std::collections::BTreeMap<String, Vec<serde_json::Value>> =
+            Default::default();
+        let mut statuses: std::collections::BTreeMap<String, u64> = Default::default();
+        for row in &lineage {
+            *statuses
+                .entry(row["status"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+            if row["status"] != "kept" {
+                assert!(
+                    row["reason"].is_string(),
+                    "{name}: removed row without a reason"
+                );
+                continue;
+            }
+            let shard = row["shard"].as_str().unwrap().to_owned();
+            let rows = shards.entry(shard.clone()).or_insert_with(|| {
+                parquet_rows(&out.path().join(&shard))
+                    .unwrap()
+                    .iter()
+                    .map(|r| serde_json::from_str(r).unwrap())
+                    .collect()
+            });
+            let at = &rows[row["shard_row"].as_u64().unwrap() as usize];
+            assert_eq!(
+                at["record_id"], row["record_id"],
+                "{name}: lineage points at the wrong shard row"
+            );
+        }
+        let c = &manifest["conservation"];
+        assert_eq!(
+            statuses.get("kept").copied().unwrap_or(0),
+            c["kept"].as_u64().unwrap()
+        );
+        assert_eq!(
+            statuses.get("duplicate").copied().unwrap_or(0),
+            c["duplicates"].as_u64().unwrap()
+        );
+        assert_eq!(
+            statuses.get("quarantined").copied().unwrap_or(0),
+            c["quarantined"].as_u64().unwrap()
+        );
+
+        // `sluice trace` follows a duplicate to its released survivor.
+        let duplicate = lineage.iter().find(|r| r["status"] == "duplicate").unwrap();
+        let manifest_path = out.path().join("manifest.json");
+        let trace = sluice(&[
+            "trace",
+            duplicate["record_id"].as_str().unwrap(),
+            "--manifest",
+            manifest_path.to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(
+            trace.status.success(),
+            "{}",
+            String::from_utf8_lossy(&trace.stderr)
+        );
+        let traced: serde_json::Value = serde_json::from_slice(&trace.stdout).unwrap();
+        assert_eq!(traced["survivor"]["record_id"], duplicate["survivor_id"]);
+        assert_eq!(traced["survivor"]["status"], "kept");
+        let source = format!(
+            "{}:{}",
+            duplicate["source_file"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap(),
+            duplicate["source_row"]
+        );
+        let by_source = sluice(&[
+            "trace",
+            "--source",
+            &source,
+            "--manifest",
+            manifest_path.to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(by_source.status.success());
+        let traced: serde_json::Value = serde_json::from_slice(&by_source.stdout).unwrap();
+        assert_eq!(traced["record"]["record_id"], duplicate["record_id"]);
+    }
+}

@@ -27,6 +27,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Recompute every digest and row count a manifest records.
     Verify(VerifyArgs),
+    /// Where a record came from and where it went (from the lineage table).
+    Trace(TraceArgs),
     /// List the redaction detectors.
     List(ListArgs),
     /// Explain one detector by code.
@@ -95,4 +97,20 @@ pub struct ListArgs {
 pub struct ExplainArgs {
     /// Detector code, e.g. `cn_resident_id`.
     pub code: String,
+}
+
+/// `sluice trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Record id, e.g. `3fa9c2e1b7d0a1f2:42`.
+    pub record_id: Option<String>,
+    /// Start from a source row instead: `FILE:ROW` (0-based row within the file).
+    #[arg(long, conflicts_with = "record_id")]
+    pub source: Option<String>,
+    /// The run's manifest.json (the lineage table sits beside it).
+    #[arg(long)]
+    pub manifest: PathBuf,
+    /// One JSON object per matching record.
+    #[arg(long)]
+    pub json: bool,
 }

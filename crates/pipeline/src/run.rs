@@ -9,7 +9,7 @@ use crate::registry::BuiltStage;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use sluice_core::{Batch, CoreError, GlobalStage, Removal, RowStage, StageOutput, StageReport};
-use sluice_export::{DuplicateRow, OutputFile, QuarantineRow};
+use sluice_export::{DuplicateRow, LineageRow, LineageSpan, OutputFile, QuarantineRow};
 use sluice_lineage::{
     Conservation, GateResult, InputConservation, InputEntry, Manifest, OutputEntry, PipelineInfo,
     RunInfo, StageEntry, Tool,
@@ -200,7 +200,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
 
     let mut stage_reports: Vec<(usize, &'static str, String, StageReport)> = Vec::new();
     let mut redacted_so_far = false;
-    let mut spans_total: u64 = 0;
+    let mut spans: BTreeMap<sluice_core::RecordId, Vec<LineageSpan>> = BTreeMap::new();
     for planned in plan.stages.iter_mut() {
         let PlannedStage {
             index,
@@ -222,7 +222,12 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         let is_redact = matches!(stage, BuiltStage::Redact(_));
         for output in outputs {
             report.merge(&output.report);
-            spans_total += output.spans.len() as u64;
+            for span in &output.spans {
+                spans
+                    .entry(span.record.clone())
+                    .or_default()
+                    .push(LineageSpan::from(span));
+            }
             for removal in output.removed {
                 removed.push(Removed {
                     stage: kind.to_owned(),
@@ -248,7 +253,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         redacted_so_far |= is_redact;
         stage_reports.push((*index, kind, config_sha256.clone(), report));
     }
-    tracing::debug!(spans_total, "redaction spans recorded");
+    tracing::debug!(records = spans.len(), "records with redaction spans");
 
     // Export the training set: split by hash of the record id.
     let split_keys: Vec<Vec<String>> = batches
@@ -319,6 +324,18 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         &options.out_dir,
         &duplicate_rows,
     )?);
+    let lineage_rows = lineage_rows(
+        &plan,
+        &ingested,
+        &batches,
+        &split_keys,
+        &removed,
+        &mut spans,
+    );
+    outputs.push(sluice_export::write_lineage_table(
+        &options.out_dir,
+        &lineage_rows,
+    )?);
 
     // Conservation, per input and overall.
     let input_count = plan.inputs.len();
@@ -372,7 +389,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
 
     let mut kept_by_split = BTreeMap::new();
     for o in &outputs {
-        if o.role != "quarantine" && o.role != "duplicates" {
+        if !matches!(o.role.as_str(), "quarantine" | "duplicates" | "lineage") {
             *kept_by_split.entry(o.role.clone()).or_default() += o.rows;
         }
     }
@@ -474,6 +491,86 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         failed_gates: gates.into_iter().filter(|g| !g.passed).collect(),
         duration_ms,
     })
+}
+
+/// One lineage row per input record, in source order: kept rows with their split, shard and
+/// shard row; removed rows with stage, reason and survivor; redaction spans for both.
+fn lineage_rows(
+    plan: &Plan,
+    ingested: &[sluice_ingest::IngestResult],
+    batches: &[Batch],
+    split_keys: &[Vec<String>],
+    removed: &[Removed],
+    spans: &mut BTreeMap<sluice_core::RecordId, Vec<LineageSpan>>,
+) -> Vec<LineageRow> {
+    let source = |meta: &sluice_core::RowMeta| {
+        let input = meta.source.input as usize;
+        (
+            plan.inputs
+                .get(input)
+                .map(|i| i.display.clone())
+                .unwrap_or_default(),
+            ingested
+                .get(input)
+                .map(|r| r.sha256.clone())
+                .unwrap_or_default(),
+        )
+    };
+    let mut rows: Vec<(sluice_core::SourceRef, LineageRow)> = Vec::new();
+    let placements = sluice_export::placements(split_keys, &plan.output);
+    for (batch, places) in batches.iter().zip(&placements) {
+        for (meta, place) in batch.rows.iter().zip(places) {
+            let (source_file, source_sha256) = source(meta);
+            rows.push((
+                meta.source,
+                LineageRow {
+                    record_id: meta.id.to_string(),
+                    source_file,
+                    source_sha256,
+                    source_row: meta.source.row,
+                    source_line: meta.source.line,
+                    status: "kept".to_owned(),
+                    stage: None,
+                    reason: None,
+                    survivor_id: None,
+                    split: Some(place.split.clone()),
+                    shard: Some(place.shard.clone()),
+                    shard_row: Some(place.row),
+                    redactions: spans.remove(&meta.id).unwrap_or_default(),
+                },
+            ));
+        }
+    }
+    for r in removed {
+        let meta = &r.removal.row;
+        let (source_file, source_sha256) = source(meta);
+        let duplicate = r.removal.reason.is_duplicate();
+        rows.push((
+            meta.source,
+            LineageRow {
+                record_id: meta.id.to_string(),
+                source_file,
+                source_sha256,
+                source_row: meta.source.row,
+                source_line: meta.source.line,
+                status: if duplicate {
+                    "duplicate"
+                } else {
+                    "quarantined"
+                }
+                .to_owned(),
+                stage: Some(r.stage.clone()),
+                reason: Some(r.removal.reason.to_string()),
+                survivor_id: r.removal.survivor.as_ref().map(|s| s.to_string()),
+                split: None,
+                shard: None,
+                shard_row: None,
+                redactions: spans.remove(&meta.id).unwrap_or_default(),
+            },
+        ));
+    }
+    rows.sort_by_key(|(source, _)| *source);
+    rows.into_iter().map(|(_, row)| row).collect()
 }
 
 fn run_stage(

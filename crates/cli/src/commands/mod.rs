@@ -5,4 +5,5 @@ pub mod explain;
 pub mod inspect;
 pub mod list;
 pub mod run;
+pub mod trace;
 pub mod verify;
