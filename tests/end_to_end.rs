@@ -377,3 +377,53 @@ fn lineage_table_accounts_for_every_record_and_joins_the_shards() {
         assert_eq!(traced["record"]["record_id"], duplicate["record_id"]);
     }
 }
+
+#[test]
+fn scan_finds_raw_pii_in_samples_and_none_in_released_training_sets() {
+    let raw = sluice(&[
+        "scan",
+        "--json",
+        "samples/support-tickets/tickets-000.jsonl",
+    ]);
+    assert_eq!(
+        raw.status.code(),
+        Some(1),
+        "findings above the threshold exit 1"
+    );
+    let stdout = String::from_utf8_lossy(&raw.stdout);
+    let findings: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(findings.len() > 100);
+    for f in &findings {
+        for key in ["row", "field", "type", "detector", "start", "end"] {
+            assert!(!f[key].is_null(), "finding without {key}: {f}");
+        }
+    }
+    let planted = planted_values();
+    let finder = aho_corasick::AhoCorasick::new(planted.iter().map(|(_, v)| v.as_str())).unwrap();
+    assert!(
+        finder.find(stdout.as_ref()).is_none(),
+        "scan output carries a value"
+    );
+
+    for pipeline in pipelines() {
+        let out = tempfile::tempdir().unwrap();
+        assert!(run_pipeline(&pipeline, out.path(), &[]).status.success());
+        let shards: Vec<String> = output_files(out.path())
+            .into_iter()
+            .filter(|f| f.starts_with("data/"))
+            .map(|f| out.path().join(f).to_string_lossy().into_owned())
+            .collect();
+        let mut args = vec!["scan"];
+        args.extend(shards.iter().map(String::as_str));
+        let clean = sluice(&args);
+        assert!(
+            clean.status.success(),
+            "{}: residual findings in the released set:\n{}",
+            stem(&pipeline),
+            String::from_utf8_lossy(&clean.stdout)
+        );
+    }
+}

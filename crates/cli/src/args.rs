@@ -27,6 +27,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Recompute every digest and row count a manifest records.
     Verify(VerifyArgs),
+    /// Audit files for sensitive values (residual-PII scan); prints locations, never values.
+    Scan(ScanArgs),
     /// Where a record came from and where it went (from the lineage table).
     Trace(TraceArgs),
     /// List the redaction detectors.
@@ -113,4 +115,24 @@ pub struct TraceArgs {
     /// One JSON object per matching record.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `sluice scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// JSONL (plain, .gz, .zst), CSV/TSV or Parquet files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// One JSON object per finding: file, row, field, type, detector, start, end (char offsets).
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when there are more findings than this.
+    #[arg(long, default_value_t = 0)]
+    pub max_findings: u64,
+    /// Detector codes to run (repeatable) [default: the whole catalogue].
+    #[arg(long = "detector", value_name = "CODE")]
+    pub detectors: Vec<String>,
+    /// Text encoding (WHATWG label) for CSV/JSONL without a BOM.
+    #[arg(long)]
+    pub encoding: Option<String>,
 }

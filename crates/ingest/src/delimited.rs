@@ -59,6 +59,16 @@ pub(crate) fn read_delimited(
     Ok(())
 }
 
+/// The header names of a delimited `text` (for schema inference).
+pub(crate) fn header_names(
+    text: &Text,
+    delimiter: u8,
+    path: &Path,
+) -> Result<Vec<String>, IngestError> {
+    let mut scanner = Scanner::new(text.bytes(), delimiter);
+    read_header(&mut scanner, text, path).map(|(names, _)| names)
+}
+
 fn read_header(
     scanner: &mut Scanner<'_>,
     text: &Text,

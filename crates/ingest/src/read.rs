@@ -92,7 +92,7 @@ pub fn read_input(
 
 /// The configured format (compression still from the extension) or the detected one. A text
 /// input without a compression extension is sniffed for gzip/zstd magic bytes.
-fn resolve_format(
+pub(crate) fn resolve_format(
     path: &Path,
     opts: &InputOptions,
     raw: &[u8],
@@ -140,7 +140,7 @@ fn check_parquet_options(
 }
 
 /// The delimiter byte for CSV/TSV, `None` for JSONL.
-fn delimiter_for(
+pub(crate) fn delimiter_for(
     path: &Path,
     format: InputFormat,
     opts: &InputOptions,

@@ -5,5 +5,6 @@ pub mod explain;
 pub mod inspect;
 pub mod list;
 pub mod run;
+pub mod scan;
 pub mod trace;
 pub mod verify;
