@@ -427,3 +427,60 @@ fn scan_finds_raw_pii_in_samples_and_none_in_released_training_sets() {
         );
     }
 }
+
+#[test]
+fn report_and_projections_come_from_the_manifest() {
+    let pipeline = &pipelines()[0];
+    let out = tempfile::tempdir().unwrap();
+    assert!(run_pipeline(pipeline, out.path(), &[]).status.success());
+    let manifest_path = out.path().join("manifest.json");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    let m = manifest_path.to_str().unwrap();
+
+    let report = sluice(&["report", m]);
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains(manifest["root_sha256"].as_str().unwrap()));
+    assert!(
+        !html.contains("<script src") && !html.contains("http://") && !html.contains("https://")
+    );
+
+    let ol = sluice(&["emit", m, "--as", "openlineage"]);
+    assert!(ol.status.success());
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&ol.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["eventType"], "START");
+    assert_eq!(events[1]["eventType"], "COMPLETE");
+    assert_eq!(events[0]["run"]["runId"], events[1]["run"]["runId"]);
+
+    let intoto = sluice(&["emit", m, "--as", "intoto"]);
+    let statement: serde_json::Value = serde_json::from_slice(&intoto.stdout).unwrap();
+    let subjects: std::collections::BTreeMap<String, String> = statement["subject"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_owned(),
+                s["digest"]["sha256"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for output in manifest["outputs"].as_array().unwrap() {
+        assert_eq!(
+            subjects
+                .get(output["path"].as_str().unwrap())
+                .map(String::as_str),
+            output["sha256"].as_str(),
+            "in-toto subject digests match the manifest"
+        );
+    }
+}

@@ -1,6 +1,6 @@
 //! Command-line arguments (clap derive). Only this crate knows clap.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// sluice turns raw enterprise records into governed fine-tuning datasets: ingest, dedup,
@@ -27,6 +27,10 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Recompute every digest and row count a manifest records.
     Verify(VerifyArgs),
+    /// Write the self-contained HTML review page for a run.
+    Report(ReportArgs),
+    /// Print a standard projection of a manifest (OpenLineage, Croissant, in-toto).
+    Emit(EmitArgs),
     /// Audit files for sensitive values (residual-PII scan); prints locations, never values.
     Scan(ScanArgs),
     /// Where a record came from and where it went (from the lineage table).
@@ -135,4 +139,50 @@ pub struct ScanArgs {
     /// Text encoding (WHATWG label) for CSV/JSONL without a BOM.
     #[arg(long)]
     pub encoding: Option<String>,
+}
+
+/// `sluice report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run's manifest.json.
+    pub manifest: PathBuf,
+    /// Where to write the page [default: report.html beside the manifest].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Projections `sluice emit` can print.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EmitFormat {
+    /// OpenLineage 2-0-2 START and COMPLETE run events (JSON lines).
+    Openlineage,
+    /// Croissant 1.1 + RAI JSON-LD.
+    Croissant,
+    /// in-toto Statement v1 (SLSA provenance predicate) over the outputs.
+    Intoto,
+}
+
+/// `sluice emit`.
+#[derive(Debug, Args)]
+pub struct EmitArgs {
+    /// The run's manifest.json.
+    pub manifest: PathBuf,
+    /// Which projection.
+    #[arg(long = "as", value_enum)]
+    pub format: EmitFormat,
+    /// in-toto only: sign with this ed25519 key (32 raw bytes or 64 hex digits) into a DSSE envelope.
+    #[arg(long)]
+    pub sign_key: Option<PathBuf>,
+    /// Croissant only: SPDX licence URL.
+    #[arg(long)]
+    pub license: Option<String>,
+    /// Croissant only: dataset URL.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Croissant only: creator.
+    #[arg(long)]
+    pub creator: Option<String>,
+    /// Croissant only: dataset version (semver).
+    #[arg(long)]
+    pub version: Option<String>,
 }

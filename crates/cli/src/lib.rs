@@ -19,6 +19,8 @@ pub fn main() -> std::process::ExitCode {
         args::Command::Check(a) => commands::check::execute(a),
         args::Command::Inspect(a) => commands::inspect::execute(a),
         args::Command::Verify(a) => commands::verify::execute(a),
+        args::Command::Report(a) => commands::report::execute(a),
+        args::Command::Emit(a) => commands::emit::execute(a),
         args::Command::Scan(a) => commands::scan::execute(a),
         args::Command::Trace(a) => commands::trace::execute(a),
         args::Command::List(a) => commands::list::execute(a),

@@ -27,4 +27,16 @@ pub enum LineageError {
         /// The version this build reads.
         expected: String,
     },
+    /// A signing or verifying key file could not be used. The message names the path and what is
+    /// wrong with its shape, never key bytes.
+    #[error("key file `{path}`: {reason}")]
+    Key {
+        /// The key file's path.
+        path: String,
+        /// What is wrong (length, encoding), without any key material.
+        reason: String,
+    },
+    /// A DSSE envelope is malformed or its signature does not verify.
+    #[error("signature check failed: {0}")]
+    Signature(String),
 }

@@ -102,7 +102,7 @@ pub struct StageEntry {
 pub struct OutputEntry {
     /// Path relative to the manifest's directory, `/`-separated.
     pub path: String,
-    /// A split name, `quarantine` or `duplicates`.
+    /// A split name, or one of [`SIDE_TABLE_ROLES`].
     pub role: String,
     /// Rows in the file.
     pub rows: u64,
@@ -110,6 +110,16 @@ pub struct OutputEntry {
     pub bytes: u64,
     /// Lower-case hex sha256 of the file.
     pub sha256: String,
+}
+
+/// Roles of the outputs that are not part of the training set.
+pub const SIDE_TABLE_ROLES: [&str; 3] = ["quarantine", "duplicates", "lineage"];
+
+impl OutputEntry {
+    /// True for training-set shards (any split), false for side tables.
+    pub fn is_training_split(&self) -> bool {
+        !SIDE_TABLE_ROLES.contains(&self.role.as_str())
+    }
 }
 
 /// Where every input record went, in total and per input.

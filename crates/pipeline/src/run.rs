@@ -389,7 +389,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
 
     let mut kept_by_split = BTreeMap::new();
     for o in &outputs {
-        if !matches!(o.role.as_str(), "quarantine" | "duplicates" | "lineage") {
+        if !sluice_lineage::SIDE_TABLE_ROLES.contains(&o.role.as_str()) {
             *kept_by_split.entry(o.role.clone()).or_default() += o.rows;
         }
     }
