@@ -1,13 +1,15 @@
 //! The `[[stages]] kind = "dedup"` table and its validation against the record schema.
 
+use crate::near::NearConfig;
 use crate::normalize::Normalization;
 use crate::survivor::SurvivorRule;
 use serde::{Deserialize, Serialize};
+use sluice_core::FieldType;
 use sluice_core::TargetSchema;
 use thiserror::Error;
 
 /// Settings of a dedup stage (the pipeline file's stage table without `kind`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DedupConfig {
     /// Fields whose normalised values, in this order, form the exact-duplicate key.
@@ -15,9 +17,13 @@ pub struct DedupConfig {
     /// Normalisation steps applied to text before comparing, in order.
     #[serde(default = "Normalization::defaults")]
     pub normalize: Vec<Normalization>,
-    /// Which row of a duplicate group is kept (in input order).
+    /// Which row of a duplicate group is kept: `first`, `last`, `longest`, `earliest:<field>`,
+    /// `latest:<field>` or `highest:<field>`, ties broken by input order.
     #[serde(default)]
     pub survivor: SurvivorRule,
+    /// Near-duplicate detection over the exact survivors; off when absent.
+    #[serde(default)]
+    pub near: Option<NearConfig>,
 }
 
 /// A dedup stage configuration that cannot run.
@@ -35,6 +41,20 @@ pub enum DedupError {
     /// `none` was combined with real normalisation steps.
     #[error("dedup normalize `none` cannot be combined with other steps")]
     NoneWithOtherSteps,
+    /// The survivor rule names a field the schema does not declare.
+    #[error("dedup survivor field `{0}` is not a declared field")]
+    UnknownSurvivorField(String),
+    /// The survivor rule's field has a type it cannot rank by.
+    #[error("dedup survivor `{rule}` needs a field of type {expected}")]
+    SurvivorFieldType {
+        /// The rule as written.
+        rule: String,
+        /// The accepted types.
+        expected: &'static str,
+    },
+    /// The `near` table has an invalid setting.
+    #[error("{0}")]
+    InvalidNear(String),
 }
 
 impl DedupConfig {
@@ -54,6 +74,28 @@ impl DedupConfig {
         if self.normalize.contains(&Normalization::None) && self.normalize.len() > 1 {
             return Err(DedupError::NoneWithOtherSteps);
         }
+        if let Some(field) = self.survivor.field() {
+            let spec = schema
+                .field(field)
+                .ok_or_else(|| DedupError::UnknownSurvivorField(field.to_owned()))?;
+            let numeric = matches!(spec.ty, FieldType::Int64 | FieldType::Float64);
+            let (ok, expected) = match self.survivor {
+                SurvivorRule::Highest(_) => (numeric, "int64 or float64"),
+                _ => (
+                    numeric || spec.ty == FieldType::String,
+                    "string, int64 or float64",
+                ),
+            };
+            if !ok {
+                return Err(DedupError::SurvivorFieldType {
+                    rule: self.survivor.to_string(),
+                    expected,
+                });
+            }
+        }
+        if let Some(near) = &self.near {
+            near.validate().map_err(DedupError::InvalidNear)?;
+        }
         Ok(())
     }
 }
@@ -64,14 +106,79 @@ mod tests {
     use sluice_core::{FieldSpec, FieldType};
 
     fn schema() -> TargetSchema {
+        let spec = |name: &str, ty: FieldType| FieldSpec {
+            name: name.into(),
+            source: name.into(),
+            ty,
+            required: false,
+        };
         TargetSchema {
-            fields: vec![FieldSpec {
-                name: "body".into(),
-                source: "body".into(),
-                ty: FieldType::String,
-                required: false,
-            }],
+            fields: vec![
+                spec("body", FieldType::String),
+                spec("created_at", FieldType::String),
+                spec("priority", FieldType::Int64),
+                spec("flag", FieldType::Bool),
+            ],
         }
+    }
+
+    #[test]
+    fn parses_survivor_rules_and_near_table() {
+        let config: DedupConfig = toml::from_str(
+            r#"
+            key = ["body"]
+            survivor = "latest:created_at"
+            near = { threshold = 0.85, shingle = "char5", permutations = 64, bands = 8, rows = 8 }
+            "#,
+        )
+        .unwrap();
+        assert_eq!(config.survivor, SurvivorRule::Latest("created_at".into()));
+        let near = config.near.clone().unwrap();
+        assert_eq!(near.threshold, 0.85);
+        assert_eq!(near.lsh_params(), (8, 8));
+        assert_eq!(near.max_cluster_size, 1000);
+        assert!(config.validate(&schema()).is_ok());
+        let config: DedupConfig = toml::from_str(
+            r#"key = ["body"]
+            near = {}"#,
+        )
+        .unwrap();
+        assert_eq!(config.near, Some(NearConfig::default()));
+        assert!(
+            toml::from_str::<DedupConfig>(
+                r#"key = ["body"]
+            near = { threshold = 0.8, shingles = "auto" }"#
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn survivor_and_near_validation() {
+        let mut config: DedupConfig = toml::from_str(r#"key = ["body"]"#).unwrap();
+        config.survivor = SurvivorRule::Highest("priority".into());
+        assert!(config.validate(&schema()).is_ok());
+        config.survivor = SurvivorRule::Highest("created_at".into());
+        assert!(matches!(
+            config.validate(&schema()),
+            Err(DedupError::SurvivorFieldType { .. })
+        ));
+        config.survivor = SurvivorRule::Earliest("flag".into());
+        assert!(config.validate(&schema()).is_err());
+        config.survivor = SurvivorRule::Latest("updated".into());
+        assert_eq!(
+            config.validate(&schema()),
+            Err(DedupError::UnknownSurvivorField("updated".into()))
+        );
+        config.survivor = SurvivorRule::Longest;
+        config.near = Some(NearConfig {
+            threshold: 2.0,
+            ..NearConfig::default()
+        });
+        assert!(matches!(
+            config.validate(&schema()),
+            Err(DedupError::InvalidNear(_))
+        ));
     }
 
     #[test]

@@ -1,36 +1,100 @@
-//! Exact deduplication as a [`GlobalStage`]: tag rows with key digests, decide survivors over the
-//! digests of all batches in input order, then remove the other rows of each group.
+//! The dedup stage as a [`GlobalStage`]: tag rows with key digests, survivor ranks and (when
+//! `near` is set) MinHash signatures; decide exact groups over the digests, then near-duplicate
+//! clusters over the exact survivors, with survivors under one total order; then remove the other
+//! rows of each group.
 
 use crate::config::{DedupConfig, DedupError};
 use crate::key::{KeyDigest, row_keys};
+use crate::minhash::{MinHasher, Signature};
+use crate::near::{NearConfig, NearItem, cluster};
 use crate::normalize::Normalizer;
-use crate::survivor::{SurvivorRule, choose_survivors};
+use crate::rank::row_ranks;
+use crate::shingle::Shingler;
+use crate::survivor::{Rank, RowPos, SurvivorRule, choose_survivors_by};
+use arrow::array::{Array, RecordBatch};
+use arrow::datatypes::DataType;
 use arrow::error::ArrowError;
+use sluice_core::strings::visit_strings;
 use sluice_core::{
-    Batch, CoreError, GlobalStage, ReasonCode, RecordId, Removal, StageOutput, StageReport,
-    TargetSchema,
+    Batch, CoreError, FieldPath, GlobalStage, ReasonCode, RecordId, Removal, StageOutput,
+    StageReport, TargetSchema,
 };
 
 /// Counter: distinct keys shared by two or more rows.
 pub const COUNTER_EXACT_GROUPS: &str = "exact_groups";
 /// Counter: rows whose key fields were all null (never treated as duplicates).
 pub const COUNTER_NULL_KEYS: &str = "null_keys";
+/// Counter: near-duplicate clusters of two or more exact survivors (counted in the survivor's
+/// batch).
+pub const COUNTER_NEAR_CLUSTERS: &str = "near_clusters";
+/// Counter: LSH candidate pairs whose signature similarity was computed (whole run, batch 0).
+pub const COUNTER_NEAR_PAIRS_VERIFIED: &str = "near_pairs_verified";
+/// Counter: verified candidate pairs below the threshold, never joined (whole run, batch 0).
+pub const COUNTER_NEAR_PAIRS_REJECTED: &str = "near_pairs_rejected";
+/// Counter: rows in the largest cluster, exact and near duplicates included (whole run, batch 0).
+pub const COUNTER_LARGEST_CLUSTER: &str = "largest_cluster";
+/// Counter: near clusters that reached `max_cluster_size` (whole run, batch 0).
+pub const COUNTER_NEAR_CAPPED: &str = "near_capped_clusters";
+
+/// The tag pass's compact per-row attributes; `decide` sees nothing else.
+///
+/// Bytes per record: 72 inline (key digest 33, rank 24, signature pointer 16, padded), plus
+/// `4 × permutations` for the signature when `near` is on (512 at the default 128, so ≈ 584 B per
+/// record), plus the text of a string rank field for `earliest`/`latest` rules. 1 M records with
+/// near dedup at 128 permutations ≈ 0.6 GB of attributes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowAttr {
+    /// Exact-dedup digest of the normalised key; `None` when every key field is null.
+    pub key: Option<KeyDigest>,
+    /// Survivor rank under the configured rule.
+    pub rank: Rank,
+    /// MinHash signature of the key text; `None` without `near` or without any shingle.
+    pub signature: Option<Signature>,
+}
+
+/// The cluster a row belongs to after `decide`, for lineage and cluster-aware splits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterInfo {
+    /// The cluster's survivor's record id (the row's own id when it is alone or the survivor).
+    pub cluster_id: String,
+    /// Rows in the cluster: the survivor plus every exact and near duplicate removed for it.
+    pub size: u32,
+    /// Estimated Jaccard similarity to the survivor: `None` for the survivor itself, 1.0 for exact
+    /// duplicates.
+    pub similarity: Option<f32>,
+}
+
+/// Why a removed row goes and for whom.
+#[derive(Debug, Clone)]
+struct Duplicate {
+    survivor: RecordId,
+    near: bool,
+    similarity: f32,
+}
+
+/// One row's fate.
+#[derive(Debug, Clone)]
+struct RowFate {
+    id: RecordId,
+    duplicate: Option<Duplicate>,
+    cluster_size: u32,
+}
 
 /// What `decide` concluded for one batch.
 #[derive(Debug, Clone, Default)]
 struct BatchDecision {
-    /// Per row: the survivor it duplicates, or `None` when the row is kept.
-    duplicate_of: Vec<Option<RecordId>>,
-    null_keys: u64,
-    exact_groups: u64,
+    rows: Vec<RowFate>,
+    counters: Vec<(&'static str, u64)>,
 }
 
-/// The runtime exact-dedup stage, built from a [`DedupConfig`].
+/// The runtime dedup stage (exact, plus near duplicates when configured), built from a
+/// [`DedupConfig`].
 #[derive(Debug, Clone)]
 pub struct ExactDedup {
     key: Vec<String>,
     normalizer: Normalizer,
     survivor: SurvivorRule,
+    near: Option<(NearConfig, MinHasher)>,
     detail: String,
     decisions: Vec<BatchDecision>,
 }
@@ -42,6 +106,10 @@ impl ExactDedup {
         let detail = format!("exact duplicate on key [{}]", config.key.join(", "));
         Ok(ExactDedup {
             normalizer: Normalizer::new(&config.normalize),
+            near: config.near.map(|n| {
+                let hasher = MinHasher::new(n.permutations);
+                (n, hasher)
+            }),
             key: config.key,
             survivor: config.survivor,
             detail,
@@ -53,6 +121,63 @@ impl ExactDedup {
     pub fn key(&self) -> &[String] {
         &self.key
     }
+
+    /// The cluster of row `row` of batch `batch` (as passed to `decide`); `None` before `decide`
+    /// or out of range.
+    pub fn cluster_of(&self, batch: usize, row: usize) -> Option<ClusterInfo> {
+        let fate = self.decisions.get(batch)?.rows.get(row)?;
+        Some(match &fate.duplicate {
+            Some(d) => ClusterInfo {
+                cluster_id: d.survivor.to_string(),
+                size: fate.cluster_size,
+                similarity: Some(d.similarity),
+            },
+            None => ClusterInfo {
+                cluster_id: fate.id.to_string(),
+                size: fate.cluster_size,
+                similarity: None,
+            },
+        })
+    }
+
+    /// Each row's MinHash signature over the normalised text of the key fields.
+    fn signatures(
+        &self,
+        data: &RecordBatch,
+        near: &NearConfig,
+        hasher: &MinHasher,
+    ) -> Vec<Option<Signature>> {
+        let mut slots: Vec<Option<Vec<u32>>> = vec![None; data.num_rows()];
+        let (mut normalized, mut scratch) = (String::new(), String::new());
+        let mut shingler = Shingler::default();
+        for name in &self.key {
+            let Some(column) = data.column_by_name(name) else {
+                continue;
+            };
+            if !matches!(
+                column.data_type(),
+                DataType::Utf8 | DataType::List(_) | DataType::Struct(_)
+            ) {
+                continue;
+            }
+            visit_strings(
+                column.as_ref(),
+                &FieldPath::root(name),
+                &mut |site, text| {
+                    self.normalizer
+                        .apply_into(text, &mut normalized, &mut scratch);
+                    let row = &mut slots[site.row];
+                    shingler.shingles(&normalized, near.shingle, &mut |h| {
+                        hasher.update(row.get_or_insert_with(|| hasher.start()), h);
+                    });
+                },
+            );
+        }
+        slots
+            .into_iter()
+            .map(|s| s.map(Vec::into_boxed_slice))
+            .collect()
+    }
 }
 
 fn invalid(message: String) -> CoreError {
@@ -60,14 +185,30 @@ fn invalid(message: String) -> CoreError {
 }
 
 impl GlobalStage for ExactDedup {
-    type Attr = Option<KeyDigest>;
+    type Attr = RowAttr;
 
     fn kind(&self) -> &'static str {
         "dedup"
     }
 
     fn tag(&self, batch: &Batch) -> Result<Vec<Self::Attr>, CoreError> {
-        row_keys(&batch.data, &self.key, &self.normalizer)
+        let keys = row_keys(&batch.data, &self.key, &self.normalizer)?;
+        let ranks = row_ranks(&batch.data, &self.survivor, &self.key);
+        let mut signatures = match &self.near {
+            Some((near, hasher)) => self.signatures(&batch.data, near, hasher),
+            None => Vec::new(),
+        };
+        signatures.resize(keys.len(), None);
+        Ok(keys
+            .into_iter()
+            .zip(ranks)
+            .zip(signatures)
+            .map(|((key, rank), signature)| RowAttr {
+                key,
+                rank,
+                signature,
+            })
+            .collect())
     }
 
     fn decide(&mut self, batches: &[Batch], attrs: Vec<Vec<Self::Attr>>) -> Result<(), CoreError> {
@@ -87,23 +228,130 @@ impl GlobalStage for ExactDedup {
                 )));
             }
         }
-        let grouping = choose_survivors(self.survivor, &attrs);
-        // Rebuilt from scratch on every call: no state carries over from an earlier run.
-        self.decisions = grouping
-            .duplicate_of
+        let rule = &self.survivor;
+        let rank = |p: RowPos| &attrs[p.0][p.1].rank;
+        let keys: Vec<Vec<Option<KeyDigest>>> = attrs
             .iter()
-            .zip(&attrs)
-            .zip(grouping.groups_by_batch)
-            .map(
-                |((duplicate_of, batch_attrs), exact_groups)| BatchDecision {
-                    duplicate_of: duplicate_of
-                        .iter()
-                        .map(|pos| pos.map(|(b, i)| batches[b].rows[i].id.clone()))
-                        .collect(),
-                    null_keys: batch_attrs.iter().filter(|a| a.is_none()).count() as u64,
-                    exact_groups,
-                },
-            )
+            .map(|b| b.iter().map(|a| a.key).collect())
+            .collect();
+        let grouping = choose_survivors_by(&keys, |a, b| rule.prefers((rank(a), a), (rank(b), b)));
+        drop(keys);
+
+        // Near duplicates among exact survivors that have a key and a signature.
+        let mut near_of: Vec<Vec<Option<(RowPos, f32)>>> =
+            attrs.iter().map(|b| vec![None; b.len()]).collect();
+        let mut near_centres = vec![0u64; batches.len()];
+        let mut near_totals = None;
+        if let Some((near, _)) = &self.near {
+            let mut items = Vec::new();
+            for (b, batch_attrs) in attrs.iter().enumerate() {
+                for (i, attr) in batch_attrs.iter().enumerate() {
+                    if let (Some(_), Some(signature), None) =
+                        (attr.key, &attr.signature, grouping.duplicate_of[b][i])
+                    {
+                        items.push(NearItem {
+                            signature,
+                            rank: &attr.rank,
+                            pos: (b, i),
+                        });
+                    }
+                }
+            }
+            let outcome = cluster(&items, near, rule);
+            let mut centre_seen = std::collections::HashSet::new();
+            for (item, assigned) in items.iter().zip(&outcome.assigned) {
+                if let Some((centre, similarity)) = assigned {
+                    let centre = items[*centre].pos;
+                    near_of[item.pos.0][item.pos.1] = Some((centre, *similarity));
+                    if centre_seen.insert(centre) {
+                        near_centres[centre.0] += 1;
+                    }
+                }
+            }
+            near_totals = Some(outcome);
+        }
+
+        // Final fates: an exact duplicate of a row that is itself a near duplicate follows it to
+        // the near cluster's survivor, so every survivor named is a kept row.
+        let mut fates: Vec<Vec<RowFate>> = Vec::with_capacity(batches.len());
+        let mut sizes: Vec<Vec<u32>> = attrs.iter().map(|b| vec![1u32; b.len()]).collect();
+        let mut finals: Vec<Vec<Option<(RowPos, bool, f32)>>> = Vec::with_capacity(batches.len());
+        for (b, exact) in grouping.duplicate_of.iter().enumerate() {
+            let row_finals: Vec<_> = exact
+                .iter()
+                .enumerate()
+                .map(|(i, exact)| {
+                    let base = exact.unwrap_or((b, i));
+                    match (near_of[base.0][base.1], exact) {
+                        (Some((s, sim)), _) => Some((s, true, sim)),
+                        (None, Some(x)) => Some((*x, false, 1.0)),
+                        (None, None) => None,
+                    }
+                })
+                .collect();
+            for (s, _, _) in row_finals.iter().flatten() {
+                sizes[s.0][s.1] += 1;
+            }
+            finals.push(row_finals);
+        }
+        let mut largest = u64::from(attrs.iter().any(|b| !b.is_empty()));
+        for (b, row_finals) in finals.iter().enumerate() {
+            let rows = &batches[b].rows;
+            fates.push(
+                row_finals
+                    .iter()
+                    .enumerate()
+                    .map(|(i, fin)| {
+                        let duplicate = fin.map(|(s, near, similarity)| Duplicate {
+                            survivor: batches[s.0].rows[s.1].id.clone(),
+                            near,
+                            similarity,
+                        });
+                        let cluster_size = match fin {
+                            Some((s, _, _)) => sizes[s.0][s.1],
+                            None => sizes[b][i],
+                        };
+                        largest = largest.max(u64::from(cluster_size));
+                        RowFate {
+                            id: rows[i].id.clone(),
+                            duplicate,
+                            cluster_size,
+                        }
+                    })
+                    .collect(),
+            );
+        }
+
+        // Rebuilt from scratch on every call: no state carries over from an earlier run.
+        self.decisions = fates
+            .into_iter()
+            .enumerate()
+            .map(|(b, rows)| {
+                let mut counters = vec![
+                    (COUNTER_EXACT_GROUPS, grouping.groups_by_batch[b]),
+                    (
+                        COUNTER_NULL_KEYS,
+                        attrs[b].iter().filter(|a| a.key.is_none()).count() as u64,
+                    ),
+                ];
+                if let Some(outcome) = &near_totals {
+                    counters.push((COUNTER_NEAR_CLUSTERS, near_centres[b]));
+                    // Run-wide figures go to batch 0 only, so summing batch reports stays right.
+                    let first = b == 0;
+                    let only_first = |v: u64| if first { v } else { 0 };
+                    counters.push((
+                        COUNTER_NEAR_PAIRS_VERIFIED,
+                        only_first(outcome.pairs_verified),
+                    ));
+                    counters.push((
+                        COUNTER_NEAR_PAIRS_REJECTED,
+                        only_first(outcome.pairs_rejected),
+                    ));
+                    counters.push((COUNTER_LARGEST_CLUSTER, only_first(largest)));
+                    counters.push((COUNTER_NEAR_CAPPED, only_first(outcome.capped_clusters)));
+                }
+                BatchDecision { rows, counters }
+            })
             .collect();
         Ok(())
     }
@@ -115,26 +363,50 @@ impl GlobalStage for ExactDedup {
                 self.decisions.len()
             ))
         })?;
-        if decision.duplicate_of.len() != batch.len() {
+        if decision.rows.len() != batch.len()
+            || decision
+                .rows
+                .iter()
+                .zip(&batch.rows)
+                .any(|(f, r)| f.id != r.id)
+        {
             return Err(invalid(format!(
-                "dedup apply: batch {index} has {} rows, decide saw {}",
+                "dedup apply: batch {index} has {} rows that do not match the {} decide saw",
                 batch.len(),
-                decision.duplicate_of.len()
+                decision.rows.len()
             )));
         }
         let rows_in = batch.len() as u64;
-        let keep: Vec<bool> = decision.duplicate_of.iter().map(Option::is_none).collect();
+        let keep: Vec<bool> = decision
+            .rows
+            .iter()
+            .map(|f| f.duplicate.is_none())
+            .collect();
         let (kept, dropped) = batch.partition(&keep)?;
         let removed: Vec<Removal> = dropped
             .rows
             .into_iter()
-            .zip(decision.duplicate_of.iter().flatten())
-            .map(|(row, survivor)| Removal {
-                row,
-                reason: ReasonCode::DUP_EXACT,
-                detail: self.detail.clone(),
-                survivor: Some(survivor.clone()),
-                content: None,
+            .zip(decision.rows.iter().filter_map(|f| f.duplicate.as_ref()))
+            .map(|(row, dup)| {
+                let (reason, detail) = if dup.near {
+                    (
+                        ReasonCode::DUP_NEAR,
+                        format!(
+                            "near duplicate (similarity {:.3}) on key [{}]",
+                            dup.similarity,
+                            self.key.join(", ")
+                        ),
+                    )
+                } else {
+                    (ReasonCode::DUP_EXACT, self.detail.clone())
+                };
+                Removal {
+                    row,
+                    reason,
+                    detail,
+                    survivor: Some(dup.survivor.clone()),
+                    content: None,
+                }
             })
             .collect();
 
@@ -143,17 +415,15 @@ impl GlobalStage for ExactDedup {
             rows_out: kept.len() as u64,
             ..StageReport::default()
         };
-        if !removed.is_empty() {
-            report
+        for removal in &removed {
+            *report
                 .removed
-                .insert(ReasonCode::DUP_EXACT.to_string(), removed.len() as u64);
+                .entry(removal.reason.to_string())
+                .or_default() += 1;
         }
-        report
-            .counters
-            .insert(COUNTER_EXACT_GROUPS.to_owned(), decision.exact_groups);
-        report
-            .counters
-            .insert(COUNTER_NULL_KEYS.to_owned(), decision.null_keys);
+        for (name, value) in &decision.counters {
+            report.counters.insert((*name).to_owned(), *value);
+        }
         Ok(StageOutput {
             kept,
             removed,
@@ -181,6 +451,8 @@ mod tests {
                 spec("subject", FieldType::String),
                 spec("body", FieldType::String),
                 spec("messages", FieldType::messages()),
+                spec("created_at", FieldType::String),
+                spec("priority", FieldType::Int64),
             ],
         }
     }
@@ -240,7 +512,7 @@ mod tests {
                 .kept
                 .extend(out.kept.rows.iter().map(|r| r.id.to_string()));
             for removal in out.removed {
-                assert_eq!(removal.reason, ReasonCode::DUP_EXACT);
+                assert!(removal.reason.is_duplicate());
                 assert!(removal.content.is_none());
                 outcome.removed.push((
                     removal.row.id.to_string(),
@@ -393,5 +665,213 @@ mod tests {
         assert!(s.apply(2, all[0].clone()).is_err());
         assert!(s.apply(0, batch(&tickets()[..1], 0)).is_err());
         assert!(s.decide(&all, vec![]).is_err());
+    }
+
+    fn removed_reasons(
+        stage: &mut ExactDedup,
+        batches: Vec<Batch>,
+    ) -> Vec<(String, String, String)> {
+        let attrs = batches.iter().map(|b| stage.tag(b).unwrap()).collect();
+        stage.decide(&batches, attrs).unwrap();
+        let mut out = Vec::new();
+        for (i, b) in batches.into_iter().enumerate() {
+            for r in stage.apply(i, b).unwrap().removed {
+                out.push((r.row.id.to_string(), r.reason.to_string(), r.detail));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn ranked_survivor_rules() {
+        let rows = vec![
+            serde_json::json!({"body": "same", "created_at": "2024-03-01", "priority": 2}),
+            serde_json::json!({"body": "SAME", "created_at": null, "priority": 9}),
+            serde_json::json!({"body": "same ", "created_at": "2025-01-01", "priority": null}),
+            serde_json::json!({"body": "Same", "created_at": "2023-07-01", "priority": 9}),
+        ];
+        let kept = |survivor: &str| {
+            let config = format!("key = [\"body\"]\nsurvivor = \"{survivor}\"");
+            let mut kept = Vec::new();
+            for size in [1, 3, 4] {
+                let out = run(&mut stage(&config), batches(&rows, size));
+                assert_eq!(out.kept.len(), 1);
+                kept.push(out.kept[0].clone());
+            }
+            assert!(kept.iter().all(|k| *k == kept[0]), "{survivor}: {kept:?}");
+            kept[0].clone()
+        };
+        assert_eq!(kept("latest:created_at"), id(2));
+        assert_eq!(kept("earliest:created_at"), id(3));
+        // Tie on 9 between rows 1 and 3: input order decides.
+        assert_eq!(kept("highest:priority"), id(1));
+        // "same " is the longest raw text.
+        assert_eq!(kept("longest"), id(2));
+        assert_eq!(kept("first"), id(0));
+        assert_eq!(kept("last"), id(3));
+    }
+
+    const NEAR: &str = r#"key = ["body"]
+        near = { threshold = 0.7 }"#;
+
+    fn near_rows() -> Vec<serde_json::Value> {
+        let en = "Hello team, my laptop will not boot after the latest update and the screen stays \
+                  black with a blinking cursor, can someone please help me fix this today";
+        let en_near = "Hello team, my laptop will not boot after the latest update and the screen \
+                       stays black with a blinking cursor, can someone please help me fix this now";
+        let zh = "您好，我的笔记本电脑在最新更新后无法启动，屏幕一直是黑的并且光标在闪烁，请问有人能帮我今天解决这个问题吗";
+        let zh_near = "您好，我的笔记本电脑在最新更新后无法启动，屏幕一直是黑的并且光标在闪烁，请问有人能帮我尽快解决这个问题吗";
+        vec![
+            serde_json::json!({"body": en}),
+            serde_json::json!({"body": zh}),
+            serde_json::json!({"body": "Where is my refund for order 1234? It has been two weeks."}),
+            serde_json::json!({"body": en_near}),
+            serde_json::json!({"body": zh_near}),
+            serde_json::json!({"body": en.to_uppercase()}),
+            serde_json::json!({"body": "hi"}),
+            serde_json::json!({"body": "hi!"}),
+            serde_json::json!({"body": "ok"}),
+            serde_json::json!({"body": null}),
+        ]
+    }
+
+    #[test]
+    fn near_duplicates_in_english_and_chinese() {
+        let mut s = stage(NEAR);
+        let out = run(&mut s, batches(&near_rows(), 4));
+        assert!(out.report.conserves());
+        assert_eq!(out.kept, vec![id(0), id(1), id(2), id(6), id(8), id(9)]);
+        assert_eq!(
+            out.removed,
+            vec![
+                (id(3), id(0)),
+                (id(4), id(1)),
+                (id(5), id(0)),
+                (id(7), id(6))
+            ]
+        );
+        assert_eq!(out.report.removed["DUP_NEAR"], 3);
+        assert_eq!(out.report.removed["DUP_EXACT"], 1);
+        // Short texts get one whole-text shingle: "hi!" is a near copy of "hi", not of "ok".
+        assert_eq!(out.report.counters[COUNTER_NEAR_CLUSTERS], 3);
+        assert_eq!(out.report.counters[COUNTER_LARGEST_CLUSTER], 3);
+        assert!(out.report.counters[COUNTER_NEAR_PAIRS_VERIFIED] >= 2);
+        let reasons = removed_reasons(&mut stage(NEAR), batches(&near_rows(), 4));
+        let (_, reason, detail) = &reasons[0];
+        assert_eq!(reason, "DUP_NEAR");
+        assert!(
+            detail.starts_with("near duplicate (similarity 0."),
+            "{detail}"
+        );
+        assert!(detail.ends_with("on key [body]"), "{detail}");
+        assert!(!detail.contains("laptop"));
+    }
+
+    #[test]
+    fn exact_copies_of_a_near_duplicate_follow_it_to_the_survivor() {
+        let mut rows = near_rows();
+        rows.push(rows[3].clone());
+        let mut s = stage(NEAR);
+        let out = run(&mut s, batches(&rows, 3));
+        assert!(out.removed.contains(&(id(10), id(0))));
+        let info = s.cluster_of(3, 1).unwrap();
+        assert_eq!(info.cluster_id, id(0));
+        assert_eq!(info.size, 4);
+        assert!(info.similarity.unwrap() < 1.0);
+    }
+
+    #[test]
+    fn cluster_of_reports_every_row() {
+        let mut s = stage(NEAR);
+        assert_eq!(s.cluster_of(0, 0), None);
+        let all = batches(&near_rows(), 4);
+        let attrs = all.iter().map(|b| s.tag(b).unwrap()).collect();
+        s.decide(&all, attrs).unwrap();
+        let survivor = s.cluster_of(0, 0).unwrap();
+        assert_eq!(
+            survivor,
+            ClusterInfo {
+                cluster_id: id(0),
+                size: 3,
+                similarity: None
+            }
+        );
+        let exact = s.cluster_of(1, 1).unwrap();
+        assert_eq!((exact.cluster_id, exact.similarity), (id(0), Some(1.0)));
+        let near = s.cluster_of(0, 3).unwrap();
+        assert_eq!(near.cluster_id, id(0));
+        assert!(near.similarity.unwrap() >= 0.7 && near.similarity.unwrap() < 1.0);
+        let alone = s.cluster_of(0, 2).unwrap();
+        assert_eq!((alone.cluster_id, alone.size), (id(2), 1));
+        let null_key = s.cluster_of(2, 1).unwrap();
+        assert_eq!((null_key.cluster_id, null_key.size), (id(9), 1));
+        assert_eq!(s.cluster_of(2, 2), None);
+        assert_eq!(s.cluster_of(9, 0), None);
+    }
+
+    #[test]
+    fn near_decisions_do_not_depend_on_batch_split() {
+        let mut rows = near_rows();
+        rows.extend(near_rows());
+        let whole = run(&mut stage(NEAR), batches(&rows, rows.len()));
+        for size in [1, 3, 7] {
+            let other = run(&mut stage(NEAR), batches(&rows, size));
+            assert_eq!(whole.kept, other.kept);
+            assert_eq!(whole.removed, other.removed);
+            assert_eq!(whole.report, other.report);
+        }
+    }
+
+    #[test]
+    fn near_is_off_without_the_table_and_respects_the_threshold() {
+        let out = run(&mut stage(r#"key = ["body"]"#), batches(&near_rows(), 4));
+        assert_eq!(out.removed, vec![(id(5), id(0))]);
+        assert!(!out.report.counters.contains_key(COUNTER_NEAR_CLUSTERS));
+        let strict = r#"key = ["body"]
+            near = { threshold = 0.99 }"#;
+        let out = run(&mut stage(strict), batches(&near_rows(), 4));
+        // Only the identical-after-shingling pair ("hi" / "hi!") reaches 0.99.
+        assert_eq!(out.removed, vec![(id(5), id(0)), (id(7), id(6))]);
+    }
+
+    #[test]
+    fn attributes_stay_compact() {
+        assert!(std::mem::size_of::<RowAttr>() <= 80);
+        let s = stage(NEAR);
+        let attrs = s.tag(&batches(&near_rows(), 10)[0]).unwrap();
+        assert_eq!(attrs[0].signature.as_ref().unwrap().len(), 128);
+        // No text at all: no signature, no key.
+        assert!(attrs[9].signature.is_none() && attrs[9].key.is_none());
+    }
+
+    #[test]
+    fn real_text_chain_does_not_merge_the_ends() {
+        // A = w0..w39; B replaces the first 4 words; C also replaces the last 4.
+        // J(A,B) = J(B,C) = 0.8 on word 5-grams, J(A,C) ≈ 0.64.
+        let words: Vec<String> = (0..40).map(|i| format!("w{i}")).collect();
+        let mut b_words = words.clone();
+        for w in &mut b_words[..4] {
+            w.push('x');
+        }
+        let mut c_words = b_words.clone();
+        for w in &mut c_words[36..] {
+            w.push('y');
+        }
+        let rows = vec![
+            serde_json::json!({"body": words.join(" ")}),
+            serde_json::json!({"body": b_words.join(" ")}),
+            serde_json::json!({"body": c_words.join(" ")}),
+        ];
+        let config = r#"key = ["body"]
+            near = { threshold = 0.72, permutations = 512 }"#;
+        let mut s = stage(config);
+        let out = run(&mut s, batches(&rows, 2));
+        assert_eq!(out.kept, vec![id(0), id(2)]);
+        assert_eq!(out.removed, vec![(id(1), id(0))]);
+        assert_eq!(s.cluster_of(1, 0).unwrap().size, 1);
+        // With B first, both ends are legitimately similar to the survivor.
+        let reordered = vec![rows[1].clone(), rows[0].clone(), rows[2].clone()];
+        let out = run(&mut stage(config), batches(&reordered, 3));
+        assert_eq!(out.kept, vec![id(0)]);
     }
 }

@@ -1,21 +1,33 @@
-//! sluice's dedup stage: exact deduplication on normalised key fields.
+//! sluice's dedup stage: exact and near-duplicate deduplication on normalised key fields, plus
+//! n-gram decontamination against reference evaluation sets.
 //!
-//! It runs as tag → decide → apply ([`sluice_core::GlobalStage`]): [`key`] turns each row into a
-//! sha256 of its normalised key, [`survivor`] picks one survivor per group of equal digests over
-//! all batches in input order, and [`exact`] removes the others as `DUP_EXACT` with the survivor's
-//! record id. Near-duplicate detection plugs into the same three steps with its own attributes.
+//! Dedup runs as tag → decide → apply ([`sluice_core::GlobalStage`]): [`key`] turns each row into a
+//! sha256 of its normalised key, [`rank`] reads its survivor rank and [`minhash`] computes its
+//! MinHash signature over [`shingle`]s; [`survivor`] picks one survivor per group of equal digests
+//! under a total order, [`near`] clusters the exact survivors by LSH with verified edges and star
+//! verification; [`exact`] removes the other rows as `DUP_EXACT` / `DUP_NEAR` with the survivor's
+//! record id and exposes every row's cluster. [`decontam`] is a separate row stage.
 
 pub mod config;
+pub mod decontam;
+pub mod eval;
 pub mod exact;
 pub mod key;
+pub mod minhash;
+pub mod near;
 pub mod normalize;
+pub mod rank;
+pub mod shingle;
 pub mod survivor;
 
 pub use config::{DedupConfig, DedupError};
-pub use exact::ExactDedup;
+pub use decontam::{DecontamAction, DecontamConfig, DecontamError, Decontaminator};
+pub use exact::{ClusterInfo, ExactDedup, RowAttr};
 pub use key::KeyDigest;
+pub use near::NearConfig;
 pub use normalize::{Normalization, Normalizer};
-pub use survivor::SurvivorRule;
+pub use shingle::Shingle;
+pub use survivor::{Rank, SurvivorRule};
 
-/// The dedup stage as the pipeline registers it; today it performs exact deduplication only.
+/// The dedup stage as the pipeline registers it (exact, plus near duplicates when configured).
 pub type DedupStage = ExactDedup;

@@ -75,6 +75,12 @@ pub struct LineageRow {
     pub shard: Option<String>,
     /// Row within the shard (for kept records).
     pub shard_row: Option<u64>,
+    /// Dedup cluster (named after its survivor's record id), when a dedup stage ran.
+    pub cluster_id: Option<String>,
+    /// Rows in that cluster.
+    pub cluster_size: Option<u32>,
+    /// Estimated similarity to the survivor (near duplicates; 1.0 for exact ones).
+    pub similarity: Option<f32>,
     /// Redactions applied to the record.
     pub redactions: Vec<LineageSpan>,
 }
@@ -103,6 +109,9 @@ fn lineage_schema() -> SchemaRef {
         text("split", true),
         text("shard", true),
         Field::new("shard_row", DataType::UInt64, true),
+        text("cluster_id", true),
+        Field::new("cluster_size", DataType::UInt32, true),
+        Field::new("similarity", DataType::Float32, true),
         Field::new(
             "redactions",
             DataType::List(Arc::new(Field::new("item", DataType::Struct(span), true))),
@@ -144,6 +153,9 @@ mod tests {
             split: kept.then(|| "train".to_owned()),
             shard: kept.then(|| "data/train-00000-of-00001.parquet".to_owned()),
             shard_row: kept.then_some(i),
+            cluster_id: Some(format!("feed:{i}")),
+            cluster_size: Some(1),
+            similarity: None,
             redactions: if kept {
                 vec![LineageSpan {
                     field: "messages[].content".to_owned(),

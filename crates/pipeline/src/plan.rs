@@ -122,7 +122,7 @@ impl Plan {
             .cloned()
             .unwrap_or_default();
         for (index, stage) in spec.stages.iter().enumerate() {
-            let built = build_stage(stage.get_ref(), &schema).map_err(|message| {
+            let built = build_stage(stage.get_ref(), &schema, base_dir).map_err(|message| {
                 err(
                     toml_span(stage),
                     format!(

@@ -6,14 +6,17 @@
 
 use crate::spec::StageSpec;
 use sluice_core::TargetSchema;
-use sluice_dedup::ExactDedup;
+use sluice_dedup::{Decontaminator, ExactDedup};
 use sluice_redact::RedactStage;
 use sluice_validate::ValidateStage;
+use std::path::Path;
 
 /// A stage ready to run.
 pub enum BuiltStage {
     /// Global: tag → decide → apply.
     Dedup(Box<ExactDedup>),
+    /// Row-local decontamination against reference sets.
+    Decontaminate(Box<Decontaminator>),
     /// Row-local redaction.
     Redact(Box<RedactStage>),
     /// Row-local validation.
@@ -25,16 +28,28 @@ impl BuiltStage {
     pub fn kind(&self) -> &'static str {
         match self {
             BuiltStage::Dedup(_) => "dedup",
+            BuiltStage::Decontaminate(_) => "decontaminate",
             BuiltStage::Redact(_) => "redact",
             BuiltStage::Validate(_) => "validate",
         }
     }
 }
 
-/// Builds and validates one stage against the run's schema. The error text names keys and
-/// fields, never data.
-pub fn build_stage(spec: &StageSpec, schema: &TargetSchema) -> Result<BuiltStage, String> {
+/// Builds and validates one stage against the run's schema; relative paths in a stage (reference
+/// sets) are resolved against `base_dir`. The error text names keys and fields, never data.
+pub fn build_stage(
+    spec: &StageSpec,
+    schema: &TargetSchema,
+    base_dir: &Path,
+) -> Result<BuiltStage, String> {
     match spec {
+        StageSpec::Decontaminate(config) => {
+            let references =
+                load_references(&config.references, &config.reference_field, base_dir)?;
+            Decontaminator::build(config.clone(), schema, references)
+                .map(|s| BuiltStage::Decontaminate(Box::new(s)))
+                .map_err(|e| e.to_string())
+        }
         StageSpec::Dedup(config) => sluice_dedup::ExactDedup::build(config.clone(), schema)
             .map(|s| BuiltStage::Dedup(Box::new(s)))
             .map_err(|e| e.to_string()),
@@ -45,4 +60,52 @@ pub fn build_stage(spec: &StageSpec, schema: &TargetSchema) -> Result<BuiltStage
             .map(|s| BuiltStage::Validate(Box::new(s)))
             .map_err(|e| e.to_string()),
     }
+}
+
+/// Reads the reference evaluation sets: every file matching `patterns` (relative to `base_dir`),
+/// the text of `field` of every record, with ids `<file>:<row>`. Unreadable records are skipped
+/// (they cannot contaminate anything); an unreadable file is an error.
+fn load_references(
+    patterns: &[String],
+    field: &str,
+    base_dir: &Path,
+) -> Result<Vec<(String, String)>, String> {
+    use sluice_core::strings::visit_strings;
+    use sluice_core::{FieldPath, FieldSpec, FieldType};
+    let schema = TargetSchema {
+        fields: vec![FieldSpec {
+            name: field.to_owned(),
+            source: field.to_owned(),
+            ty: FieldType::String,
+            required: true,
+        }],
+    };
+    let mut references = Vec::new();
+    for pattern in patterns {
+        let paths = sluice_ingest::expand_glob(&base_dir.join(pattern))
+            .map_err(|e| format!("references `{pattern}`: {e}"))?;
+        for (index, path) in paths.iter().enumerate() {
+            let display = path
+                .strip_prefix(base_dir)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let options = sluice_ingest::InputOptions::default();
+            let read = sluice_ingest::read_input(path, index as u32, &options, &schema, 8192)
+                .map_err(|e| format!("references `{pattern}`: {e}"))?;
+            for batch in &read.batches {
+                if let Some(column) = batch.data.columns().first() {
+                    visit_strings(
+                        column.as_ref(),
+                        &FieldPath::root(field),
+                        &mut |site, text| {
+                            let row = batch.rows[site.row].source.row;
+                            references.push((format!("{display}:{row}"), text.to_owned()));
+                        },
+                    );
+                }
+            }
+        }
+    }
+    Ok(references)
 }

@@ -8,7 +8,10 @@ use crate::plan::{Plan, PlannedStage};
 use crate::registry::BuiltStage;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use sluice_core::{Batch, CoreError, GlobalStage, Removal, RowStage, StageOutput, StageReport};
+use sluice_core::{
+    Batch, CoreError, GlobalStage, RecordId, Removal, RowStage, StageOutput, StageReport,
+};
+use sluice_dedup::ClusterInfo;
 use sluice_export::{DuplicateRow, LineageRow, LineageSpan, OutputFile, QuarantineRow};
 use sluice_lineage::{
     Conservation, GateResult, InputConservation, InputEntry, Manifest, OutputEntry, PipelineInfo,
@@ -201,6 +204,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     let mut stage_reports: Vec<(usize, &'static str, String, StageReport)> = Vec::new();
     let mut redacted_so_far = false;
     let mut spans: BTreeMap<sluice_core::RecordId, Vec<LineageSpan>> = BTreeMap::new();
+    let mut clusters: BTreeMap<RecordId, ClusterInfo> = BTreeMap::new();
     for planned in plan.stages.iter_mut() {
         let PlannedStage {
             index,
@@ -210,13 +214,13 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         let kind = stage.kind();
         let rows_in: u64 = batches.iter().map(|b| b.len() as u64).sum();
         let bar = progress_bar(options.progress, batches.len() as u64, kind);
-        let outputs = run_stage(stage, std::mem::take(&mut batches), &bar).map_err(|source| {
-            RunError::Stage {
+        let outputs = run_stage(stage, std::mem::take(&mut batches), &bar, &mut clusters).map_err(
+            |source| RunError::Stage {
                 index: *index + 1,
                 kind,
                 source,
-            }
-        })?;
+            },
+        )?;
         bar.finish_and_clear();
         let mut report = StageReport::default();
         let is_redact = matches!(stage, BuiltStage::Redact(_));
@@ -255,10 +259,21 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     }
     tracing::debug!(records = spans.len(), "records with redaction spans");
 
-    // Export the training set: split by hash of the record id.
+    // Export the training set: split by hash of the dedup cluster id (a kept row's cluster is
+    // named after it, so without near-dup flagging this equals its record id), so members of one
+    // cluster can never straddle splits.
     let split_keys: Vec<Vec<String>> = batches
         .iter()
-        .map(|b| b.rows.iter().map(|r| r.id.as_str().to_owned()).collect())
+        .map(|b| {
+            b.rows
+                .iter()
+                .map(|r| {
+                    clusters
+                        .get(&r.id)
+                        .map_or_else(|| r.id.to_string(), |c| c.cluster_id.clone())
+                })
+                .collect()
+        })
         .collect();
     let mut outputs = sluice_export::write_training_set_with_schema(
         &options.out_dir,
@@ -331,6 +346,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         &split_keys,
         &removed,
         &mut spans,
+        &clusters,
     );
     outputs.push(sluice_export::write_lineage_table(
         &options.out_dir,
@@ -502,7 +518,9 @@ fn lineage_rows(
     split_keys: &[Vec<String>],
     removed: &[Removed],
     spans: &mut BTreeMap<sluice_core::RecordId, Vec<LineageSpan>>,
+    clusters: &BTreeMap<RecordId, ClusterInfo>,
 ) -> Vec<LineageRow> {
+    let cluster = |id: &RecordId| clusters.get(id);
     let source = |meta: &sluice_core::RowMeta| {
         let input = meta.source.input as usize;
         (
@@ -536,6 +554,9 @@ fn lineage_rows(
                     split: Some(place.split.clone()),
                     shard: Some(place.shard.clone()),
                     shard_row: Some(place.row),
+                    cluster_id: cluster(&meta.id).map(|c| c.cluster_id.clone()),
+                    cluster_size: cluster(&meta.id).map(|c| c.size),
+                    similarity: cluster(&meta.id).and_then(|c| c.similarity),
                     redactions: spans.remove(&meta.id).unwrap_or_default(),
                 },
             ));
@@ -565,6 +586,9 @@ fn lineage_rows(
                 split: None,
                 shard: None,
                 shard_row: None,
+                cluster_id: cluster(&meta.id).map(|c| c.cluster_id.clone()),
+                cluster_size: cluster(&meta.id).map(|c| c.size),
+                similarity: cluster(&meta.id).and_then(|c| c.similarity),
                 redactions: spans.remove(&meta.id).unwrap_or_default(),
             },
         ));
@@ -577,9 +601,28 @@ fn run_stage(
     stage: &mut BuiltStage,
     batches: Vec<Batch>,
     bar: &ProgressBar,
+    clusters: &mut BTreeMap<RecordId, ClusterInfo>,
 ) -> Result<Vec<StageOutput>, CoreError> {
     match stage {
-        BuiltStage::Dedup(global) => run_global(global.as_mut(), batches, bar),
+        BuiltStage::Dedup(global) => {
+            let ids: Vec<Vec<RecordId>> = batches
+                .iter()
+                .map(|b| b.rows.iter().map(|r| r.id.clone()).collect())
+                .collect();
+            let outputs = run_global(global.as_mut(), batches, bar)?;
+            // The first dedup stage defines the clusters that splits and lineage use.
+            if clusters.is_empty() {
+                for (b, batch_ids) in ids.into_iter().enumerate() {
+                    for (r, id) in batch_ids.into_iter().enumerate() {
+                        if let Some(info) = global.cluster_of(b, r) {
+                            clusters.insert(id, info);
+                        }
+                    }
+                }
+            }
+            Ok(outputs)
+        }
+        BuiltStage::Decontaminate(local) => run_local(local.as_ref(), batches, bar),
         BuiltStage::Redact(local) => run_local(local.as_ref(), batches, bar),
         BuiltStage::Validate(local) => run_local(local.as_ref(), batches, bar),
     }

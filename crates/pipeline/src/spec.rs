@@ -5,7 +5,7 @@
 
 use indexmap::IndexMap;
 use serde::Deserialize;
-use sluice_dedup::DedupConfig;
+use sluice_dedup::{DecontamConfig, DedupConfig};
 use sluice_export::OutputConfig;
 use sluice_ingest::InputFormat;
 use sluice_redact::RedactConfig;
@@ -80,8 +80,10 @@ pub struct FieldDecl {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StageSpec {
-    /// Exact deduplication.
+    /// Exact and near deduplication.
     Dedup(DedupConfig),
+    /// Removal (or flagging) of records that overlap reference evaluation sets.
+    Decontaminate(DecontamConfig),
     /// PII and secret redaction.
     Redact(RedactConfig),
     /// Row validation rules.
@@ -93,6 +95,7 @@ impl StageSpec {
     pub fn kind(&self) -> &'static str {
         match self {
             StageSpec::Dedup(_) => "dedup",
+            StageSpec::Decontaminate(_) => "decontaminate",
             StageSpec::Redact(_) => "redact",
             StageSpec::Validate(_) => "validate",
         }
