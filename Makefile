@@ -47,6 +47,16 @@ ci: lint test ## What CI runs: lint, then every test
 golden: build ## Regenerate the end-to-end golden files after an intended change (review the diff!)
 	SLUICE_UPDATE_GOLDEN=1 $(CARGO) test --test end_to_end
 
+.PHONY: eval
+eval: ## Accuracy: near-duplicate pair precision/recall, redaction precision/recall per type (release)
+	$(CARGO) run --release -q -p sluice-dedup --example near_dup_eval
+	@if [ -f crates/redact/examples/redact_eval.rs ]; then $(CARGO) run --release -q -p sluice-redact --example redact_eval; fi
+
+.PHONY: bench
+bench: ## Throughput: dedup and redaction benchmarks (release builds; figures, not pass/fail)
+	$(CARGO) run --release -q -p sluice-dedup --example dedup_bench -- 200000
+	@if [ -f crates/redact/examples/redact_bench.rs ]; then $(CARGO) run --release -q -p sluice-redact --example redact_bench; fi
+
 .PHONY: samples
 samples: ## Regenerate the committed synthetic samples
 	$(CARGO) run -p sluice-samplegen -- --out samples
