@@ -53,9 +53,16 @@ pub fn build_stage(
         StageSpec::Dedup(config) => sluice_dedup::ExactDedup::build(config.clone(), schema)
             .map(|s| BuiltStage::Dedup(Box::new(s)))
             .map_err(|e| e.to_string()),
-        StageSpec::Redact(config) => RedactStage::build(config, schema)
-            .map(|s| BuiltStage::Redact(Box::new(s)))
-            .map_err(|e| e.to_string()),
+        StageSpec::Redact(config) => {
+            let env = |name: &str| std::env::var(name).ok();
+            let context = sluice_redact::BuildContext {
+                env: &env,
+                base_dir: Some(base_dir),
+            };
+            RedactStage::build_in(config, schema, &context)
+                .map(|s| BuiltStage::Redact(Box::new(s)))
+                .map_err(|e| e.to_string())
+        }
         StageSpec::Validate(config) => ValidateStage::build(config.clone(), schema)
             .map(|s| BuiltStage::Validate(Box::new(s)))
             .map_err(|e| e.to_string()),

@@ -3,9 +3,10 @@
 use crate::policy::Action;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// Configuration of the redaction stage.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedactConfig {
     /// Free-text fields to scan; default: every field holding text that is not in `columns`.
@@ -18,6 +19,57 @@ pub struct RedactConfig {
     /// Structured columns handled as a whole, without scanning: field name → action.
     #[serde(default)]
     pub columns: BTreeMap<String, Action>,
+    /// Environment variable holding the pseudonym key (default `SLUICE_PSEUDONYM_KEY`); read only
+    /// when some action is `pseudonym` or `pseudonym_format`.
+    pub pseudonym_key_env: Option<String>,
+    /// File holding the pseudonym key instead of an environment variable (relative paths are
+    /// resolved against the pipeline file's directory by the caller, see `BuildContext`).
+    pub pseudonym_key_file: Option<PathBuf>,
+    /// Regex detectors declared in the pipeline file (`[[stages.custom]]`).
+    #[serde(default)]
+    pub custom: Vec<CustomConfig>,
+    /// Term-list detectors declared in the pipeline file (`[[stages.dictionaries]]`).
+    #[serde(default)]
+    pub dictionaries: Vec<DictionaryConfig>,
+    /// Also redact the values of `columns` fields where they recur in the same record's scanned
+    /// text (entity = the column's entity, e.g. `CUSTOMER_NAME`); default true.
+    #[serde(default = "default_true")]
+    pub propagate: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A `[[stages.custom]]` regex detector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomConfig {
+    /// Detector code, unique and not a catalogue code (`employee_id`).
+    pub code: String,
+    /// Entity type reported, upper case (`EMPLOYEE_ID`).
+    pub entity: String,
+    /// The regex (Rust `regex` syntax, linear time).
+    pub pattern: String,
+}
+
+/// A `[[stages.dictionaries]]` term-list detector, matched leftmost-longest with Aho-Corasick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DictionaryConfig {
+    /// Detector code, unique and not a catalogue code (`vip_names`).
+    pub code: String,
+    /// Entity type reported, upper case (`PERSON`).
+    pub entity: String,
+    /// Terms inline.
+    #[serde(default)]
+    pub terms: Vec<String>,
+    /// A UTF-8 file with one term per line (blank lines and `#` comments skipped); relative paths
+    /// are resolved against `BuildContext::base_dir` (the pipeline file's directory).
+    pub terms_file: Option<PathBuf>,
+    /// Match ASCII letters case-insensitively; default true.
+    #[serde(default = "default_true")]
+    pub case_insensitive: bool,
 }
 
 /// Per-entity actions with a default. Entity keys are validated when the stage is built (serde
@@ -27,6 +79,10 @@ pub struct PolicyConfig {
     /// Action for entity types without an override.
     #[serde(default = "default_action")]
     pub default: Action,
+    /// Action for every secret entity type (`SECRET_*`, `URL_CREDENTIALS`) without its own
+    /// override; default: `default`.
+    #[serde(default)]
+    pub secret: Option<Action>,
     /// Overrides keyed by entity type (`EMAIL`, `PHONE`, `CN_RESIDENT_ID`, …).
     #[serde(flatten)]
     pub by_entity: BTreeMap<String, Action>,
@@ -36,19 +92,50 @@ fn default_action() -> Action {
     Action::Placeholder
 }
 
+impl Default for RedactConfig {
+    fn default() -> Self {
+        RedactConfig {
+            fields: None,
+            detectors: None,
+            policy: PolicyConfig::default(),
+            columns: BTreeMap::new(),
+            pseudonym_key_env: None,
+            pseudonym_key_file: None,
+            custom: Vec::new(),
+            dictionaries: Vec::new(),
+            propagate: true,
+        }
+    }
+}
+
 impl Default for PolicyConfig {
     fn default() -> Self {
         PolicyConfig {
             default: default_action(),
+            secret: None,
             by_entity: BTreeMap::new(),
         }
     }
 }
 
 impl PolicyConfig {
-    /// The action for `entity`: its override, else the default.
+    /// The action for `entity`: its override, else the `secret` group action when a secret
+    /// detector reports `entity`, else the default.
     pub fn action_for(&self, entity: &str) -> Action {
-        self.by_entity.get(entity).copied().unwrap_or(self.default)
+        if let Some(action) = self.by_entity.get(entity) {
+            return *action;
+        }
+        match self.secret {
+            Some(action) if crate::detectors::is_secret_entity(entity) => action,
+            _ => self.default,
+        }
+    }
+
+    /// Every action this policy can apply.
+    pub fn actions(&self) -> impl Iterator<Item = Action> + '_ {
+        std::iter::once(self.default)
+            .chain(self.secret)
+            .chain(self.by_entity.values().copied())
     }
 }
 
@@ -98,10 +185,64 @@ mod tests {
     }
 
     #[test]
+    fn secret_group_applies_to_secret_entities_only() {
+        let config = parse(
+            "pseudonym_key_env = \"MY_KEY\"\n[policy]\ndefault = \"pseudonym\"\nsecret = \"quarantine\"\nSECRET_JWT = \"remove\"",
+        )
+        .unwrap();
+        assert_eq!(
+            config.policy.action_for("SECRET_AWS_KEY"),
+            Action::Quarantine
+        );
+        assert_eq!(
+            config.policy.action_for("URL_CREDENTIALS"),
+            Action::Quarantine
+        );
+        assert_eq!(config.policy.action_for("SECRET_JWT"), Action::Remove);
+        assert_eq!(config.policy.action_for("EMAIL"), Action::Pseudonym);
+        assert!(!config.policy.by_entity.contains_key("secret"));
+        assert_eq!(config.pseudonym_key_env.as_deref(), Some("MY_KEY"));
+        let plain = parse("[policy]\ndefault = \"mask\"").unwrap();
+        assert_eq!(plain.policy.action_for("SECRET_AWS_KEY"), Action::Mask);
+    }
+
+    #[test]
+    fn parses_custom_detectors_and_dictionaries() {
+        let config = parse(
+            r#"
+            propagate = false
+            [[custom]]
+            code = "employee_id"
+            entity = "EMPLOYEE_ID"
+            pattern = "EMP-[0-9]{6}"
+            [[dictionaries]]
+            code = "vip_names"
+            entity = "PERSON"
+            terms = ["张三", "Li Wei"]
+            [[dictionaries]]
+            code = "master"
+            entity = "PERSON"
+            terms_file = "customers.txt"
+            case_insensitive = false
+            "#,
+        )
+        .unwrap();
+        assert!(!config.propagate);
+        assert_eq!(config.custom[0].pattern, "EMP-[0-9]{6}");
+        assert_eq!(config.dictionaries[0].terms.len(), 2);
+        assert!(config.dictionaries[0].case_insensitive);
+        assert_eq!(
+            config.dictionaries[1].terms_file.as_deref(),
+            Some(std::path::Path::new("customers.txt"))
+        );
+        assert!(parse("[[custom]]\ncode = \"a\"\nentity = \"A\"\npatern = \"x\"").is_err());
+    }
+
+    #[test]
     fn rejects_unknown_keys_and_actions() {
         let err = parse("fileds = [\"a\"]").unwrap_err().to_string();
         assert!(err.contains("fileds"), "{err}");
-        assert!(parse("[policy]\ndefault = \"pseudonym\"").is_err());
+        assert!(parse("[policy]\ndefault = \"hash\"").is_err());
         assert!(parse("[columns]\nname = \"erase\"").is_err());
         assert!(parse("kind = \"redact\"").is_err());
     }

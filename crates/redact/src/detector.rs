@@ -10,6 +10,8 @@ pub struct DetectorInfo {
     pub code: &'static str,
     /// Entity type it reports and policies key on, e.g. `PHONE`.
     pub entity: &'static str,
+    /// True for credentials (keys, tokens): the `secret` policy group applies to them.
+    pub is_secret: bool,
     /// One line for listings.
     pub summary: &'static str,
     /// What it detects, why it matters and an example.
@@ -28,18 +30,34 @@ pub struct TextStats {
     pub has_plus: bool,
     /// The text contains `.`.
     pub has_dot: bool,
+    /// Number of `:` (IPv6, MAC addresses, URLs, assignments).
+    pub colons: usize,
+    /// Number of ASCII letters.
+    pub letters: usize,
+    /// The text contains a non-ASCII char (Han labels, plates, context words).
+    pub non_ascii: bool,
 }
 
 impl TextStats {
     /// Computes the stats of `text` in one pass over its bytes (plus memchr for the markers).
     pub fn of(text: &str) -> Self {
         let bytes = text.as_bytes();
-        TextStats {
-            digits: bytes.iter().filter(|b| b.is_ascii_digit()).count(),
+        let mut stats = TextStats {
             has_at: memchr::memchr(b'@', bytes).is_some(),
             has_plus: memchr::memchr(b'+', bytes).is_some(),
             has_dot: memchr::memchr(b'.', bytes).is_some(),
+            ..TextStats::default()
+        };
+        for b in bytes {
+            match b {
+                b'0'..=b'9' => stats.digits += 1,
+                b'a'..=b'z' | b'A'..=b'Z' => stats.letters += 1,
+                b':' => stats.colons += 1,
+                0x80.. => stats.non_ascii = true,
+                _ => {}
+            }
         }
+        stats
     }
 }
 
@@ -52,6 +70,13 @@ pub trait Detector: Send + Sync {
     fn may_match(&self, stats: &TextStats) -> bool;
     /// Appends the byte ranges of every accepted match in `text`, in increasing order.
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>);
+    /// Literals (ASCII case-insensitive) of which at least one occurs in every text this
+    /// detector can match: token prefixes (`ghp_`) or, for context-gated detectors, their context
+    /// words. The engine runs one Aho-Corasick pass over all anchors and skips detectors none of
+    /// whose anchors occur. Empty (the default) means no anchor: the detector always runs.
+    fn anchors(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 #[cfg(test)]
@@ -63,7 +88,10 @@ mod tests {
         let stats = TextStats::of("电话 138-1234 a@b.c +");
         assert_eq!(stats.digits, 7);
         assert!(stats.has_at && stats.has_plus && stats.has_dot);
-        let none = TextStats::of("没有数字");
-        assert_eq!(none, TextStats::default());
+        assert_eq!(stats.letters, 3);
+        assert!(stats.non_ascii);
+        let none = TextStats::of("no digits; none");
+        assert_eq!(none.digits + none.colons, 0);
+        assert!(!none.non_ascii && !none.has_at);
     }
 }

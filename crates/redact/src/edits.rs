@@ -82,7 +82,12 @@ impl BatchEdits {
                     *flag = true;
                 }
             }
-            Action::Placeholder | Action::Mask => {}
+            Action::Placeholder
+            | Action::Mask
+            | Action::IndexedPlaceholder
+            | Action::Pseudonym
+            | Action::PseudonymFormat
+            | Action::Remove => {}
         }
         self.findings.push(finding);
     }

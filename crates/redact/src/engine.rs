@@ -4,6 +4,7 @@ use crate::RedactError;
 use crate::detector::{Detector, TextStats};
 use crate::detectors::CATALOGUE;
 use crate::fold::Folded;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -27,6 +28,10 @@ pub struct Detection {
 pub struct Engine {
     /// `(catalogue index, detector)`, ascending by index.
     detectors: Vec<(usize, Box<dyn Detector>)>,
+    /// One automaton over the anchors of every detector that has some.
+    anchors: Option<AhoCorasick>,
+    /// For each anchor pattern: the position in `detectors` of its detector.
+    anchor_owner: Vec<usize>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -76,7 +81,68 @@ impl Engine {
                 detectors.push((index, detector));
             }
         }
-        Ok(Engine { detectors })
+        let mut engine = Engine {
+            detectors,
+            anchors: None,
+            anchor_owner: Vec::new(),
+        };
+        engine.build_anchors();
+        Ok(engine)
+    }
+
+    /// (Re)builds the anchor automaton from the detectors' [`Detector::anchors`].
+    fn build_anchors(&mut self) {
+        let mut patterns = Vec::new();
+        self.anchor_owner.clear();
+        for (position, (_, detector)) in self.detectors.iter().enumerate() {
+            for anchor in detector.anchors() {
+                patterns.push(*anchor);
+                self.anchor_owner.push(position);
+            }
+        }
+        // Anchors are short literals; a build failure would only cost the prefilter, so the
+        // engine then runs every detector (correct, just slower).
+        self.anchors = if patterns.is_empty() {
+            None
+        } else {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .ascii_case_insensitive(true)
+                .build(&patterns)
+                .ok()
+        };
+        if self.anchors.is_none() {
+            self.anchor_owner.clear();
+        }
+    }
+
+    /// Per detector position: false when it has anchors and none occurs in `text`.
+    fn fired(&self, text: &str) -> Vec<bool> {
+        let mut fired: Vec<bool> = self
+            .detectors
+            .iter()
+            .map(|(_, d)| d.anchors().is_empty())
+            .collect();
+        if let Some(automaton) = &self.anchors {
+            for found in automaton.find_overlapping_iter(text) {
+                if let Some(&position) = self.anchor_owner.get(found.pattern().as_usize())
+                    && let Some(flag) = fired.get_mut(position)
+                {
+                    *flag = true;
+                }
+            }
+        } else {
+            fired.fill(true);
+        }
+        fired
+    }
+
+    /// Adds a detector declared in the pipeline file; it ranks after every catalogue detector
+    /// (and after those added before it) in overlap resolution.
+    pub(crate) fn push_declared(&mut self, detector: Box<dyn Detector>) {
+        let priority = CATALOGUE.len() + self.detectors.len();
+        self.detectors.push((priority, detector));
+        self.build_anchors();
     }
 
     /// Entity types the enabled detectors report, in priority order without repeats.
@@ -149,10 +215,11 @@ impl Engine {
     /// One pass of every enabled detector over `text`, overlaps resolved, in `text`'s offsets.
     fn detect_round(&self, text: &str) -> Vec<Candidate> {
         let stats = TextStats::of(text);
+        let fired = self.fired(text);
         let mut candidates = Vec::new();
         let mut ranges = Vec::new();
-        for (priority, detector) in &self.detectors {
-            if !detector.may_match(&stats) {
+        for ((priority, detector), fired) in self.detectors.iter().zip(fired) {
+            if !fired || !detector.may_match(&stats) {
                 continue;
             }
             ranges.clear();
@@ -384,6 +451,24 @@ mod tests {
                 .detect("a@b.co")
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn anchors_gate_detectors_case_insensitively() {
+        let engine = Engine::all().unwrap();
+        let position = |code: &str| engine.codes().iter().position(|c| *c == code).unwrap();
+        let fired = engine.fired("加qq 123456789");
+        assert!(fired[position("qq_number")]);
+        assert!(!fired[position("cn_passport")] && !fired[position("jwt")]);
+        // Unanchored detectors always run.
+        assert!(fired[position("cn_mobile")] && fired[position("email")]);
+        let fired = engine.fired("PASSPORT E12345678 and GHP_");
+        assert!(fired[position("cn_passport")] && fired[position("github_token")]);
+        assert_eq!(
+            found(&engine, "加QQ 123456789"),
+            vec![("123456789".to_owned(), "qq_number")]
+        );
+        assert!(engine.detect("号码123456789").is_empty());
     }
 
     #[test]

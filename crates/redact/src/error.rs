@@ -60,4 +60,16 @@ pub enum RedactError {
         /// The regex error.
         source: regex::Error,
     },
+    /// A pseudonym action is configured but the key is missing or unusable. Names the variable or
+    /// file, never the key.
+    #[error("redact: pseudonym key unavailable: {0}")]
+    PseudonymKey(String),
+    /// A `[[custom]]` or `[[dictionaries]]` entry is invalid. Never quotes terms.
+    #[error("redact: declared detector `{code}`: {reason}")]
+    Declared {
+        /// The declared code.
+        code: String,
+        /// What is wrong.
+        reason: String,
+    },
 }

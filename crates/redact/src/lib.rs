@@ -21,13 +21,15 @@ mod engine;
 mod error;
 mod fold;
 pub mod policy;
+mod pseudonym;
 mod stage;
 pub mod validators;
 
-pub use config::{PolicyConfig, RedactConfig};
+pub use config::{CustomConfig, DictionaryConfig, PolicyConfig, RedactConfig};
 pub use detector::{Detector, DetectorInfo, TextStats};
 pub use detectors::{catalogue, describe};
 pub use engine::{DEFAULT_SELECTION, Detection, Engine};
 pub use error::RedactError;
 pub use policy::Action;
-pub use stage::{COLUMN_DETECTOR, RedactStage};
+pub use pseudonym::{MIN_KEY_BYTES, PseudonymKey, canonical};
+pub use stage::{BuildContext, COLUMN_DETECTOR, DEFAULT_KEY_ENV, PROPAGATED_DETECTOR, RedactStage};

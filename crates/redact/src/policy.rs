@@ -16,6 +16,17 @@ pub enum Action {
     DropField,
     /// Remove the row from the training set (`PII_QUARANTINE`).
     Quarantine,
+    /// Replace with `<ENTITY_N>`, numbered per record: the same value gets the same number
+    /// everywhere in the record (`<PERSON_1>` … `<PERSON_1>`, `<PERSON_2>`).
+    IndexedPlaceholder,
+    /// Replace with a keyed pseudonym `<ENTITY_7f3a9c2e>` (HMAC-SHA256): the same value gets the
+    /// same token across records, files and runs that use the same key.
+    Pseudonym,
+    /// Like `pseudonym` but keeping the format where one exists: e-mails become
+    /// `u7f3a9c2e@pseudo.invalid`, phones keep length and separators with keyed digits.
+    PseudonymFormat,
+    /// Delete the span (no marker left).
+    Remove,
 }
 
 impl Action {
@@ -26,7 +37,16 @@ impl Action {
             Action::Mask => "mask",
             Action::DropField => "drop_field",
             Action::Quarantine => "quarantine",
+            Action::IndexedPlaceholder => "indexed_placeholder",
+            Action::Pseudonym => "pseudonym",
+            Action::PseudonymFormat => "pseudonym_format",
+            Action::Remove => "remove",
         }
+    }
+
+    /// True for the actions that need a pseudonym key.
+    pub fn needs_key(self) -> bool {
+        matches!(self, Action::Pseudonym | Action::PseudonymFormat)
     }
 }
 
@@ -95,6 +115,10 @@ mod tests {
             Action::Mask,
             Action::DropField,
             Action::Quarantine,
+            Action::IndexedPlaceholder,
+            Action::Pseudonym,
+            Action::PseudonymFormat,
+            Action::Remove,
         ] {
             let json = serde_json::to_string(&action).unwrap();
             assert_eq!(json, format!("\"{}\"", action.name()));

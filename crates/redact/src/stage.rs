@@ -6,6 +6,7 @@ use crate::edits::{BatchEdits, Finding};
 use crate::engine::{DEFAULT_SELECTION, Engine};
 use crate::error::RedactError;
 use crate::policy::{Action, apply_replacements, mask, placeholder};
+use crate::pseudonym::{PseudonymKey, canonical};
 use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, new_null_array};
 use arrow::compute::nullif;
 use sluice_core::strings::map_strings;
@@ -13,10 +14,119 @@ use sluice_core::{
     Batch, CoreError, FieldPath, FieldType, ReasonCode, Removal, RowStage, StageOutput,
     StageReport, TargetSchema,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+/// The environment variable read for the pseudonym key when the config names none.
+pub const DEFAULT_KEY_ENV: &str = "SLUICE_PSEUDONYM_KEY";
+
+/// What building a stage may read from outside the config: the environment and the directory
+/// relative paths are resolved against.
+pub struct BuildContext<'a> {
+    /// Looks up an environment variable.
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// Directory against which a relative `pseudonym_key_file` is resolved (the pipeline file's
+    /// directory); `None` leaves relative paths relative to the working directory.
+    pub base_dir: Option<&'a Path>,
+}
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+impl BuildContext<'static> {
+    /// The process environment and the working directory.
+    pub fn process() -> Self {
+        BuildContext {
+            env: &process_env,
+            base_dir: None,
+        }
+    }
+}
+
+/// Per-batch numbering of `indexed_placeholder`: (row, entity, canonical value) → number.
+#[derive(Default)]
+struct Indexes {
+    assigned: HashMap<(usize, String, String), usize>,
+    next: HashMap<(usize, String), usize>,
+}
+
+impl Indexes {
+    fn index(&mut self, row: usize, entity: &str, value: &str) -> usize {
+        let key = (row, entity.to_owned(), canonical(entity, value));
+        if let Some(index) = self.assigned.get(&key) {
+            return *index;
+        }
+        let next = self.next.entry((row, entity.to_owned())).or_insert(0);
+        *next += 1;
+        let index = *next;
+        self.assigned.insert(key, index);
+        index
+    }
+}
 
 /// Detector code recorded in spans of whole-column rules.
 pub const COLUMN_DETECTOR: &str = "column";
+/// Detector code recorded in spans of column values found again in free text.
+pub const PROPAGATED_DETECTOR: &str = "propagated";
+
+/// Row → (entity, value, action) of its sensitive column values.
+type KnownValues = HashMap<usize, Vec<(String, String, Action)>>;
+
+/// One finding in a scanned value, from the engine or from propagation.
+struct Hit<'a> {
+    range: std::ops::Range<usize>,
+    entity: &'a str,
+    detector: &'static str,
+    action: Action,
+}
+
+/// Column values too short or too generic to look for in text are skipped: fewer than 2 chars,
+/// or ASCII-only with fewer than 3 (a name column holding `Li` would erase every `Li`).
+fn worth_propagating(value: &str) -> bool {
+    let value = value.trim();
+    let chars = value.chars().count();
+    chars >= 2 && (!value.is_ascii() || chars >= 3)
+}
+
+/// Adds to the engine's `detections` every occurrence in `text` of the row's `known` column
+/// values that overlaps no detection (a validated detector's span is kept), longest values first
+/// so that `张三丰` wins over `张三`. ASCII-edged values must not touch ASCII letters or digits.
+/// Returns all hits sorted by start.
+fn propagated<'a>(
+    text: &str,
+    known: Option<&'a Vec<(String, String, Action)>>,
+    mut hits: Vec<Hit<'a>>,
+) -> Vec<Hit<'a>> {
+    let Some(known) = known else {
+        return hits;
+    };
+    let mut values: Vec<&'a (String, String, Action)> = known.iter().collect();
+    values.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    for (entity, value, action) in values {
+        let needle = value.trim();
+        let (first, last) = (needle.as_bytes()[0], needle.as_bytes()[needle.len() - 1]);
+        for (start, _) in text.match_indices(needle) {
+            let range = start..start + needle.len();
+            let glued = (word(first) && start > 0 && word(text.as_bytes()[start - 1]))
+                || (word(last) && text.as_bytes().get(range.end).copied().is_some_and(word));
+            let overlaps = hits
+                .iter()
+                .any(|h| h.range.start < range.end && range.start < h.range.end);
+            if !glued && !overlaps {
+                hits.push(Hit {
+                    range,
+                    entity,
+                    detector: PROPAGATED_DETECTOR,
+                    action: *action,
+                });
+            }
+        }
+    }
+    hits.sort_by_key(|h| h.range.start);
+    hits
+}
 
 /// A structured column handled as a whole. Each non-null value yields one span with detector
 /// `column`, element 0 and chars `0..len` (`0..0` for non-text values, which have no chars).
@@ -36,25 +146,89 @@ pub struct RedactStage {
     policy: PolicyConfig,
     scanned: Vec<String>,
     columns: Vec<ColumnRule>,
+    key: Option<PseudonymKey>,
+    propagate: bool,
 }
 
 impl RedactStage {
     /// Validates `config` against `schema` (detector codes, field names and types, policy entity
     /// types, overlap of `fields` and `columns`) and compiles the detectors.
     pub fn build(config: &RedactConfig, schema: &TargetSchema) -> Result<RedactStage, RedactError> {
-        let engine = match &config.detectors {
+        RedactStage::build_in(config, schema, &BuildContext::process())
+    }
+
+    /// Like [`build`](Self::build), reading the pseudonym key (when a `pseudonym` action needs
+    /// one) through `context` instead of the process environment.
+    pub fn build_in(
+        config: &RedactConfig,
+        schema: &TargetSchema,
+        context: &BuildContext<'_>,
+    ) -> Result<RedactStage, RedactError> {
+        let mut engine = match &config.detectors {
             Some(selection) => Engine::new(selection)?,
             None => Engine::new(&[DEFAULT_SELECTION])?,
         };
-        validate_policy(&config.policy)?;
+        let declared = declared_detectors(config, context)?;
+        let mut declared_entities: BTreeSet<String> = BTreeSet::new();
+        for detector in declared {
+            declared_entities.insert(detector.info().entity.to_owned());
+            engine.push_declared(detector);
+        }
+        validate_policy(&config.policy, &declared_entities)?;
         let columns = column_rules(config, schema)?;
         let scanned = scanned_fields(config, schema)?;
+        let needs_key = config
+            .policy
+            .actions()
+            .chain(config.columns.values().copied())
+            .any(Action::needs_key);
+        let key = if needs_key {
+            Some(load_key(config, context)?)
+        } else {
+            None
+        };
         Ok(RedactStage {
             engine,
             policy: config.policy.clone(),
             scanned,
             columns,
+            key,
+            propagate: config.propagate,
         })
+    }
+
+    /// First 16 hex chars of the sha256 of the pseudonym key, for the manifest; `None` when no
+    /// action uses a key.
+    pub fn key_fingerprint(&self) -> Option<String> {
+        self.key.as_ref().map(PseudonymKey::fingerprint)
+    }
+
+    /// The text that replaces `value` (an `entity` in `row`) under `action`. Quarantined and
+    /// dropped values are replaced by the placeholder too, so the raw value survives neither in
+    /// quarantine content nor in the buffers under a null.
+    fn replacement(
+        &self,
+        action: Action,
+        entity: &str,
+        value: &str,
+        row: usize,
+        indexes: &mut Indexes,
+    ) -> String {
+        match (action, &self.key) {
+            (Action::Mask, _) => mask(value),
+            (Action::Remove, _) => String::new(),
+            (Action::IndexedPlaceholder, _) => {
+                format!("<{entity}_{}>", indexes.index(row, entity, value))
+            }
+            (Action::Pseudonym, Some(key)) => key.token(entity, value),
+            (Action::PseudonymFormat, Some(key)) => key.format_preserving(entity, value),
+            // A key is loaded at build whenever a pseudonym action is configured; without one,
+            // fall back to the placeholder rather than leak.
+            (Action::Pseudonym | Action::PseudonymFormat, None)
+            | (Action::Placeholder | Action::DropField | Action::Quarantine, _) => {
+                placeholder(entity)
+            }
+        }
     }
 
     /// The fields scanned by the detectors, in schema order.
@@ -89,21 +263,33 @@ impl RedactStage {
         field: &str,
         column: usize,
         edits: &mut BatchEdits,
+        indexes: &mut Indexes,
+        known: &KnownValues,
     ) -> Result<ArrayRef, CoreError> {
         map_strings(array, &FieldPath::root(field), &mut |site, value| {
             // Roles are protocol values (`user`, `assistant`), never personal data.
             if site.path.as_str().ends_with(".role") {
                 return None;
             }
-            let detections = self.engine.detect(value);
-            if detections.is_empty() {
+            let detections: Vec<Hit<'_>> = self
+                .engine
+                .detect(value)
+                .into_iter()
+                .map(|d| Hit {
+                    range: d.start..d.end,
+                    entity: d.entity,
+                    detector: d.detector,
+                    action: self.policy.action_for(d.entity),
+                })
+                .collect();
+            let hits = propagated(value, known.get(&site.row), detections);
+            if hits.is_empty() {
                 return None;
             }
             let mut chars = CharCounter::new(value);
-            let mut replacements = Vec::with_capacity(detections.len());
-            for detection in detections {
-                let action = self.policy.action_for(detection.entity);
-                let range = detection.start..detection.end;
+            let mut replacements = Vec::with_capacity(hits.len());
+            for hit in hits {
+                let range = hit.range;
                 let start = chars.at(range.start);
                 let end = chars.at(range.end);
                 edits.record(Finding {
@@ -111,23 +297,56 @@ impl RedactStage {
                     column,
                     path: site.path.clone(),
                     element: site.element,
-                    entity: detection.entity.to_owned(),
-                    detector: detection.detector,
+                    entity: hit.entity.to_owned(),
+                    detector: hit.detector,
                     chars: (start, end),
-                    action,
+                    action: hit.action,
                 });
-                // Quarantined and dropped values are replaced too, so the raw value survives
-                // neither in quarantine content nor in the buffers under a null.
-                let replacement = match action {
-                    Action::Mask => mask(&value[range.clone()]),
-                    Action::Placeholder | Action::DropField | Action::Quarantine => {
-                        placeholder(detection.entity)
-                    }
-                };
+                let replacement = self.replacement(
+                    hit.action,
+                    hit.entity,
+                    &value[range.clone()],
+                    site.row,
+                    indexes,
+                );
                 replacements.push((range, replacement));
             }
             Some(apply_replacements(value, &replacements))
         })
+    }
+
+    /// Per row, the values of the `columns` fields to look for in its scanned text, with the
+    /// column's entity and the action for their occurrences (`drop_field` becomes `placeholder`:
+    /// an occurrence is replaced, the free-text field is not dropped for it).
+    fn known_values(&self, batch: &Batch) -> KnownValues {
+        let mut known = KnownValues::new();
+        if !self.propagate {
+            return known;
+        }
+        for rule in &self.columns {
+            let Some(array) = batch.data.column_by_name(&rule.field) else {
+                continue;
+            };
+            if array.data_type().is_nested() {
+                continue;
+            }
+            let action = match rule.action {
+                Action::DropField => Action::Placeholder,
+                other => other,
+            };
+            for row in (0..array.len()).filter(|i| array.is_valid(*i)) {
+                let Ok(value) = arrow::util::display::array_value_to_string(array, row) else {
+                    continue;
+                };
+                if worth_propagating(&value) {
+                    known
+                        .entry(row)
+                        .or_default()
+                        .push((rule.entity.clone(), value, action));
+                }
+            }
+        }
+        known
     }
 
     /// Applies a whole-column rule to every non-null value of `array`.
@@ -137,6 +356,7 @@ impl RedactStage {
         rule: &ColumnRule,
         column: usize,
         edits: &mut BatchEdits,
+        indexes: &mut Indexes,
     ) -> Result<ArrayRef, CoreError> {
         let path = FieldPath::root(&rule.field);
         let string_values = array.data_type() == &FieldType::String.to_arrow();
@@ -153,13 +373,9 @@ impl RedactStage {
             });
         };
         if string_values {
-            let token = placeholder(&rule.entity);
             return map_strings(array, &path, &mut |site, value| {
                 record(site.row, char_count(value));
-                Some(match rule.action {
-                    Action::Mask => mask(value),
-                    Action::Placeholder | Action::DropField | Action::Quarantine => token.clone(),
-                })
+                Some(self.replacement(rule.action, &rule.entity, value, site.row, indexes))
             });
         }
         // Non-text columns only take drop_field or quarantine (checked at build). Every non-null
@@ -182,13 +398,23 @@ impl RowStage for RedactStage {
         let schema = batch.data.schema();
         let mut columns: Vec<ArrayRef> = batch.data.columns().to_vec();
         let mut edits = BatchEdits::new(rows_in);
+        let mut indexes = Indexes::default();
+        let known = self.known_values(&batch);
         for field in &self.scanned {
             let index = column_index(&batch, field)?;
-            columns[index] = self.scan_column(&columns[index], field, index, &mut edits)?;
+            columns[index] = self.scan_column(
+                &columns[index],
+                field,
+                index,
+                &mut edits,
+                &mut indexes,
+                &known,
+            )?;
         }
         for rule in &self.columns {
             let index = column_index(&batch, &rule.field)?;
-            columns[index] = self.apply_column_rule(&columns[index], rule, index, &mut edits)?;
+            columns[index] =
+                self.apply_column_rule(&columns[index], rule, index, &mut edits, &mut indexes)?;
         }
         for (index, rows) in edits.dropped() {
             if let Some(column) = columns.get_mut(*index) {
@@ -277,11 +503,155 @@ impl<'a> CharCounter<'a> {
     }
 }
 
-fn validate_policy(policy: &PolicyConfig) -> Result<(), RedactError> {
-    let known: BTreeSet<&str> = crate::detectors::catalogue()
+/// Reads the pseudonym key from `pseudonym_key_file` or the environment variable. Errors name
+/// the variable or file, never the content.
+fn load_key(
+    config: &RedactConfig,
+    context: &BuildContext<'_>,
+) -> Result<PseudonymKey, RedactError> {
+    let too_short = |source: &str| {
+        RedactError::PseudonymKey(format!(
+            "the key in {source} is shorter than {} bytes",
+            crate::pseudonym::MIN_KEY_BYTES
+        ))
+    };
+    if let Some(file) = &config.pseudonym_key_file {
+        if config.pseudonym_key_env.is_some() {
+            return Err(RedactError::PseudonymKey(
+                "set either pseudonym_key_env or pseudonym_key_file, not both".to_owned(),
+            ));
+        }
+        let path = match context.base_dir {
+            Some(base) if file.is_relative() => base.join(file),
+            _ => file.clone(),
+        };
+        let bytes = fs_err::read(&path).map_err(|e| {
+            RedactError::PseudonymKey(format!("cannot read pseudonym_key_file: {e}"))
+        })?;
+        let source = format!("file `{}`", path.display());
+        return PseudonymKey::new(&bytes).ok_or_else(|| too_short(&source));
+    }
+    let name = config
+        .pseudonym_key_env
+        .as_deref()
+        .unwrap_or(DEFAULT_KEY_ENV);
+    let value = (context.env)(name).ok_or_else(|| {
+        RedactError::PseudonymKey(format!(
+            "environment variable `{name}` is not set (a pseudonym action needs it)"
+        ))
+    })?;
+    PseudonymKey::new(value.as_bytes())
+        .ok_or_else(|| too_short(&format!("environment variable `{name}`")))
+}
+
+/// Compiles the `[[custom]]` and `[[dictionaries]]` entries, in the order written.
+fn declared_detectors(
+    config: &RedactConfig,
+    context: &BuildContext<'_>,
+) -> Result<Vec<Box<dyn crate::detector::Detector>>, RedactError> {
+    use crate::detectors::custom::{CustomRegex, Dictionary, leak_info};
+    let mut codes: BTreeSet<&str> = BTreeSet::new();
+    let check = |code: &str, entity: &str| {
+        let error = |reason: &str| RedactError::Declared {
+            code: code.to_owned(),
+            reason: reason.to_owned(),
+        };
+        if code.is_empty()
+            || !code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(error("codes are lower-case letters, digits and `_`"));
+        }
+        if crate::detectors::describe(code).is_some()
+            || code == DEFAULT_SELECTION
+            || code == COLUMN_DETECTOR
+        {
+            return Err(error("the code is taken by a built-in detector"));
+        }
+        if entity.is_empty()
+            || !entity
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(error("entity types are upper-case letters, digits and `_`"));
+        }
+        Ok(())
+    };
+    let mut out: Vec<Box<dyn crate::detector::Detector>> = Vec::new();
+    for custom in &config.custom {
+        check(&custom.code, &custom.entity)?;
+        if !codes.insert(&custom.code) {
+            return Err(RedactError::Declared {
+                code: custom.code.clone(),
+                reason: "declared twice".to_owned(),
+            });
+        }
+        let info = leak_info(
+            &custom.code,
+            &custom.entity,
+            format!("Custom regex detector ({}).", custom.entity),
+        );
+        let detector =
+            CustomRegex::new(info, &custom.pattern).map_err(|e| RedactError::Declared {
+                code: custom.code.clone(),
+                reason: format!("pattern does not compile: {e}"),
+            })?;
+        out.push(Box::new(detector));
+    }
+    for dictionary in &config.dictionaries {
+        check(&dictionary.code, &dictionary.entity)?;
+        if !codes.insert(&dictionary.code) {
+            return Err(RedactError::Declared {
+                code: dictionary.code.clone(),
+                reason: "declared twice".to_owned(),
+            });
+        }
+        let mut terms = dictionary.terms.clone();
+        if let Some(file) = &dictionary.terms_file {
+            let path = match context.base_dir {
+                Some(base) if file.is_relative() => base.join(file),
+                _ => file.clone(),
+            };
+            let text = fs_err::read_to_string(&path).map_err(|e| RedactError::Declared {
+                code: dictionary.code.clone(),
+                reason: format!("cannot read terms_file: {e}"),
+            })?;
+            terms.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(str::to_owned),
+            );
+        }
+        if terms.iter().all(|t| t.trim().is_empty()) {
+            return Err(RedactError::Declared {
+                code: dictionary.code.clone(),
+                reason: "no terms".to_owned(),
+            });
+        }
+        let info = leak_info(
+            &dictionary.code,
+            &dictionary.entity,
+            format!("Dictionary detector ({}).", dictionary.entity),
+        );
+        let detector = Dictionary::new(info, &terms, dictionary.case_insensitive).map_err(|e| {
+            RedactError::Declared {
+                code: dictionary.code.clone(),
+                reason: format!("term list cannot be compiled: {e}"),
+            }
+        })?;
+        out.push(Box::new(detector));
+    }
+    Ok(out)
+}
+
+fn validate_policy(policy: &PolicyConfig, declared: &BTreeSet<String>) -> Result<(), RedactError> {
+    let mut known: BTreeSet<&str> = crate::detectors::catalogue()
         .iter()
         .map(|info| info.entity)
         .collect();
+    known.extend(declared.iter().map(String::as_str));
     for key in policy.by_entity.keys() {
         if !known.contains(key.as_str()) {
             return Err(RedactError::UnknownEntity {
@@ -302,7 +672,7 @@ fn column_rules(
         let spec = schema
             .field(field)
             .ok_or_else(|| RedactError::UnknownField(field.clone()))?;
-        let writes_text = matches!(action, Action::Placeholder | Action::Mask);
+        let writes_text = !matches!(action, Action::DropField | Action::Quarantine);
         if writes_text && spec.ty != FieldType::String {
             return Err(RedactError::ColumnNeedsString {
                 field: field.clone(),

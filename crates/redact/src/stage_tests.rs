@@ -340,7 +340,7 @@ fn only_listed_fields_and_detectors_are_used() {
 #[test]
 fn build_rejects_bad_configs_naming_the_key() {
     let cases = [
-        ("detectors = [\"email\", \"iban\"]", "`iban`"),
+        ("detectors = [\"email\", \"nino\"]", "`nino`"),
         ("fields = [\"body\"]", "`body`"),
         ("fields = [\"amount\"]", "`amount` has type float64"),
         (
@@ -455,4 +455,297 @@ fn a_batch_missing_a_field_fails_naming_the_field_not_values() {
         .to_string();
     assert!(message.contains("`messages`"), "{message}");
     assert!(!message.contains(EMAIL));
+}
+
+const KEY: &str = "synthetic-pseudonym-key-for-tests";
+
+fn keyed_stage(config: &str) -> RedactStage {
+    let config: RedactConfig = toml::from_str(config).unwrap();
+    let env = |name: &str| (name == "TEST_KEY").then(|| KEY.to_owned());
+    let context = BuildContext {
+        env: &env,
+        base_dir: None,
+    };
+    RedactStage::build_in(&config, &schema(), &context).unwrap()
+}
+
+#[test]
+fn pseudonyms_join_across_records_and_batches() {
+    let stage = keyed_stage("pseudonym_key_env = \"TEST_KEY\"\n[policy]\ndefault = \"pseudonym\"");
+    let rows = vec![
+        json!({"ticket_id": "T1", "description": format!("手机{MOBILE}")}),
+        json!({"ticket_id": "T2", "description": "电话 +86 138-1234-5678，邮箱ZhangSan@Example.com"}),
+    ];
+    let out = stage.process(batch(&rows)).unwrap();
+    let texts = texts(&out.kept, "description");
+    let token = texts[0]
+        .as_deref()
+        .unwrap()
+        .trim_start_matches("手机")
+        .to_owned();
+    assert!(
+        token.starts_with("<PHONE_") && token.ends_with('>'),
+        "{token}"
+    );
+    assert!(texts[1].as_deref().unwrap().contains(&token));
+    assert!(texts[1].as_deref().unwrap().contains("<EMAIL_"));
+    // Another batch (another shard or run) gives the same token.
+    let again = stage.process(batch(&rows[..1])).unwrap();
+    assert_eq!(texts_of(&again), vec![format!("手机{token}")]);
+    assert_eq!(stage.key_fingerprint().map(|f| f.len()), Some(16));
+    assert!(!format!("{stage:?}").contains(KEY));
+}
+
+fn texts_of(out: &StageOutput) -> Vec<String> {
+    texts(&out.kept, "description")
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+#[test]
+fn format_preserving_pseudonyms_keep_parsable_shapes() {
+    let stage =
+        keyed_stage("pseudonym_key_env = \"TEST_KEY\"\n[policy]\ndefault = \"pseudonym_format\"");
+    let out = stage
+        .process(batch(&[
+            json!({"description": format!("邮箱{EMAIL}，手机{MOBILE}")}),
+        ]))
+        .unwrap();
+    let text = texts_of(&out).remove(0);
+    assert!(text.contains("@pseudo.invalid"), "{text}");
+    assert!(!text.contains(EMAIL) && !text.contains(MOBILE), "{text}");
+    let digits = text.split("手机").nth(1).unwrap();
+    assert_eq!(digits.len(), 11);
+    assert!(digits.bytes().all(|b| b.is_ascii_digit()));
+}
+
+#[test]
+fn indexed_placeholders_number_values_per_record() {
+    let stage = stage("[policy]\ndefault = \"indexed_placeholder\"");
+    let rows = vec![
+        json!({"description": format!("{MOBILE}、13912345678、+86 138 1234 5678"),
+               "messages": [{"role": "user", "content": format!("再打13912345678或{EMAIL}")}]}),
+        json!({"description": "13912345678"}),
+    ];
+    let out = stage.process(batch(&rows)).unwrap();
+    assert_eq!(
+        texts_of(&out),
+        vec![
+            "<PHONE_1>、<PHONE_2>、<PHONE_1>".to_owned(),
+            "<PHONE_1>".to_owned()
+        ]
+    );
+    let contents: Vec<_> = nested(&out.kept, "messages")
+        .into_iter()
+        .map(|n| n.3)
+        .collect();
+    assert!(
+        contents.contains(&"再打<PHONE_2>或<EMAIL_1>".to_owned()),
+        "{contents:?}"
+    );
+}
+
+#[test]
+fn remove_deletes_spans_and_secret_group_quarantines_secrets() {
+    let stage = stage("[policy]\ndefault = \"remove\"\nsecret = \"quarantine\"");
+    let rows = vec![
+        json!({"description": format!("手机{MOBILE}。")}),
+        json!({"description": "key AKIAZ3MSJV4WWYQXV6TR"}),
+    ];
+    let out = stage.process(batch(&rows)).unwrap();
+    assert_eq!(texts_of(&out), vec!["手机。".to_owned()]);
+    assert_eq!(out.removed.len(), 1);
+    assert!(out.removed[0].detail.contains("SECRET_AWS_KEY"));
+    assert!(!out.removed[0].detail.contains("AKIA"));
+}
+
+#[test]
+fn a_missing_or_short_key_is_a_build_error_naming_the_source_only() {
+    let env = |name: &str| (name == "SHORT").then(|| "tiny".to_owned());
+    let context = BuildContext {
+        env: &env,
+        base_dir: None,
+    };
+    let build = |text: &str| {
+        let config: RedactConfig = toml::from_str(text).unwrap();
+        RedactStage::build_in(&config, &schema(), &context)
+            .unwrap_err()
+            .to_string()
+    };
+    let missing = build("[policy]\nEMAIL = \"pseudonym\"");
+    assert!(missing.contains("`SLUICE_PSEUDONYM_KEY`"), "{missing}");
+    let short = build("pseudonym_key_env = \"SHORT\"\n[columns]\ncustomer_name = \"pseudonym\"");
+    assert!(
+        short.contains("`SHORT`") && !short.contains("tiny"),
+        "{short}"
+    );
+    // No pseudonym action: no key needed, no fingerprint.
+    assert!(stage("").key_fingerprint().is_none());
+}
+
+#[test]
+fn the_key_can_come_from_a_file_relative_to_the_base_dir() {
+    let dir = std::env::temp_dir().join(format!("sluice-redact-key-{}", std::process::id()));
+    fs_err::create_dir_all(&dir).unwrap();
+    fs_err::write(dir.join("key.txt"), format!("{KEY}\n")).unwrap();
+    let env = |_: &str| None;
+    let context = BuildContext {
+        env: &env,
+        base_dir: Some(&dir),
+    };
+    let config: RedactConfig = toml::from_str(
+        "pseudonym_key_file = \"key.txt\"\n[columns]\ncustomer_name = \"pseudonym\"",
+    )
+    .unwrap();
+    let from_file = RedactStage::build_in(&config, &schema(), &context).unwrap();
+    let from_env =
+        keyed_stage("pseudonym_key_env = \"TEST_KEY\"\n[columns]\ncustomer_name = \"pseudonym\"");
+    assert_eq!(from_file.key_fingerprint(), from_env.key_fingerprint());
+    let rows = [json!({"customer_name": "张三"})];
+    let a = from_file.process(batch(&rows)).unwrap();
+    let b = from_env.process(batch(&rows)).unwrap();
+    assert_eq!(
+        texts(&a.kept, "customer_name"),
+        texts(&b.kept, "customer_name")
+    );
+    assert!(
+        texts(&a.kept, "customer_name")[0]
+            .as_deref()
+            .unwrap()
+            .starts_with("<CUSTOMER_NAME_")
+    );
+    fs_err::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn declared_regex_and_dictionary_detectors_redact_and_take_policies() {
+    let dir = std::env::temp_dir().join(format!("sluice-redact-terms-{}", std::process::id()));
+    fs_err::create_dir_all(&dir).unwrap();
+    fs_err::write(dir.join("vip.txt"), "# VIP list\n王五\n\nLi Wei\n").unwrap();
+    let config: RedactConfig = toml::from_str(
+        r#"
+        [policy]
+        PERSON = "indexed_placeholder"
+        [[custom]]
+        code = "employee_id"
+        entity = "EMPLOYEE_ID"
+        pattern = "EMP-[0-9]{6}"
+        [[dictionaries]]
+        code = "vip_names"
+        entity = "PERSON"
+        terms = ["张三"]
+        terms_file = "vip.txt"
+        "#,
+    )
+    .unwrap();
+    let env = |_: &str| None;
+    let context = BuildContext {
+        env: &env,
+        base_dir: Some(&dir),
+    };
+    let stage = RedactStage::build_in(&config, &schema(), &context).unwrap();
+    assert!(
+        stage
+            .engine()
+            .codes()
+            .ends_with(&["employee_id", "vip_names"])
+    );
+    let out = stage
+        .process(batch(&[
+            json!({"description": "工号EMP-004211的张三和王五、li wei，张三再来"}),
+        ]))
+        .unwrap();
+    assert_eq!(
+        texts_of(&out),
+        vec!["工号<EMPLOYEE_ID>的<PERSON_1>和<PERSON_2>、<PERSON_3>，<PERSON_1>再来".to_owned()]
+    );
+    assert_eq!(out.spans[1].detector, "vip_names");
+    fs_err::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_declared_detectors_are_build_errors_without_terms() {
+    for (config, needle) in [
+        (
+            "[[custom]]\ncode = \"email\"\nentity = \"X\"\npattern = \"x\"",
+            "taken",
+        ),
+        (
+            "[[custom]]\ncode = \"emp\"\nentity = \"emp\"\npattern = \"x\"",
+            "upper-case",
+        ),
+        (
+            "[[custom]]\ncode = \"emp\"\nentity = \"EMP\"\npattern = \"(\"",
+            "compile",
+        ),
+        (
+            "[[dictionaries]]\ncode = \"vip\"\nentity = \"PERSON\"\nterms = [\" \"]",
+            "no terms",
+        ),
+        (
+            "[[dictionaries]]\ncode = \"vip\"\nentity = \"PERSON\"\nterms_file = \"/nonexistent/vip.txt\"",
+            "terms_file",
+        ),
+        (
+            "[[custom]]\ncode = \"a\"\nentity = \"A\"\npattern = \"x\"\n[[dictionaries]]\ncode = \"a\"\nentity = \"A\"\nterms = [\"张三\"]",
+            "twice",
+        ),
+        ("[policy]\nEMPLOYEE_ID = \"mask\"", "EMPLOYEE_ID"),
+    ] {
+        let err = build_error(config);
+        assert!(err.contains(needle), "{config}: {err}");
+        assert!(!err.contains("张三"), "{err}");
+    }
+}
+
+#[test]
+fn column_values_are_propagated_into_the_same_records_text() {
+    let config = "[columns]\ncustomer_name = \"placeholder\"\ncustomer_phone = \"drop_field\"";
+    let rows = vec![
+        json!({"customer_name": "张三丰", "customer_phone": 13812345678_i64,
+               "description": "张三丰来电，手机13812345678，张三丰的订单",
+               "messages": [{"role": "user", "content": "我是张三丰"}]}),
+        // Another record's name is not looked for here; a short ASCII name is not propagated.
+        json!({"customer_name": "Li", "description": "张三丰 and Linux Li"}),
+    ];
+    let out = stage(config).process(batch(&rows)).unwrap();
+    assert_eq!(
+        texts(&out.kept, "description"),
+        vec![
+            Some("<CUSTOMER_NAME>来电，手机<PHONE>，<CUSTOMER_NAME>的订单".to_owned()),
+            Some("张三丰 and Linux Li".to_owned()),
+        ]
+    );
+    let contents: Vec<_> = nested(&out.kept, "messages")
+        .into_iter()
+        .map(|n| n.3)
+        .collect();
+    assert!(
+        contents.contains(&"我是<CUSTOMER_NAME>".to_owned()),
+        "{contents:?}"
+    );
+    let propagated: Vec<_> = out
+        .spans
+        .iter()
+        .filter(|s| s.detector == PROPAGATED_DETECTOR)
+        .map(|s| (s.field.to_string(), s.entity.as_str(), s.start, s.end))
+        .collect();
+    assert_eq!(
+        propagated,
+        vec![
+            ("description".to_owned(), "CUSTOMER_NAME", 0, 3),
+            ("description".to_owned(), "CUSTOMER_NAME", 20, 23),
+            ("messages[].content".to_owned(), "CUSTOMER_NAME", 2, 5),
+        ]
+    );
+    let off = stage(&format!("propagate = false\n{config}"))
+        .process(batch(&rows[..1]))
+        .unwrap();
+    assert!(
+        texts(&off.kept, "description")[0]
+            .as_deref()
+            .unwrap()
+            .starts_with("张三丰")
+    );
 }

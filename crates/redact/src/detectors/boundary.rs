@@ -27,6 +27,14 @@ pub(crate) fn glued_to_digit(text: &str, range: &Range<usize>) -> bool {
         || byte_after(text, range.end).is_some_and(|b| b.is_ascii_digit())
 }
 
+/// True when `range` touches an ASCII letter, digit or `_` on either side: alphanumeric IDs
+/// and keys (USCC, passports, tokens) must stand on their own, while Han neighbours are fine.
+pub(crate) fn glued_to_word(text: &str, range: &Range<usize>) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    byte_before(text, range.start).is_some_and(word)
+        || byte_after(text, range.end).is_some_and(word)
+}
+
 /// Where the search goes on after `accept` rejected a candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Resume {
@@ -93,6 +101,9 @@ mod tests {
         assert!(!glued_to_digit_unless_plus("1+23", &(1..4)));
         assert!(glued_to_digit_unless_plus("1+234", &(1..4)));
         assert!(glued_to_digit_unless_plus("1234", &(1..3)));
+        assert!(glued_to_word("aXY", &(1..3)));
+        assert!(glued_to_word("XY_", &(0..2)));
+        assert!(!glued_to_word("号XY。", &(3..5)));
     }
 
     #[test]

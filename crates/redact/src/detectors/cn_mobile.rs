@@ -9,6 +9,7 @@ use std::ops::Range;
 pub static INFO: DetectorInfo = DetectorInfo {
     code: "cn_mobile",
     entity: "PHONE",
+    is_secret: false,
     summary: "Mainland China mobile numbers (11 digits, allocated 1xx prefixes, optional +86).",
     doc: "Detects mainland China mobile numbers: 11 digits `1[3-9]x xxxx xxxx` with an optional \
 `+86`, `0086` or `86` prefix and optional space/hyphen grouping 3-4-4. Only allocated number \

@@ -10,6 +10,7 @@ use std::ops::Range;
 pub static INFO: DetectorInfo = DetectorInfo {
     code: "cn_resident_id",
     entity: "CN_RESIDENT_ID",
+    is_secret: false,
     summary: "PRC resident identity numbers (18 chars, GB 11643 check, province and birth date).",
     doc: "Detects 18-character resident identity numbers (居民身份证号码): 6-digit address code, \
 8-digit birth date, 3-digit sequence and a MOD 11-2 check character (`X` or `x` for 10). A \
@@ -30,11 +31,11 @@ const PATTERN: &str = "[0-9]{17,}[Xx]?";
 const LATEST_BIRTH_DATE: (u32, u32, u32) = (2026, 12, 31);
 const EARLIEST_BIRTH_YEAR: u32 = 1900;
 
-fn known_province(code: u32) -> bool {
+pub(crate) fn known_province(code: u32) -> bool {
     matches!(code, 11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81..=83)
 }
 
-fn number(digits: &[u8]) -> u32 {
+pub(crate) fn number(digits: &[u8]) -> u32 {
     digits
         .iter()
         .fold(0, |acc, d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
@@ -44,7 +45,7 @@ fn is_leap(year: u32) -> bool {
     (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
-fn real_birth_date(year: u32, month: u32, day: u32) -> bool {
+pub(crate) fn real_birth_date(year: u32, month: u32, day: u32) -> bool {
     let days_in_month = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,

@@ -9,6 +9,7 @@ use std::ops::Range;
 pub static INFO: DetectorInfo = DetectorInfo {
     code: "email",
     entity: "EMAIL",
+    is_secret: false,
     summary: "E-mail addresses (ASCII local part, any case), also glued to Chinese labels.",
     doc: "Detects e-mail addresses: an ASCII local part of up to 64 chars from [A-Za-z0-9._%+-], \
 `@`, one or more domain labels and an alphabetic top-level domain of 2-63 letters. Upper and \

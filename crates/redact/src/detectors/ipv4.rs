@@ -10,6 +10,7 @@ use std::ops::Range;
 pub static INFO: DetectorInfo = DetectorInfo {
     code: "ipv4",
     entity: "IP_ADDRESS",
+    is_secret: false,
     summary: "IPv4 addresses in dotted-quad form, parsed (no 300, no leading zeros).",
     doc: "Detects IPv4 addresses: four decimal parts separated by dots that parse as \
 `std::net::Ipv4Addr` (each part 0-255, no leading zeros, so `192.168.1.300` and `192.168.01.1` \

@@ -9,10 +9,12 @@ use std::ops::Range;
 pub static INFO: DetectorInfo = DetectorInfo {
     code: "payment_card",
     entity: "PAYMENT_CARD",
+    is_secret: false,
     summary: "Payment card numbers, 13-19 digits, Luhn-valid, known brand prefixes incl. UnionPay.",
     doc: "Detects payment card numbers: 13 to 19 digits, optionally grouped by single spaces or \
 hyphens, that pass the Luhn check and start with a known issuer prefix at a length that brand \
-issues: Visa 4 (13, 16, 19), Mastercard 51-55 and 2221-2720 (16), American Express 34/37 (15), \
+issues: Visa 4 (16, 19; the retired 13-digit Visa is not accepted, since 13-digit order \
+numbers starting with 4 pass Luhn one time in ten), Mastercard 51-55 and 2221-2720 (16), American Express 34/37 (15), \
 UnionPay 62 (16-19), JCB 3528-3589 (16-19), Discover 6011/644-649/65 (16-19), Diners Club \
 36/38/300-305 (14-19).\n\
 The detector takes each maximal run of digit groups and tries every run of consecutive groups \
@@ -44,7 +46,7 @@ fn known_brand(digits: &[u8]) -> bool {
         prefix(digits, 3),
         prefix(digits, 4),
     );
-    let visa = p1 == 4 && matches!(len, 13 | 16 | 19);
+    let visa = p1 == 4 && matches!(len, 16 | 19);
     let mastercard = ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && len == 16;
     let amex = matches!(p2, 34 | 37) && len == 15;
     let unionpay = p2 == 62 && (16..=19).contains(&len);
@@ -223,5 +225,12 @@ mod tests {
         assert!(!is_card_number(b"4111111111111112"));
         assert!(known_brand(b"378282246310005"));
         assert!(!known_brand(b"3782822463100050"));
+    }
+
+    #[test]
+    fn retired_13_digit_visa_lengths_are_not_cards() {
+        // Luhn-valid, 13 digits, prefix 4: an order number as far as we can tell.
+        assert!(crate::validators::luhn::is_valid(b"4222222222222"));
+        assert!(!is_card_number(b"4222222222222"));
     }
 }

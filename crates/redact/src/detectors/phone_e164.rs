@@ -9,6 +9,7 @@ use std::ops::Range;
 pub static INFO: DetectorInfo = DetectorInfo {
     code: "phone_e164",
     entity: "PHONE",
+    is_secret: false,
     summary: "International phone numbers starting with + (8-15 digits in all, E.164).",
     doc: "Detects phone numbers in international notation: `+`, a country code and the national \
 number, 8 to 15 digits in all (the E.164 maximum), with single spaces, hyphens or dots between \

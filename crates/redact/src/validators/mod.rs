@@ -1,4 +1,5 @@
 //! Check-digit algorithms used by detectors to turn shape matches into confident findings.
 
+pub mod entropy;
 pub mod gb11643;
 pub mod luhn;

@@ -1,0 +1,92 @@
+//! Context gating: weak-shaped identifiers (legacy IDs, passports, QQ numbers…) are reported only
+//! when a context word stands within a few chars of them.
+//!
+//! Chinese has no spaces, so this is a substring test on a window of chars around the candidate,
+//! never a token match: `护照号E12345678` has its context word glued to the value.
+
+use std::ops::Range;
+
+/// Chars looked at on each side of a candidate.
+pub(crate) const WINDOW_CHARS: usize = 20;
+
+/// Byte offset `n` chars before `at` (or 0).
+fn back(text: &str, at: usize, n: usize) -> usize {
+    text[..at]
+        .char_indices()
+        .rev()
+        .take(n)
+        .last()
+        .map_or(at, |(i, _)| i)
+}
+
+/// Byte offset `n` chars after `at` (or the end).
+fn forward(text: &str, at: usize, n: usize) -> usize {
+    text[at..]
+        .char_indices()
+        .nth(n)
+        .map_or(text.len(), |(i, _)| at + i)
+}
+
+/// True when one of `words` (lower-case) occurs within [`WINDOW_CHARS`] chars before or after
+/// `range`, ASCII case-insensitively. The candidate itself is not part of the window, so a value
+/// cannot be its own context (`wx123456` does not vouch for itself).
+pub(crate) fn near(text: &str, range: &Range<usize>, words: &[&str]) -> bool {
+    if range.start > range.end
+        || range.end > text.len()
+        || !text.is_char_boundary(range.start)
+        || !text.is_char_boundary(range.end)
+    {
+        return false;
+    }
+    let before = &text[back(text, range.start, WINDOW_CHARS)..range.start];
+    let after = &text[range.end..forward(text, range.end, WINDOW_CHARS)];
+    let (before, after) = (before.to_ascii_lowercase(), after.to_ascii_lowercase());
+    words
+        .iter()
+        .any(|word| stands_alone_in(&before, word) || stands_alone_in(&after, word))
+}
+
+/// True when `word` occurs in `window` and, where the word begins or ends with an ASCII letter or
+/// digit, does not continue into another one there: `vx` in a random key `AKIA…VX…` is no
+/// context, `QQ号` and `加qq` are. Han words have no such edge.
+fn stands_alone_in(window: &str, word: &str) -> bool {
+    let alnum = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    let bytes = window.as_bytes();
+    let (first, last) = (word.as_bytes().first(), word.as_bytes().last());
+    window.match_indices(word).any(|(at, _)| {
+        let end = at + word.len();
+        let glued_before = alnum(first) && at > 0 && alnum(bytes.get(at - 1));
+        let glued_after = alnum(last) && alnum(bytes.get(end));
+        !glued_before && !glued_after
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn around(text: &str, value: &str, words: &[&str]) -> bool {
+        let start = text.find(value).unwrap();
+        near(text, &(start..start + value.len()), words)
+    }
+
+    #[test]
+    fn finds_glued_chinese_and_case_insensitive_english_words() {
+        assert!(around("护照号E12345678", "E12345678", &["护照"]));
+        assert!(around("E12345678 (Passport)", "E12345678", &["passport"]));
+        assert!(around("QQ:12345678", "12345678", &["qq"]));
+        assert!(around("加QQ号12345678", "12345678", &["qq"]));
+        assert!(!around("AKIAVXQ2 SF12345678", "12345678", &["vx"]));
+        assert!(!around("myqqx 12345678", "12345678", &["qq"]));
+    }
+
+    #[test]
+    fn words_outside_the_window_or_inside_the_value_do_not_count() {
+        let far = format!("护照{}E12345678", "很".repeat(WINDOW_CHARS));
+        assert!(!around(&far, "E12345678", &["护照"]));
+        let edge = format!("护照{}E12345678", "很".repeat(WINDOW_CHARS - 2));
+        assert!(around(&edge, "E12345678", &["护照"]));
+        assert!(!around("wx123456", "wx123456", &["wx"]));
+        assert!(!near("abc", &(2..9), &["a"]));
+    }
+}

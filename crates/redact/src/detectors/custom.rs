@@ -1,0 +1,146 @@
+//! Detectors declared in the pipeline file: `[[stages.custom]]` regexes and
+//! `[[stages.dictionaries]]` term lists (customer master lists, VIP names…).
+//!
+//! Their code and entity come from the config, so their [`DetectorInfo`] is built at run time
+//! and leaked once per stage build (a few bytes per declared detector) to keep the `'static`
+//! strings every finding carries.
+
+use super::boundary::{Resume, byte_after, byte_before, scan};
+use crate::detector::{Detector, DetectorInfo, TextStats};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
+use std::ops::Range;
+
+/// Leaks a description for a configured detector.
+pub(crate) fn leak_info(code: &str, entity: &str, summary: String) -> &'static DetectorInfo {
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    Box::leak(Box::new(DetectorInfo {
+        code: leak(code.to_owned()),
+        entity: leak(entity.to_owned()),
+        is_secret: false,
+        summary: leak(summary),
+        doc: "Declared in the pipeline file.",
+    }))
+}
+
+/// A user regex. It runs on the folded text like built-in detectors; `\b` there is the user's
+/// choice (the built-ins avoid it, see `boundary`).
+pub(crate) struct CustomRegex {
+    info: &'static DetectorInfo,
+    pattern: Regex,
+}
+
+impl CustomRegex {
+    /// Compiles `pattern` for the detector described by `info`.
+    pub fn new(info: &'static DetectorInfo, pattern: &str) -> Result<Self, regex::Error> {
+        Ok(CustomRegex {
+            info,
+            pattern: Regex::new(pattern)?,
+        })
+    }
+}
+
+impl Detector for CustomRegex {
+    fn info(&self) -> &'static DetectorInfo {
+        self.info
+    }
+
+    fn may_match(&self, _stats: &TextStats) -> bool {
+        true
+    }
+
+    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        scan(&self.pattern, text, out, Resume::AfterEnd, |range| {
+            (!range.is_empty()).then_some(range)
+        });
+    }
+}
+
+/// A term list matched in one Aho-Corasick pass, leftmost-longest. Terms that begin or end with
+/// an ASCII letter or digit must not touch another one there (`Li` is not found in `Linux`);
+/// Han terms need no boundary, since Chinese has no spaces.
+pub(crate) struct Dictionary {
+    info: &'static DetectorInfo,
+    automaton: AhoCorasick,
+}
+
+impl Dictionary {
+    /// Builds the automaton over `terms` (blank terms are skipped).
+    pub fn new(
+        info: &'static DetectorInfo,
+        terms: &[String],
+        case_insensitive: bool,
+    ) -> Result<Self, aho_corasick::BuildError> {
+        let terms: Vec<&str> = terms
+            .iter()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .ascii_case_insensitive(case_insensitive)
+            .build(terms)?;
+        Ok(Dictionary { info, automaton })
+    }
+}
+
+impl Detector for Dictionary {
+    fn info(&self) -> &'static DetectorInfo {
+        self.info
+    }
+
+    fn may_match(&self, _stats: &TextStats) -> bool {
+        self.automaton.patterns_len() > 0
+    }
+
+    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        for found in self.automaton.find_iter(text) {
+            let range = found.range();
+            let bytes = &text.as_bytes()[range.clone()];
+            let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+                continue;
+            };
+            let glued = (word(first) && byte_before(text, range.start).is_some_and(word))
+                || (word(last) && byte_after(text, range.end).is_some_and(word));
+            if !glued {
+                out.push(range);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(detector: &dyn Detector, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        detector.find(text, &mut out);
+        out.into_iter().map(|r| text[r].to_owned()).collect()
+    }
+
+    #[test]
+    fn custom_regex_finds_its_pattern_glued_to_han() {
+        let info = leak_info("employee_id", "EMPLOYEE_ID", "test".to_owned());
+        let detector = CustomRegex::new(info, "EMP-[0-9]{6}").unwrap();
+        assert_eq!(run(&detector, "工号EMP-004211，请查"), vec!["EMP-004211"]);
+        assert!(run(&detector, "EMP-42").is_empty());
+        assert!(CustomRegex::new(info, "(").is_err());
+    }
+
+    #[test]
+    fn dictionary_is_leftmost_longest_with_ascii_boundaries() {
+        let info = leak_info("vip_names", "PERSON", "test".to_owned());
+        let terms = ["张三", "张三丰", "Li Wei", "Li", " "].map(str::to_owned);
+        let detector = Dictionary::new(info, &terms, true).unwrap();
+        assert_eq!(
+            run(&detector, "客户张三丰来电，张三也在"),
+            vec!["张三丰", "张三"]
+        );
+        assert_eq!(run(&detector, "call li wei now"), vec!["li wei"]);
+        assert!(run(&detector, "Linux and Lithium").is_empty());
+        let exact = Dictionary::new(info, &terms, false).unwrap();
+        assert!(run(&exact, "call li wei now").is_empty());
+    }
+}

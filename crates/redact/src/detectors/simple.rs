@@ -1,0 +1,73 @@
+//! The common detector shape: one candidate regex, a stats prefilter and an accept function
+//! (neighbour checks, validators, context). Most catalogue entries are one of these.
+
+use super::boundary::{Resume, scan};
+use crate::detector::{Detector, DetectorInfo, TextStats};
+use regex::Regex;
+use std::ops::Range;
+
+/// Decides on one candidate range of `text`; may narrow it.
+pub(crate) type Accept = fn(&str, Range<usize>) -> Option<Range<usize>>;
+
+/// A detector made of a candidate pattern and an accept function.
+pub(crate) struct Simple {
+    info: &'static DetectorInfo,
+    pattern: Regex,
+    resume: Resume,
+    may: fn(&TextStats) -> bool,
+    accept: Accept,
+    anchors: &'static [&'static str],
+}
+
+impl Simple {
+    /// Compiles `pattern` into a boxed detector.
+    pub fn boxed(
+        info: &'static DetectorInfo,
+        pattern: &str,
+        resume: Resume,
+        may: fn(&TextStats) -> bool,
+        accept: Accept,
+    ) -> Result<Box<dyn Detector>, regex::Error> {
+        Simple::anchored(info, pattern, resume, may, accept, &[])
+    }
+
+    /// Like [`Simple::boxed`], with anchors (see [`Detector::anchors`]).
+    pub fn anchored(
+        info: &'static DetectorInfo,
+        pattern: &str,
+        resume: Resume,
+        may: fn(&TextStats) -> bool,
+        accept: Accept,
+        anchors: &'static [&'static str],
+    ) -> Result<Box<dyn Detector>, regex::Error> {
+        Ok(Box::new(Simple {
+            info,
+            pattern: Regex::new(pattern)?,
+            resume,
+            may,
+            accept,
+            anchors,
+        }))
+    }
+}
+
+impl Detector for Simple {
+    fn info(&self) -> &'static DetectorInfo {
+        self.info
+    }
+
+    fn may_match(&self, stats: &TextStats) -> bool {
+        (self.may)(stats)
+    }
+
+    fn anchors(&self) -> &'static [&'static str] {
+        self.anchors
+    }
+
+    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        let accept = self.accept;
+        scan(&self.pattern, text, out, self.resume, |range| {
+            accept(text, range)
+        });
+    }
+}
