@@ -534,64 +534,52 @@ fn lineage_rows(
                 .unwrap_or_default(),
         )
     };
+    // The fields every lineage row has; status-specific ones are filled in below.
+    let mut base = |meta: &sluice_core::RowMeta, status: &str| {
+        let (source_file, source_sha256) = source(meta);
+        let info = cluster(&meta.id);
+        LineageRow {
+            record_id: meta.id.to_string(),
+            source_file,
+            source_sha256,
+            source_row: meta.source.row,
+            source_line: meta.source.line,
+            status: status.to_owned(),
+            stage: None,
+            reason: None,
+            survivor_id: None,
+            split: None,
+            shard: None,
+            shard_row: None,
+            cluster_id: info.map(|c| c.cluster_id.clone()),
+            cluster_size: info.map(|c| c.size),
+            similarity: info.and_then(|c| c.similarity),
+            redactions: spans.remove(&meta.id).unwrap_or_default(),
+        }
+    };
     let mut rows: Vec<(sluice_core::SourceRef, LineageRow)> = Vec::new();
     let placements = sluice_export::placements(split_keys, &plan.output);
     for (batch, places) in batches.iter().zip(&placements) {
         for (meta, place) in batch.rows.iter().zip(places) {
-            let (source_file, source_sha256) = source(meta);
-            rows.push((
-                meta.source,
-                LineageRow {
-                    record_id: meta.id.to_string(),
-                    source_file,
-                    source_sha256,
-                    source_row: meta.source.row,
-                    source_line: meta.source.line,
-                    status: "kept".to_owned(),
-                    stage: None,
-                    reason: None,
-                    survivor_id: None,
-                    split: Some(place.split.clone()),
-                    shard: Some(place.shard.clone()),
-                    shard_row: Some(place.row),
-                    cluster_id: cluster(&meta.id).map(|c| c.cluster_id.clone()),
-                    cluster_size: cluster(&meta.id).map(|c| c.size),
-                    similarity: cluster(&meta.id).and_then(|c| c.similarity),
-                    redactions: spans.remove(&meta.id).unwrap_or_default(),
-                },
-            ));
+            let mut row = base(meta, "kept");
+            row.split = Some(place.split.clone());
+            row.shard = Some(place.shard.clone());
+            row.shard_row = Some(place.row);
+            rows.push((meta.source, row));
         }
     }
     for r in removed {
         let meta = &r.removal.row;
-        let (source_file, source_sha256) = source(meta);
-        let duplicate = r.removal.reason.is_duplicate();
-        rows.push((
-            meta.source,
-            LineageRow {
-                record_id: meta.id.to_string(),
-                source_file,
-                source_sha256,
-                source_row: meta.source.row,
-                source_line: meta.source.line,
-                status: if duplicate {
-                    "duplicate"
-                } else {
-                    "quarantined"
-                }
-                .to_owned(),
-                stage: Some(r.stage.clone()),
-                reason: Some(r.removal.reason.to_string()),
-                survivor_id: r.removal.survivor.as_ref().map(|s| s.to_string()),
-                split: None,
-                shard: None,
-                shard_row: None,
-                cluster_id: cluster(&meta.id).map(|c| c.cluster_id.clone()),
-                cluster_size: cluster(&meta.id).map(|c| c.size),
-                similarity: cluster(&meta.id).and_then(|c| c.similarity),
-                redactions: spans.remove(&meta.id).unwrap_or_default(),
-            },
-        ));
+        let status = if r.removal.reason.is_duplicate() {
+            "duplicate"
+        } else {
+            "quarantined"
+        };
+        let mut row = base(meta, status);
+        row.stage = Some(r.stage.clone());
+        row.reason = Some(r.removal.reason.to_string());
+        row.survivor_id = r.removal.survivor.as_ref().map(|s| s.to_string());
+        rows.push((meta.source, row));
     }
     rows.sort_by_key(|(source, _)| *source);
     rows.into_iter().map(|(_, row)| row).collect()
