@@ -207,3 +207,84 @@ fn a_failed_gate_exits_1_and_still_writes_outputs() {
     assert_eq!(m["gates"][0]["passed"], false);
     assert_eq!(m["conservation"]["holds"], true);
 }
+
+#[test]
+fn pseudonym_keys_are_fingerprinted_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pipeline = PIPELINE
+        .replace("[[inputs]]\npath = \"in/*.csv\"\n", "")
+        .replace(
+            "[[stages]]\nkind = \"redact\"\n",
+            "[[stages]]\nkind = \"redact\"\n[stages.policy]\nEMAIL = \"pseudonym\"\n",
+        );
+    write(d, "pipeline.toml", pipeline.as_bytes());
+    write(d, "in/a.jsonl", b"{\"id\": \"a1\", \"body\": \"mail ops@example.com today\"}\n{\"id\": \"a2\", \"body\": \"again OPS@example.com please\"}\n");
+    let key = "k3y-material-that-must-never-leak-0123456789";
+    let run = |out: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args([
+                "run",
+                "pipeline.toml",
+                "--out",
+                out.to_str().unwrap(),
+                "-vv",
+            ])
+            .current_dir(d)
+            .env("SLUICE_PSEUDONYM_KEY", key)
+            .output()
+            .unwrap()
+    };
+    let out = d.join("out");
+    let r = run(&out);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let m = manifest(&out);
+    let fingerprint = m["stages"][1]["key_fingerprint"].as_str().unwrap();
+    assert_eq!(fingerprint.len(), 16);
+    let train = parquet_rows(&out.join("data/train-00000-of-00001.parquet"))
+        .unwrap()
+        .join("\n")
+        + &parquet_rows(&out.join("data/validation-00000-of-00001.parquet"))
+            .unwrap()
+            .join("\n");
+    assert!(
+        !train.contains("ops@example.com") && !train.to_lowercase().contains("ops@example.com")
+    );
+    // Same value (modulo case) → same token, across records.
+    let token = train
+        .split("<EMAIL_")
+        .nth(1)
+        .unwrap()
+        .split('>')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        train.matches(&format!("<EMAIL_{token}>")).count(),
+        2,
+        "{train}"
+    );
+    let mut everything =
+        String::from_utf8_lossy(&r.stdout).into_owned() + &String::from_utf8_lossy(&r.stderr);
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            everything.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+        }
+    }
+    assert!(!everything.contains(key), "the pseudonym key leaked");
+    // Without the key the run refuses to start, naming the variable.
+    let r = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args([
+            "run",
+            "pipeline.toml",
+            "--out",
+            d.join("out2").to_str().unwrap(),
+        ])
+        .current_dir(d)
+        .env_remove("SLUICE_PSEUDONYM_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("SLUICE_PSEUDONYM_KEY"));
+}

@@ -95,6 +95,10 @@ pub struct StageEntry {
     pub config_sha256: String,
     /// The stage's counters, folded over all batches.
     pub report: StageReport,
+    /// For redaction with keyed pseudonyms: the first 16 hex chars of the key's sha256, so a
+    /// reviewer can tell which key was used without the key ever being written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_fingerprint: Option<String>,
 }
 
 /// One output file.

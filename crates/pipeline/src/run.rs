@@ -201,7 +201,8 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         batches.extend(result.batches.iter().cloned());
     }
 
-    let mut stage_reports: Vec<(usize, &'static str, String, StageReport)> = Vec::new();
+    let mut stage_reports: Vec<(usize, &'static str, String, StageReport, Option<String>)> =
+        Vec::new();
     let mut redacted_so_far = false;
     let mut spans: BTreeMap<sluice_core::RecordId, Vec<LineageSpan>> = BTreeMap::new();
     let mut clusters: BTreeMap<RecordId, ClusterInfo> = BTreeMap::new();
@@ -255,7 +256,11 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             });
         }
         redacted_so_far |= is_redact;
-        stage_reports.push((*index, kind, config_sha256.clone(), report));
+        let key_fingerprint = match stage {
+            BuiltStage::Redact(r) => r.key_fingerprint(),
+            _ => None,
+        };
+        stage_reports.push((*index, kind, config_sha256.clone(), report, key_fingerprint));
     }
     tracing::debug!(records = spans.len(), "records with redaction spans");
 
@@ -410,7 +415,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         }
     }
     let mut redactions_by_type = BTreeMap::new();
-    for (_, _, _, report) in &stage_reports {
+    for (_, _, _, report, _) in &stage_reports {
         for (k, v) in &report.redactions_by_type {
             *redactions_by_type.entry(k.clone()).or_default() += v;
         }
@@ -456,12 +461,15 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             .collect(),
         stages: stage_reports
             .into_iter()
-            .map(|(index, kind, config_sha256, report)| StageEntry {
-                index,
-                kind: kind.to_owned(),
-                config_sha256,
-                report,
-            })
+            .map(
+                |(index, kind, config_sha256, report, key_fingerprint)| StageEntry {
+                    index,
+                    kind: kind.to_owned(),
+                    config_sha256,
+                    report,
+                    key_fingerprint,
+                },
+            )
             .collect(),
         root_sha256: sluice_lineage::root_digest(&output_entries),
         outputs: output_entries,

@@ -50,6 +50,7 @@ pub(crate) fn sample() -> Manifest {
             kind: "dedup".into(),
             config_sha256: "e".repeat(64),
             report,
+            key_fingerprint: None,
         }],
         root_sha256: root_digest(&outputs),
         outputs,

@@ -217,6 +217,7 @@ fn broken_conservation_is_reported() {
                 rows_out: 2,
                 ..Default::default()
             },
+            key_fingerprint: None,
         });
     });
     let report = verify(&manifest).unwrap();
