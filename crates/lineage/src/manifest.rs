@@ -120,9 +120,10 @@ pub struct OutputEntry {
 pub const SIDE_TABLE_ROLES: [&str; 3] = ["quarantine", "duplicates", "lineage"];
 
 impl OutputEntry {
-    /// True for training-set shards (any split), false for side tables.
+    /// True for training-set shards (any split, under `data/`), false for side tables and
+    /// anything else written beside them.
     pub fn is_training_split(&self) -> bool {
-        !SIDE_TABLE_ROLES.contains(&self.role.as_str())
+        self.path.starts_with("data/") && !SIDE_TABLE_ROLES.contains(&self.role.as_str())
     }
 }
 

@@ -254,7 +254,24 @@ fn conservation_problems(manifest: &Manifest) -> Vec<String> {
             ));
         }
     }
-    for (role, counted) in [("quarantine", c.quarantined), ("duplicates", c.duplicates)] {
+    let training: u64 = manifest
+        .outputs
+        .iter()
+        .filter(|o| o.is_training_split())
+        .map(|o| o.rows)
+        .sum();
+    if training != c.kept {
+        problems.push(format!(
+            "conservation: training shards hold {training} rows but {} were kept",
+            c.kept
+        ));
+    }
+    // The per-record lineage table has exactly one row per input record.
+    for (role, counted) in [
+        ("quarantine", c.quarantined),
+        ("duplicates", c.duplicates),
+        ("lineage", c.input_records),
+    ] {
         let files: Vec<&OutputEntry> = manifest.outputs.iter().filter(|o| o.role == role).collect();
         let rows: u64 = files.iter().map(|o| o.rows).sum();
         if !files.is_empty() && rows != counted {

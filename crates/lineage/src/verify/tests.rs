@@ -195,6 +195,12 @@ fn broken_conservation_is_reported() {
             .any(|p| p.contains("5 input records"))
     );
     assert!(report.problems.iter().any(|p| p.contains("kept is 2")));
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("training shards hold 3 rows but 2 were kept"))
+    );
 
     let (_dir, manifest) = good_run();
     edit(&manifest, |m| m.conservation.quarantined = 0);
