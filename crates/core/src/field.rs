@@ -200,6 +200,20 @@ pub struct TargetSchema {
 }
 
 impl TargetSchema {
+    /// Optional fields read from the source key of the same name, in the order given.
+    pub fn of<'a>(fields: impl IntoIterator<Item = (&'a str, FieldType)>) -> Self {
+        TargetSchema {
+            fields: fields
+                .into_iter()
+                .map(|(name, ty)| FieldSpec {
+                    name: name.to_owned(),
+                    source: name.to_owned(),
+                    ty,
+                    required: false,
+                })
+                .collect(),
+        }
+    }
     /// The Arrow schema of a batch's data (all columns nullable; `required` is enforced at ingest).
     pub fn arrow_schema(&self) -> SchemaRef {
         Arc::new(Schema::new(

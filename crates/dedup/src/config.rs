@@ -103,23 +103,15 @@ impl DedupConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sluice_core::{FieldSpec, FieldType};
+    use sluice_core::FieldType;
 
     fn schema() -> TargetSchema {
-        let spec = |name: &str, ty: FieldType| FieldSpec {
-            name: name.into(),
-            source: name.into(),
-            ty,
-            required: false,
-        };
-        TargetSchema {
-            fields: vec![
-                spec("body", FieldType::String),
-                spec("created_at", FieldType::String),
-                spec("priority", FieldType::Int64),
-                spec("flag", FieldType::Bool),
-            ],
-        }
+        TargetSchema::of([
+            ("body", FieldType::String),
+            ("created_at", FieldType::String),
+            ("priority", FieldType::Int64),
+            ("flag", FieldType::Bool),
+        ])
     }
 
     #[test]

@@ -282,26 +282,11 @@ impl RowStage for Decontaminator {
 mod tests {
     use super::*;
     use arrow::array::{ArrayRef, RecordBatch, StringArray};
-    use sluice_core::{FieldSpec, FieldType, RecordId, RowMeta, SourceRef};
+    use sluice_core::{FieldType, RecordId, RowMeta, SourceRef};
     use std::sync::Arc;
 
     fn schema() -> TargetSchema {
-        TargetSchema {
-            fields: vec![
-                FieldSpec {
-                    name: "body".into(),
-                    source: "body".into(),
-                    ty: FieldType::String,
-                    required: false,
-                },
-                FieldSpec {
-                    name: "n".into(),
-                    source: "n".into(),
-                    ty: FieldType::Int64,
-                    required: false,
-                },
-            ],
-        }
+        TargetSchema::of([("body", FieldType::String), ("n", FieldType::Int64)])
     }
 
     fn batch(texts: &[Option<&str>]) -> Batch {

@@ -437,24 +437,16 @@ impl GlobalStage for ExactDedup {
 mod tests {
     use super::*;
     use arrow::json::ReaderBuilder;
-    use sluice_core::{FieldSpec, FieldType, RowMeta, SourceRef};
+    use sluice_core::{FieldType, RowMeta, SourceRef};
 
     fn schema() -> TargetSchema {
-        let spec = |name: &str, ty: FieldType| FieldSpec {
-            name: name.into(),
-            source: name.into(),
-            ty,
-            required: false,
-        };
-        TargetSchema {
-            fields: vec![
-                spec("subject", FieldType::String),
-                spec("body", FieldType::String),
-                spec("messages", FieldType::messages()),
-                spec("created_at", FieldType::String),
-                spec("priority", FieldType::Int64),
-            ],
-        }
+        TargetSchema::of([
+            ("subject", FieldType::String),
+            ("body", FieldType::String),
+            ("messages", FieldType::messages()),
+            ("created_at", FieldType::String),
+            ("priority", FieldType::Int64),
+        ])
     }
 
     /// One batch holding `rows`, whose ids continue from `first_row`.

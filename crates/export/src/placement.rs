@@ -18,9 +18,9 @@ pub struct Placement {
     pub row: u64,
 }
 
-/// The placement of every row, same shape as `split_keys` (`[batch][row]`). Rows fill each split
-/// in input order and shards of `rows_per_shard` rows in turn, exactly as the writer does.
-pub fn placements(split_keys: &[Vec<String>], config: &OutputConfig) -> Vec<Vec<Placement>> {
+/// The index (into `config.splits`) of the split every row goes to, same shape as `split_keys`.
+/// The one place split choice happens: the writer and [`placements`] both use it.
+pub(crate) fn split_indices(split_keys: &[Vec<String>], config: &OutputConfig) -> Vec<Vec<usize>> {
     let split_of = |key: &str| -> usize {
         let name = assign_split(key, &config.splits);
         config
@@ -29,10 +29,16 @@ pub fn placements(split_keys: &[Vec<String>], config: &OutputConfig) -> Vec<Vec<
             .position(|(n, _)| n == name)
             .unwrap_or(config.splits.len().saturating_sub(1))
     };
-    let indices: Vec<Vec<usize>> = split_keys
+    split_keys
         .iter()
         .map(|keys| keys.iter().map(|k| split_of(k)).collect())
-        .collect();
+        .collect()
+}
+
+/// The placement of every row, same shape as `split_keys` (`[batch][row]`). Rows fill each split
+/// in input order and shards of `rows_per_shard` rows in turn, exactly as the writer does.
+pub fn placements(split_keys: &[Vec<String>], config: &OutputConfig) -> Vec<Vec<Placement>> {
+    let indices = split_indices(split_keys, config);
     let mut totals = vec![0usize; config.splits.len()];
     for i in indices.iter().flatten() {
         totals[*i] += 1;

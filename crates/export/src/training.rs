@@ -4,7 +4,7 @@ use crate::config::{OutputConfig, is_split_name};
 use crate::error::ExportError;
 use crate::output::OutputFile;
 use crate::parquet_writer::write_parquet;
-use crate::split::assign_split;
+use crate::placement::split_indices;
 use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
 use arrow::compute::take_record_batch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -57,12 +57,9 @@ pub fn write_training_set_with_schema(
     check_inputs(data_schema, batches, split_keys)?;
     let schema = shard_schema(data_schema);
     let mut per_split: Vec<Vec<RecordBatch>> = vec![Vec::new(); config.splits.len()];
-    for (batch, keys) in batches.iter().zip(split_keys) {
+    let indices = split_indices(split_keys, config);
+    for (batch, targets) in batches.iter().zip(&indices) {
         let with_id = with_record_ids(&schema, batch)?;
-        let targets: Vec<usize> = keys
-            .iter()
-            .map(|key| split_index(assign_split(key, &config.splits), config))
-            .collect();
         for (split, parts) in per_split.iter_mut().enumerate() {
             let rows: Vec<u64> = (0..targets.len() as u64)
                 .filter(|&i| targets[i as usize] == split)
@@ -145,15 +142,6 @@ fn with_record_ids(schema: &SchemaRef, batch: &Batch) -> Result<RecordBatch, Exp
     let mut columns = vec![ids];
     columns.extend(batch.data.columns().iter().cloned());
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
-}
-
-/// Index of a split name returned by [`assign_split`] over a validated, non-empty config.
-fn split_index(name: &str, config: &OutputConfig) -> usize {
-    config
-        .splits
-        .iter()
-        .position(|(n, _)| n == name)
-        .unwrap_or(config.splits.len() - 1)
 }
 
 /// Writes one split's rows (`parts`, in order) as shards of at most `rows_per_shard` rows.

@@ -78,15 +78,12 @@ fn load_references(
     base_dir: &Path,
 ) -> Result<Vec<(String, String)>, String> {
     use sluice_core::strings::visit_strings;
-    use sluice_core::{FieldPath, FieldSpec, FieldType};
-    let schema = TargetSchema {
-        fields: vec![FieldSpec {
-            name: field.to_owned(),
-            source: field.to_owned(),
-            ty: FieldType::String,
-            required: true,
-        }],
-    };
+    use sluice_core::{FieldPath, FieldType};
+    let mut schema = TargetSchema::of([(field, FieldType::String)]);
+    // A record without the text cannot contaminate anything: quarantined at read, skipped here.
+    if let Some(spec) = schema.fields.first_mut() {
+        spec.required = true;
+    }
     let mut references = Vec::new();
     for pattern in patterns {
         let paths = sluice_ingest::expand_glob(&base_dir.join(pattern))

@@ -1,4 +1,5 @@
 use super::*;
+use crate::split::assign_split;
 use arrow::array::{Array, AsArray, RecordBatchReader};
 use arrow::json::ReaderBuilder;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
