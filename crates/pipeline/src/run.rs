@@ -168,7 +168,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
 
     // Ingest every input in parallel; results keep the input order.
     let bar = progress_bar(options.progress, plan.inputs.len() as u64, "ingest");
-    let ingested = plan
+    let mut ingested = plan
         .inputs
         .par_iter()
         .enumerate()
@@ -197,8 +197,9 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             });
         }
     }
-    for result in ingested.iter() {
-        batches.extend(result.batches.iter().cloned());
+    // The batches move into the run; the ingest results keep only their digests and counts.
+    for result in ingested.iter_mut() {
+        batches.append(&mut result.batches);
     }
 
     let mut stage_reports: Vec<(usize, &'static str, String, StageReport, Option<String>)> =
