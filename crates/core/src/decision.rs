@@ -80,6 +80,16 @@ pub struct Removal {
     pub content: Option<String>,
 }
 
+/// A row a stage kept but marked, e.g. a failed `warn` rule. Recorded in the lineage table and
+/// counted in the stage report; never carries a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flag {
+    /// The flagged record.
+    pub record: RecordId,
+    /// Why, e.g. `Q_SHORT_BODY`.
+    pub code: ReasonCode,
+}
+
 /// Where a row ended up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]

@@ -7,12 +7,12 @@
 //! batches in input order, then a parallel pass applies the decisions.
 
 use crate::batch::Batch;
-use crate::decision::{Removal, Span};
+use crate::decision::{Flag, Removal, Span};
 use crate::error::CoreError;
 use crate::report::StageReport;
 
 /// What a stage returns for one batch: the rows it passes on, the rows it removed (each with a
-/// reason), the edits it made, and its counters for this batch.
+/// reason), the edits it made, the rows it flagged, and its counters for this batch.
 #[derive(Debug)]
 pub struct StageOutput {
     /// Rows passed on, in input order.
@@ -21,6 +21,8 @@ pub struct StageOutput {
     pub removed: Vec<Removal>,
     /// Edits to values (redactions), in input order.
     pub spans: Vec<Span>,
+    /// Rows kept but marked (warn-severity rules), in input order.
+    pub flags: Vec<Flag>,
     /// Counters for this batch; `rows_in == rows_out + removed` must hold.
     pub report: StageReport,
 }

@@ -246,6 +246,7 @@ impl RowStage for Decontaminator {
                 kept: batch,
                 removed: Vec::new(),
                 spans: Vec::new(),
+                flags: Vec::new(),
                 report,
             });
         }
@@ -273,6 +274,7 @@ impl RowStage for Decontaminator {
             kept,
             removed,
             spans: Vec::new(),
+            flags: Vec::new(),
             report,
         })
     }

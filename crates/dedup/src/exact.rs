@@ -428,6 +428,7 @@ impl GlobalStage for ExactDedup {
             kept,
             removed,
             spans: Vec::new(),
+            flags: Vec::new(),
             report,
         })
     }

@@ -83,6 +83,8 @@ pub struct LineageRow {
     pub similarity: Option<f32>,
     /// Redactions applied to the record.
     pub redactions: Vec<LineageSpan>,
+    /// Codes of `warn` rules the row failed (kept rows only; a removed row's reason says why).
+    pub flags: Vec<String>,
 }
 
 fn lineage_schema() -> SchemaRef {
@@ -115,6 +117,11 @@ fn lineage_schema() -> SchemaRef {
         Field::new(
             "redactions",
             DataType::List(Arc::new(Field::new("item", DataType::Struct(span), true))),
+            false,
+        ),
+        Field::new(
+            "flags",
+            DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
             false,
         ),
     ]))
@@ -169,6 +176,11 @@ mod tests {
             } else {
                 Vec::new()
             },
+            flags: if kept {
+                vec!["Q_SHORT".to_owned()]
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -192,6 +204,7 @@ mod tests {
             "{}",
             json[0]
         );
+        assert!(json[0].contains(r#""flags":["Q_SHORT"]"#), "{}", json[0]);
         assert!(json[1].contains(r#""reason":"Q_X""#));
         assert!(!json[1].contains("shard_row"));
     }

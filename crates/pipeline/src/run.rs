@@ -205,7 +205,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     let mut stage_reports: Vec<(usize, &'static str, String, StageReport, Option<String>)> =
         Vec::new();
     let mut redacted_so_far = false;
-    let mut spans: BTreeMap<sluice_core::RecordId, Vec<LineageSpan>> = BTreeMap::new();
+    let mut marks = RecordMarks::default();
     let mut clusters: BTreeMap<RecordId, ClusterInfo> = BTreeMap::new();
     for planned in plan.stages.iter_mut() {
         let PlannedStage {
@@ -229,10 +229,18 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         for output in outputs {
             report.merge(&output.report);
             for span in &output.spans {
-                spans
+                marks
+                    .spans
                     .entry(span.record.clone())
                     .or_default()
                     .push(LineageSpan::from(span));
+            }
+            for flag in output.flags {
+                marks
+                    .flags
+                    .entry(flag.record)
+                    .or_default()
+                    .push(flag.code.to_string());
             }
             for removal in output.removed {
                 removed.push(Removed {
@@ -263,7 +271,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         };
         stage_reports.push((*index, kind, config_sha256.clone(), report, key_fingerprint));
     }
-    tracing::debug!(records = spans.len(), "records with redaction spans");
+    tracing::debug!(records = marks.spans.len(), "records with redaction spans");
 
     // Export the training set: split by hash of the dedup cluster id (a kept row's cluster is
     // named after it, so without near-dup flagging this equals its record id), so members of one
@@ -351,7 +359,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         &batches,
         &split_keys,
         &removed,
-        &mut spans,
+        &mut marks,
         &clusters,
     );
     outputs.push(sluice_export::write_lineage_table(
@@ -518,15 +526,23 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     })
 }
 
+/// What stages noted about records they did not remove: redaction spans and warn flags.
+#[derive(Default)]
+struct RecordMarks {
+    spans: BTreeMap<RecordId, Vec<LineageSpan>>,
+    flags: BTreeMap<RecordId, Vec<String>>,
+}
+
 /// One lineage row per input record, in source order: kept rows with their split, shard and
-/// shard row; removed rows with stage, reason and survivor; redaction spans for both.
+/// shard row; removed rows with stage, reason and survivor; redaction spans and warn flags for
+/// both.
 fn lineage_rows(
     plan: &Plan,
     ingested: &[sluice_ingest::IngestResult],
     batches: &[Batch],
     split_keys: &[Vec<String>],
     removed: &[Removed],
-    spans: &mut BTreeMap<sluice_core::RecordId, Vec<LineageSpan>>,
+    marks: &mut RecordMarks,
     clusters: &BTreeMap<RecordId, ClusterInfo>,
 ) -> Vec<LineageRow> {
     let cluster = |id: &RecordId| clusters.get(id);
@@ -563,7 +579,8 @@ fn lineage_rows(
             cluster_id: info.map(|c| c.cluster_id.clone()),
             cluster_size: info.map(|c| c.size),
             similarity: info.and_then(|c| c.similarity),
-            redactions: spans.remove(&meta.id).unwrap_or_default(),
+            redactions: marks.spans.remove(&meta.id).unwrap_or_default(),
+            flags: marks.flags.remove(&meta.id).unwrap_or_default(),
         }
     };
     let mut rows: Vec<(sluice_core::SourceRef, LineageRow)> = Vec::new();

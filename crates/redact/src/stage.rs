@@ -455,6 +455,7 @@ impl RowStage for RedactStage {
             kept,
             removed,
             spans,
+            flags: Vec::new(),
             report,
         })
     }

@@ -2,7 +2,9 @@
 
 use crate::config::{Severity, ValidateConfig, ValidateError};
 use crate::rules::{Failure, Rule};
-use sluice_core::{Batch, CoreError, Removal, RowStage, StageOutput, StageReport, TargetSchema};
+use sluice_core::{
+    Batch, CoreError, Flag, Removal, RowStage, StageOutput, StageReport, TargetSchema,
+};
 
 /// The runtime validate stage, built from a [`ValidateConfig`].
 #[derive(Debug)]
@@ -89,6 +91,7 @@ impl RowStage for ValidateStage {
 
         let mut keep = vec![true; rows];
         let mut reasons = Vec::new();
+        let mut flags = Vec::new();
         for (row, kept) in keep.iter_mut().enumerate() {
             let mut verdict = RowVerdict {
                 first_error: None,
@@ -123,6 +126,12 @@ impl RowStage for ValidateStage {
             } else {
                 for rule in verdict.warnings {
                     bump(&mut report.flagged, rule.code.to_string());
+                    if let Some(meta) = batch.rows.get(row) {
+                        flags.push(Flag {
+                            record: meta.id.clone(),
+                            code: rule.code.clone(),
+                        });
+                    }
                 }
             }
         }
@@ -147,6 +156,7 @@ impl RowStage for ValidateStage {
             kept,
             removed,
             spans: Vec::new(),
+            flags,
             report,
         })
     }

@@ -128,6 +128,17 @@ fn render(row: &Value) -> String {
             s("stage")
         )),
     }
+    let flags: Vec<&str> = row["flags"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    if !flags.is_empty() {
+        out.push_str(&format!(
+            "  flagged     {}
+",
+            flags.join(", ")
+        ));
+    }
     let redactions = row["redactions"].as_array().cloned().unwrap_or_default();
     out.push_str(&format!("  redactions  {}\n", redactions.len()));
     for r in redactions {
