@@ -54,3 +54,24 @@ pub fn rows_batch(rows: &[serde_json::Value]) -> Batch {
         .collect();
     Batch::new(batch(rows), metas).unwrap()
 }
+
+/// `rows` split into batches of `size` (the last may be shorter), ids `0..rows.len()` in order.
+pub fn batches(rows: &[serde_json::Value], size: usize) -> Vec<Batch> {
+    rows.chunks(size.max(1))
+        .enumerate()
+        .map(|(chunk, part)| {
+            let first = (chunk * size.max(1)) as u64;
+            let metas = (first..first + part.len() as u64)
+                .map(|row| RowMeta {
+                    id: id(row),
+                    source: SourceRef {
+                        input: 0,
+                        row,
+                        line: row + 1,
+                    },
+                })
+                .collect();
+            Batch::new(batch(part), metas).unwrap()
+        })
+        .collect()
+}

@@ -17,7 +17,7 @@
 //! # severity = "warn"             # keep the row, count it as flagged
 //! ```
 
-use super::{Failure, RowCheck, Rule, column, declared_field};
+use super::{Failure, RowCheck, Rule, Verdict, column, declared_field};
 use crate::config::{Severity, ValidateError};
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType as ArrowType, Float64Type, Int64Type};
@@ -99,15 +99,20 @@ impl ExprConfig {
                 trial.dtype()
             )));
         }
-        let fields = columns.into_iter().map(|(name, _)| name).collect();
-        Rule::new(
+        let fields: Vec<String> = columns.into_iter().map(|(name, _)| name).collect();
+        // The expression is configuration written by the pipeline author, never data.
+        let description = format!("SQL expression is true: {}", self.expr);
+        Rule::row(
             id.clone(),
             self.severity,
-            Box::new(ExprCheck {
+            "expr",
+            fields.clone(),
+            description,
+            ExprCheck {
                 rule: id,
                 expr,
                 fields,
-            }),
+            },
         )
     }
 }
@@ -201,7 +206,7 @@ impl ExprCheck {
 }
 
 impl RowCheck for ExprCheck {
-    fn check(&self, data: &RecordBatch) -> Result<Vec<Option<Failure>>, CoreError> {
+    fn check(&self, data: &RecordBatch) -> Result<Vec<Verdict>, CoreError> {
         let rows = data.num_rows();
         let mut columns = Vec::with_capacity(self.fields.len());
         for field in &self.fields {
@@ -222,12 +227,12 @@ impl RowCheck for ExprCheck {
         Ok(verdicts
             .iter()
             .map(|verdict| match verdict {
-                Some(true) => None,
-                Some(false) => Some(Failure {
+                Some(true) => Verdict::Pass,
+                Some(false) => Verdict::Fail(Failure {
                     detail: format!("expr over [{fields}] evaluated to false"),
                     outcome: Some("false"),
                 }),
-                None => Some(Failure {
+                None => Verdict::Fail(Failure {
                     detail: format!("expr over [{fields}] evaluated to NULL"),
                     outcome: Some("null"),
                 }),
@@ -261,8 +266,8 @@ mod tests {
             .check
             .check(&batch(rows))
             .unwrap()
-            .into_iter()
-            .map(|f| f.map(|f| f.outcome.unwrap_or("?")))
+            .iter()
+            .map(|v| v.failure().map(|f| f.outcome.unwrap_or("?")))
             .collect()
     }
 
@@ -317,11 +322,11 @@ mod tests {
                 json!({"amount": -5.0}),
             ]))
             .unwrap();
-        assert_eq!(out[0], None);
-        let null = out[1].as_ref().unwrap();
+        assert_eq!(out[0], Verdict::Pass);
+        let null = out[1].failure().unwrap();
         assert_eq!(null.outcome, Some("null"));
         assert_eq!(null.detail, "expr over [amount] evaluated to NULL");
-        let false_ = out[2].as_ref().unwrap();
+        let false_ = out[2].failure().unwrap();
         assert_eq!(false_.outcome, Some("false"));
         assert_eq!(false_.detail, "expr over [amount] evaluated to false");
     }

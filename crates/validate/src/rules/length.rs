@@ -15,7 +15,7 @@
 //! # id = "length_description"   # default; the reason code is Q_LENGTH_DESCRIPTION
 //! ```
 
-use super::{Failure, RowCheck, Rule, column, declared_field};
+use super::{Failure, RowCheck, Rule, Verdict, column, declared_field};
 use crate::config::{Severity, ValidateError};
 use arrow::array::{Array, RecordBatch};
 use serde::{Deserialize, Serialize};
@@ -67,14 +67,18 @@ impl LengthConfig {
                     .to_owned(),
             });
         }
-        Rule::new(
+        let description = super::describe_bounds("chars", self.min, self.max);
+        Rule::row(
             id,
             self.severity,
-            Box::new(LengthCheck {
+            "length",
+            vec![self.field.clone()],
+            description,
+            LengthCheck {
                 field: self.field,
                 min: self.min,
                 max: self.max,
-            }),
+            },
         )
     }
 }
@@ -109,7 +113,7 @@ impl LengthCheck {
 }
 
 impl RowCheck for LengthCheck {
-    fn check(&self, data: &RecordBatch) -> Result<Vec<Option<Failure>>, CoreError> {
+    fn check(&self, data: &RecordBatch) -> Result<Vec<Verdict>, CoreError> {
         let array = column(data, &self.field)?;
         let mut lengths = vec![0u64; data.num_rows()];
         visit_strings(
@@ -121,12 +125,12 @@ impl RowCheck for LengthCheck {
             .into_iter()
             .enumerate()
             .map(|(row, length)| {
-                if array.is_null(row) {
+                Verdict::from_failure(if array.is_null(row) {
                     self.min
                         .map(|min| Failure::new(format!("field {} is null, min {min}", self.field)))
                 } else {
                     self.judge(length)
-                }
+                })
             })
             .collect())
     }
@@ -153,8 +157,8 @@ mod tests {
         rule.check
             .check(&batch(rows))
             .unwrap()
-            .into_iter()
-            .map(|f| f.map(|f| f.detail))
+            .iter()
+            .map(|v| v.failure().map(|f| f.detail.clone()))
             .collect()
     }
 

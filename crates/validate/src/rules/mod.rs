@@ -4,15 +4,30 @@
 //! one means a new file here plus one variant in [`RuleConfig`] and one arm in
 //! [`RuleConfig::build`].
 
+pub mod alnum_ratio;
+pub mod enum_values;
 pub mod expr;
+pub mod language;
 pub mod length;
+pub mod mojibake;
+pub mod pattern;
+pub mod range;
+pub mod repetition;
 pub mod required;
+pub mod script_mix;
+pub mod special_char_ratio;
+pub mod symbol_ratio;
+pub mod text;
+pub mod text_length;
+pub mod unique;
+pub mod value_type;
 
 use crate::config::{Severity, ValidateError};
 use arrow::array::RecordBatch;
 use serde::{Deserialize, Serialize};
 use sluice_core::{CoreError, ReasonCode, TargetSchema};
 use std::fmt;
+use std::path::Path;
 
 /// One `[[stages.rules]]` entry, selected by its `kind`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,15 +39,61 @@ pub enum RuleConfig {
     Length(length::LengthConfig),
     /// A SQL boolean expression over scalar fields must be true.
     Expr(expr::ExprConfig),
+    /// A string field must parse as a type (int, float, date, datetime, json, bool).
+    Type(value_type::TypeConfig),
+    /// A value must be one of an allowed list.
+    Enum(enum_values::EnumConfig),
+    /// A string must (or must not) match a regular expression.
+    Regex(pattern::RegexConfig),
+    /// A number must lie within bounds.
+    Range(range::RangeConfig),
+    /// Values of one or more fields must be unique over the whole dataset.
+    Unique(unique::UniqueConfig),
+    /// Text length in chars (and optionally tokens) within bounds.
+    TextLength(text_length::TextLengthConfig),
+    /// Share of alphanumeric chars at least a minimum.
+    AlnumRatio(alnum_ratio::AlnumRatioConfig),
+    /// Share of special chars (not letters) at most a maximum.
+    SpecialCharRatio(special_char_ratio::SpecialCharRatioConfig),
+    /// Char n-gram, word n-gram and duplicate-line repetition at most their maxima.
+    Repetition(repetition::RepetitionConfig),
+    /// Share of punctuation and symbols among visible chars at most a maximum.
+    SymbolRatio(symbol_ratio::SymbolRatioConfig),
+    /// Share of text in classic mojibake patterns at most a maximum.
+    Mojibake(mojibake::MojibakeConfig),
+    /// Detected language among the allowed ones.
+    Language(language::LanguageConfig),
+    /// Share of letters outside the expected scripts at most a maximum.
+    ScriptMix(script_mix::ScriptMixConfig),
 }
 
 impl RuleConfig {
-    /// Validates the rule against `schema` and builds its runtime form.
+    /// Validates the rule against `schema` and builds its runtime form; relative paths
+    /// (tokenizer files) are resolved against the current directory.
     pub fn build(self, schema: &TargetSchema) -> Result<Rule, ValidateError> {
+        self.build_in(schema, Path::new("."))
+    }
+
+    /// Like [`RuleConfig::build`], resolving relative paths against `base_dir` (the directory of
+    /// the pipeline file).
+    pub fn build_in(self, schema: &TargetSchema, base_dir: &Path) -> Result<Rule, ValidateError> {
         match self {
             RuleConfig::Required(config) => config.build(schema),
             RuleConfig::Length(config) => config.build(schema),
             RuleConfig::Expr(config) => config.build(schema),
+            RuleConfig::Type(config) => config.build(schema),
+            RuleConfig::Enum(config) => config.build(schema),
+            RuleConfig::Regex(config) => config.build(schema),
+            RuleConfig::Range(config) => config.build(schema),
+            RuleConfig::Unique(config) => config.build(schema),
+            RuleConfig::TextLength(config) => config.build_in(schema, base_dir),
+            RuleConfig::AlnumRatio(config) => config.build(schema),
+            RuleConfig::SpecialCharRatio(config) => config.build(schema),
+            RuleConfig::Repetition(config) => config.build(schema),
+            RuleConfig::SymbolRatio(config) => config.build(schema),
+            RuleConfig::Mojibake(config) => config.build(schema),
+            RuleConfig::Language(config) => config.build(schema),
+            RuleConfig::ScriptMix(config) => config.build(schema),
         }
     }
 }
@@ -54,16 +115,119 @@ impl Failure {
             outcome: None,
         }
     }
+
+    /// A failure counted under `outcome` as well.
+    pub fn with(outcome: &'static str, detail: String) -> Self {
+        Failure {
+            detail,
+            outcome: Some(outcome),
+        }
+    }
 }
 
-/// The row-wise check behind a rule.
+/// How one row fared against one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The row passes.
+    Pass,
+    /// The row passes but is counted as `<rule_id>.<outcome>`, e.g. a null let through by
+    /// `on_null = "pass"`: a pass that is visible in the report, never a silent one.
+    Noted(&'static str),
+    /// The row fails.
+    Fail(Failure),
+}
+
+impl Verdict {
+    /// The failure, if the row failed.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Verdict::Fail(failure) => Some(failure),
+            _ => None,
+        }
+    }
+
+    /// `Fail` when `failure` is set, else `Pass`.
+    pub fn from_failure(failure: Option<Failure>) -> Self {
+        failure.map_or(Verdict::Pass, Verdict::Fail)
+    }
+}
+
+/// What a rule does with a null (or, for text rules, an empty) value. The outcome is counted
+/// either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NullPolicy {
+    /// The row fails the rule (counted as `<id>.null` / `<id>.empty`).
+    #[default]
+    Fail,
+    /// The row passes the rule but is still counted as `<id>.null` / `<id>.empty`.
+    Pass,
+}
+
+impl NullPolicy {
+    /// The verdict for a missing value: counted under `outcome`, failing or passing by policy.
+    pub fn verdict(self, outcome: &'static str, detail: impl FnOnce() -> String) -> Verdict {
+        match self {
+            NullPolicy::Fail => Verdict::Fail(Failure::with(outcome, detail())),
+            NullPolicy::Pass => Verdict::Noted(outcome),
+        }
+    }
+}
+
+/// The row-wise check behind a row-local rule.
 pub trait RowCheck: Send + Sync + fmt::Debug {
-    /// One entry per row of `data`: `None` when the row passes.
-    fn check(&self, data: &RecordBatch) -> Result<Vec<Option<Failure>>, CoreError>;
+    /// One verdict per row of `data`.
+    fn check(&self, data: &RecordBatch) -> Result<Vec<Verdict>, CoreError>;
     /// The finer outcomes this check reports, so their counters appear even when zero.
     fn outcomes(&self) -> &'static [&'static str] {
         &[]
     }
+}
+
+/// How a rule is evaluated: on each row alone, or over the whole dataset.
+#[derive(Debug)]
+pub enum Check {
+    /// Decided row by row, batch by batch.
+    Row(Box<dyn RowCheck>),
+    /// Decided over all batches in input order (`unique`).
+    Unique(unique::UniqueCheck),
+}
+
+impl Check {
+    /// The finer outcomes of the check, so their counters appear even when zero.
+    pub fn outcomes(&self) -> &'static [&'static str] {
+        match self {
+            Check::Row(check) => check.outcomes(),
+            Check::Unique(check) => check.outcomes(),
+        }
+    }
+
+    /// Runs a row-local check (tests only; the stage drives both kinds).
+    #[cfg(test)]
+    pub(crate) fn check(&self, data: &RecordBatch) -> Result<Vec<Verdict>, CoreError> {
+        match self {
+            Check::Row(check) => check.check(data),
+            Check::Unique(_) => panic!("unique rules are decided over the whole dataset"),
+        }
+    }
+}
+
+/// What a report needs to know about a rule, without any data: identity, kind, severity,
+/// fields and a one-line description of its threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleInfo {
+    /// Rule id as declared (or defaulted).
+    pub id: String,
+    /// `Q_<ID>`.
+    pub code: ReasonCode,
+    /// The rule kind as in the pipeline file (`regex`, `unique`, …).
+    pub kind: String,
+    /// Remove or flag on failure.
+    pub severity: Severity,
+    /// The fields the rule reads.
+    pub fields: Vec<String>,
+    /// One line describing what passes, e.g. `alnum ratio >= 0.25`; never a data value.
+    pub description: String,
 }
 
 /// A built rule: its identity, what failing it does, and its check.
@@ -75,8 +239,14 @@ pub struct Rule {
     pub code: ReasonCode,
     /// Remove or flag on failure.
     pub severity: Severity,
+    /// The rule kind as in the pipeline file.
+    pub kind: &'static str,
+    /// The fields the rule reads.
+    pub fields: Vec<String>,
+    /// One line describing what passes (thresholds only, never values).
+    pub description: String,
     /// The check.
-    pub check: Box<dyn RowCheck>,
+    pub check: Check,
 }
 
 impl Rule {
@@ -84,7 +254,10 @@ impl Rule {
     pub fn new(
         id: String,
         severity: Severity,
-        check: Box<dyn RowCheck>,
+        kind: &'static str,
+        fields: Vec<String>,
+        description: String,
+        check: Check,
     ) -> Result<Rule, ValidateError> {
         if id.trim().is_empty() {
             return Err(ValidateError::EmptyId);
@@ -93,8 +266,73 @@ impl Rule {
             code: reason_code(&id),
             id,
             severity,
+            kind,
+            fields,
+            description,
             check,
         })
+    }
+
+    /// A row-local rule.
+    pub fn row(
+        id: String,
+        severity: Severity,
+        kind: &'static str,
+        fields: Vec<String>,
+        description: String,
+        check: impl RowCheck + 'static,
+    ) -> Result<Rule, ValidateError> {
+        Rule::new(
+            id,
+            severity,
+            kind,
+            fields,
+            description,
+            Check::Row(Box::new(check)),
+        )
+    }
+
+    /// The report's view of the rule.
+    pub fn info(&self) -> RuleInfo {
+        RuleInfo {
+            id: self.id.clone(),
+            code: self.code.clone(),
+            kind: self.kind.to_owned(),
+            severity: self.severity,
+            fields: self.fields.clone(),
+            description: self.description.clone(),
+        }
+    }
+}
+
+/// An invalid-rule error for rule `rule`.
+pub(crate) fn invalid(rule: &str, reason: impl Into<String>) -> ValidateError {
+    ValidateError::InvalidRule {
+        rule: rule.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// Checks a ratio threshold lies in `[0, 1]`.
+pub(crate) fn check_ratio(rule: &str, key: &str, value: f64) -> Result<(), ValidateError> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(invalid(rule, format!("`{key}` must be between 0 and 1")))
+    }
+}
+
+/// `what in [min, max]`, `what >= min` or `what <= max`.
+pub(crate) fn describe_bounds<T: fmt::Display>(
+    what: &str,
+    min: Option<T>,
+    max: Option<T>,
+) -> String {
+    match (min, max) {
+        (Some(min), Some(max)) => format!("{what} in [{min}, {max}]"),
+        (Some(min), None) => format!("{what} >= {min}"),
+        (None, Some(max)) => format!("{what} <= {max}"),
+        (None, None) => format!("{what} unbounded"),
     }
 }
 
@@ -170,7 +408,7 @@ mod tests {
         assert!(matches!(config.rules[1], RuleConfig::Length(_)));
         assert!(matches!(config.rules[2], RuleConfig::Expr(_)));
         for bad in [
-            "[[rules]]\nkind = \"regex\"\nfield = \"a\"",
+            "[[rules]]\nkind = \"regexp\"\nfield = \"a\"",
             "[[rules]]\nkind = \"required\"\nfields = [\"a\"]\nmin = 1",
             "[[rules]]\nkind = \"required\"\nfields = [\"a\"]\nseverity = \"fatal\"",
             "[[rules]]\nfields = [\"a\"]",

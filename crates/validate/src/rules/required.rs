@@ -12,7 +12,7 @@
 //! # severity = "error"     # or "warn"
 //! ```
 
-use super::{Failure, RowCheck, Rule, column, declared_field};
+use super::{Failure, RowCheck, Rule, Verdict, column, declared_field};
 use crate::config::{Severity, ValidateError};
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::DataType;
@@ -52,12 +52,19 @@ impl RequiredConfig {
                 });
             }
         }
-        Rule::new(
+        let description = format!(
+            "present (not null, blank or empty): {}",
+            self.fields.join(", ")
+        );
+        Rule::row(
             id,
             self.severity,
-            Box::new(RequiredCheck {
+            "required",
+            self.fields.clone(),
+            description,
+            RequiredCheck {
                 fields: self.fields,
-            }),
+            },
         )
     }
 }
@@ -95,7 +102,7 @@ fn missing_reasons(array: &dyn Array) -> Vec<Option<&'static str>> {
 }
 
 impl RowCheck for RequiredCheck {
-    fn check(&self, data: &RecordBatch) -> Result<Vec<Option<Failure>>, CoreError> {
+    fn check(&self, data: &RecordBatch) -> Result<Vec<Verdict>, CoreError> {
         let mut problems: Vec<Vec<String>> = vec![Vec::new(); data.num_rows()];
         for field in &self.fields {
             let reasons = missing_reasons(column(data, field)?.as_ref());
@@ -107,7 +114,7 @@ impl RowCheck for RequiredCheck {
         }
         Ok(problems
             .into_iter()
-            .map(|p| (!p.is_empty()).then(|| Failure::new(p.join(", "))))
+            .map(|p| Verdict::from_failure((!p.is_empty()).then(|| Failure::new(p.join(", ")))))
             .collect())
     }
 }
@@ -139,7 +146,7 @@ mod tests {
             .check
             .check(&data)
             .unwrap();
-        assert_eq!(out, vec![None]);
+        assert_eq!(out, vec![Verdict::Pass]);
     }
 
     #[test]
@@ -151,7 +158,10 @@ mod tests {
             json!({"subject": "", "messages": null}),
         ]);
         let out = rule(&["subject", "messages"]).check.check(&data).unwrap();
-        let details: Vec<String> = out.into_iter().map(|f| f.unwrap().detail).collect();
+        let details: Vec<String> = out
+            .iter()
+            .map(|v| v.failure().unwrap().detail.clone())
+            .collect();
         assert_eq!(
             details,
             vec![
