@@ -35,6 +35,9 @@ pub enum DedupError {
     /// `key` names a field the schema does not declare.
     #[error("dedup key field `{0}` is not a declared field")]
     UnknownField(String),
+    /// A `prefer_inputs` pattern matches none of the run's inputs.
+    #[error("dedup survivor `prefer_inputs` pattern `{0}` matches none of the run's inputs")]
+    UnmatchedPreferredInput(String),
     /// `key` names the same field twice.
     #[error("dedup key field `{0}` is listed twice")]
     DuplicateField(String),
@@ -79,7 +82,7 @@ impl DedupConfig {
                 .field(field)
                 .ok_or_else(|| DedupError::UnknownSurvivorField(field.to_owned()))?;
             let numeric = matches!(spec.ty, FieldType::Int64 | FieldType::Float64);
-            let (ok, expected) = match self.survivor {
+            let (ok, expected) = match self.survivor.base() {
                 SurvivorRule::Highest(_) => (numeric, "int64 or float64"),
                 _ => (
                     numeric || spec.ty == FieldType::String,

@@ -577,8 +577,12 @@ mod tests {
         .unwrap();
         let s = evaluate(42, 300, config).unwrap();
         assert!(s.true_pairs > 100, "{s:?}");
-        assert!(s.precision >= 0.9, "{s:?}");
+        assert!(s.precision >= 0.95, "{s:?}");
+        // Pair recall against the generator's groups is capped below 1: about 5% of true pairs
+        // (two copies of one original, edited differently) are below the threshold themselves
+        // and may only be joined through a centre similar to both (no chaining).
         assert!(s.recall >= 0.9, "{s:?}");
+        assert!(s.purity >= 0.95, "{s:?}");
         // Exact dedup alone misses the near copies: the test can fail.
         let exact_only: DedupConfig = toml::from_str(r#"key = ["body"]"#).unwrap();
         let e = evaluate(42, 300, exact_only).unwrap();

@@ -1,16 +1,17 @@
 //! The dedup stage as a [`GlobalStage`]: tag rows with key digests, survivor ranks and (when
-//! `near` is set) MinHash signatures; decide exact groups over the digests, then near-duplicate
+//! `near` is set) LSH keys and shingle sets; decide exact groups over the digests, then near-duplicate
 //! clusters over the exact survivors, with survivors under one total order; then remove the other
 //! rows of each group.
 
 use crate::config::{DedupConfig, DedupError};
 use crate::key::{KeyDigest, row_keys};
-use crate::minhash::{MinHasher, Signature};
-use crate::near::{NearConfig, NearItem, cluster};
+use crate::minhash::MinHasher;
+use crate::near::{NearConfig, NearItem, NearSketch, band_keys, cluster};
 use crate::normalize::Normalizer;
 use crate::rank::row_ranks;
 use crate::shingle::Shingler;
-use crate::survivor::{Rank, RowPos, SurvivorRule, choose_survivors_by};
+use crate::sketch;
+use crate::survivor::{InputPreference, Rank, RowPos, SurvivorRule, choose_survivors_by};
 use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::DataType;
 use arrow::error::ArrowError;
@@ -27,29 +28,49 @@ pub const COUNTER_NULL_KEYS: &str = "null_keys";
 /// Counter: near-duplicate clusters of two or more exact survivors (counted in the survivor's
 /// batch).
 pub const COUNTER_NEAR_CLUSTERS: &str = "near_clusters";
-/// Counter: LSH candidate pairs whose signature similarity was computed (whole run, batch 0).
+/// Counter: LSH candidate pairs whose shingle-set similarity was computed (whole run, batch 0).
 pub const COUNTER_NEAR_PAIRS_VERIFIED: &str = "near_pairs_verified";
 /// Counter: verified candidate pairs below the threshold, never joined (whole run, batch 0).
 pub const COUNTER_NEAR_PAIRS_REJECTED: &str = "near_pairs_rejected";
 /// Counter: rows in the largest cluster, exact and near duplicates included (whole run, batch 0).
 pub const COUNTER_LARGEST_CLUSTER: &str = "largest_cluster";
-/// Counter: near clusters that reached `max_cluster_size` (whole run, batch 0).
-pub const COUNTER_NEAR_CAPPED: &str = "near_capped_clusters";
+/// Counter: near clusters that reached `max_cluster_size` while more rows qualified, so those
+/// rows formed further clusters (whole run, batch 0).
+pub const COUNTER_NEAR_OVERSIZE_CLUSTERS: &str = "near.oversize_clusters";
+/// Counter: rows similar enough to join a full cluster that went to further clusters instead
+/// (whole run, batch 0).
+pub const COUNTER_NEAR_OVERSIZE_MEMBERS: &str = "near.oversize_members";
 
 /// The tag pass's compact per-row attributes; `decide` sees nothing else.
 ///
-/// Bytes per record: 72 inline (key digest 33, rank 24, signature pointer 16, padded), plus
-/// `4 × permutations` for the signature when `near` is on (512 at the default 128, so ≈ 584 B per
-/// record), plus the text of a string rank field for `earliest`/`latest` rules. 1 M records with
-/// near dedup at 128 permutations ≈ 0.6 GB of attributes.
+/// Bytes per record: 96 inline (key digest 33, rank 24, near sketch 32, padded), plus the text of
+/// a string rank field for `earliest`/`latest` rules, plus with `near` on: 4 × bands of LSH keys
+/// (64 at the default 16 bands) and 4 × distinct shingles of the key text, capped at
+/// 4 × `max_shingles` (2 KiB at the default 512). A 150-word English or 200-character Chinese
+/// text has ≈ 150–200 distinct shingles, so ≈ 0.8–1 KB per record with near dedup on.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RowAttr {
     /// Exact-dedup digest of the normalised key; `None` when every key field is null.
     pub key: Option<KeyDigest>,
     /// Survivor rank under the configured rule.
     pub rank: Rank,
-    /// MinHash signature of the key text; `None` without `near` or without any shingle.
-    pub signature: Option<Signature>,
+    /// LSH keys and shingle set of the key text; `None` without `near` or without any shingle.
+    pub near: Option<NearSketch>,
+}
+
+impl RowAttr {
+    /// Bytes this attribute holds: inline plus heap (rank text, LSH keys, shingles).
+    pub fn memory_bytes(&self) -> usize {
+        let rank = match &self.rank {
+            Rank::Text(t) => t.len(),
+            _ => 0,
+        };
+        let near = self
+            .near
+            .as_ref()
+            .map_or(0, |n| 4 * (n.bands.len() + n.shingles.len()));
+        std::mem::size_of::<RowAttr>() + rank + near
+    }
 }
 
 /// The cluster a row belongs to after `decide`, for lineage and cluster-aware splits.
@@ -59,7 +80,8 @@ pub struct ClusterInfo {
     pub cluster_id: String,
     /// Rows in the cluster: the survivor plus every exact and near duplicate removed for it.
     pub size: u32,
-    /// Estimated Jaccard similarity to the survivor: `None` for the survivor itself, 1.0 for exact
+    /// Jaccard similarity of the key text's shingle set to the survivor's (exact up to
+    /// `max_shingles`, a bottom-k estimate beyond): `None` for the survivor itself, 1.0 for exact
     /// duplicates.
     pub similarity: Option<f32>,
 }
@@ -94,24 +116,42 @@ pub struct ExactDedup {
     key: Vec<String>,
     normalizer: Normalizer,
     survivor: SurvivorRule,
+    preference: InputPreference,
     near: Option<(NearConfig, MinHasher)>,
     detail: String,
     decisions: Vec<BatchDecision>,
 }
 
 impl ExactDedup {
-    /// Validates `config` against `schema` and builds the stage.
+    /// Validates `config` against `schema` and builds the stage for a run without input names;
+    /// a `prefer_inputs` survivor rule needs [`ExactDedup::build_with_inputs`].
     pub fn build(config: DedupConfig, schema: &TargetSchema) -> Result<ExactDedup, DedupError> {
+        Self::build_with_inputs(config, schema, &[])
+    }
+
+    /// Validates `config` against `schema` and builds the stage; `inputs` are the run's input
+    /// display names indexed like `SourceRef::input`, against which `prefer_inputs` patterns are
+    /// resolved (each must match at least one).
+    pub fn build_with_inputs(
+        config: DedupConfig,
+        schema: &TargetSchema,
+        inputs: &[String],
+    ) -> Result<ExactDedup, DedupError> {
         config.validate(schema)?;
+        let preference = InputPreference::resolve(&config.survivor, inputs)
+            .map_err(DedupError::UnmatchedPreferredInput)?;
         let detail = format!("exact duplicate on key [{}]", config.key.join(", "));
         Ok(ExactDedup {
             normalizer: Normalizer::new(&config.normalize),
             near: config.near.map(|n| {
-                let hasher = MinHasher::new(n.permutations);
+                // Verification uses the shingle sets, so only the slots LSH reads are computed.
+                let (bands, rows) = n.lsh_params();
+                let hasher = MinHasher::new(bands * rows);
                 (n, hasher)
             }),
             key: config.key,
             survivor: config.survivor,
+            preference,
             detail,
             decisions: Vec::new(),
         })
@@ -140,14 +180,16 @@ impl ExactDedup {
         })
     }
 
-    /// Each row's MinHash signature over the normalised text of the key fields.
-    fn signatures(
+    /// Each row's LSH keys and shingle set over the normalised text of the key fields.
+    fn sketches(
         &self,
         data: &RecordBatch,
         near: &NearConfig,
         hasher: &MinHasher,
-    ) -> Vec<Option<Signature>> {
-        let mut slots: Vec<Option<Vec<u32>>> = vec![None; data.num_rows()];
+    ) -> Vec<Option<NearSketch>> {
+        let rows = data.num_rows();
+        let mut slots: Vec<Option<Vec<u32>>> = vec![None; rows];
+        let mut elements: Vec<Vec<u32>> = vec![Vec::new(); rows];
         let (mut normalized, mut scratch) = (String::new(), String::new());
         let mut shingler = Shingler::default();
         for name in &self.key {
@@ -167,15 +209,24 @@ impl ExactDedup {
                     self.normalizer
                         .apply_into(text, &mut normalized, &mut scratch);
                     let row = &mut slots[site.row];
+                    let set = &mut elements[site.row];
                     shingler.shingles(&normalized, near.shingle, &mut |h| {
                         hasher.update(row.get_or_insert_with(|| hasher.start()), h);
+                        set.push(sketch::element(h));
                     });
                 },
             );
         }
+        let (bands, rows_per_band) = near.lsh_params();
         slots
             .into_iter()
-            .map(|s| s.map(Vec::into_boxed_slice))
+            .zip(elements)
+            .map(|(signature, set)| {
+                signature.map(|signature| NearSketch {
+                    bands: band_keys(&signature, bands, rows_per_band),
+                    shingles: sketch::finish(set, near.max_shingles),
+                })
+            })
             .collect()
     }
 }
@@ -194,20 +245,16 @@ impl GlobalStage for ExactDedup {
     fn tag(&self, batch: &Batch) -> Result<Vec<Self::Attr>, CoreError> {
         let keys = row_keys(&batch.data, &self.key, &self.normalizer)?;
         let ranks = row_ranks(&batch.data, &self.survivor, &self.key);
-        let mut signatures = match &self.near {
-            Some((near, hasher)) => self.signatures(&batch.data, near, hasher),
+        let mut sketches = match &self.near {
+            Some((near, hasher)) => self.sketches(&batch.data, near, hasher),
             None => Vec::new(),
         };
-        signatures.resize(keys.len(), None);
+        sketches.resize(keys.len(), None);
         Ok(keys
             .into_iter()
             .zip(ranks)
-            .zip(signatures)
-            .map(|((key, rank), signature)| RowAttr {
-                key,
-                rank,
-                signature,
-            })
+            .zip(sketches)
+            .map(|((key, rank), near)| RowAttr { key, rank, near })
             .collect())
     }
 
@@ -230,14 +277,21 @@ impl GlobalStage for ExactDedup {
         }
         let rule = &self.survivor;
         let rank = |p: RowPos| &attrs[p.0][p.1].rank;
+        let place = |p: RowPos| self.preference.of(batches[p.0].rows[p.1].source.input);
+        // Input preference first (all 0 unless the rule is `prefer_inputs`), then the rule: a
+        // strict total order over positions, whatever the batching.
+        let better = |a: RowPos, b: RowPos| match place(a).cmp(&place(b)) {
+            std::cmp::Ordering::Equal => rule.prefers((rank(a), a), (rank(b), b)),
+            order => order.is_lt(),
+        };
         let keys: Vec<Vec<Option<KeyDigest>>> = attrs
             .iter()
             .map(|b| b.iter().map(|a| a.key).collect())
             .collect();
-        let grouping = choose_survivors_by(&keys, |a, b| rule.prefers((rank(a), a), (rank(b), b)));
+        let grouping = choose_survivors_by(&keys, better);
         drop(keys);
 
-        // Near duplicates among exact survivors that have a key and a signature.
+        // Near duplicates among exact survivors that have a key and shingles.
         let mut near_of: Vec<Vec<Option<(RowPos, f32)>>> =
             attrs.iter().map(|b| vec![None; b.len()]).collect();
         let mut near_centres = vec![0u64; batches.len()];
@@ -246,18 +300,18 @@ impl GlobalStage for ExactDedup {
             let mut items = Vec::new();
             for (b, batch_attrs) in attrs.iter().enumerate() {
                 for (i, attr) in batch_attrs.iter().enumerate() {
-                    if let (Some(_), Some(signature), None) =
-                        (attr.key, &attr.signature, grouping.duplicate_of[b][i])
+                    if let (Some(_), Some(sketch), None) =
+                        (attr.key, &attr.near, grouping.duplicate_of[b][i])
                     {
                         items.push(NearItem {
-                            signature,
+                            sketch,
                             rank: &attr.rank,
                             pos: (b, i),
                         });
                     }
                 }
             }
-            let outcome = cluster(&items, near, rule);
+            let outcome = cluster(&items, near, |a, b| better(a.pos, b.pos));
             let mut centre_seen = std::collections::HashSet::new();
             for (item, assigned) in items.iter().zip(&outcome.assigned) {
                 if let Some((centre, similarity)) = assigned {
@@ -348,7 +402,14 @@ impl GlobalStage for ExactDedup {
                         only_first(outcome.pairs_rejected),
                     ));
                     counters.push((COUNTER_LARGEST_CLUSTER, only_first(largest)));
-                    counters.push((COUNTER_NEAR_CAPPED, only_first(outcome.capped_clusters)));
+                    counters.push((
+                        COUNTER_NEAR_OVERSIZE_CLUSTERS,
+                        only_first(outcome.oversize_clusters),
+                    ));
+                    counters.push((
+                        COUNTER_NEAR_OVERSIZE_MEMBERS,
+                        only_first(outcome.oversize_members),
+                    ));
                 }
                 BatchDecision { rows, counters }
             })
@@ -829,12 +890,24 @@ mod tests {
 
     #[test]
     fn attributes_stay_compact() {
-        assert!(std::mem::size_of::<RowAttr>() <= 80);
+        assert!(std::mem::size_of::<RowAttr>() <= 96);
         let s = stage(NEAR);
         let attrs = s.tag(&batches(&near_rows(), 10)[0]).unwrap();
-        assert_eq!(attrs[0].signature.as_ref().unwrap().len(), 128);
-        // No text at all: no signature, no key.
-        assert!(attrs[9].signature.is_none() && attrs[9].key.is_none());
+        let sketch = attrs[0].near.as_ref().unwrap();
+        let (bands, _) = NearConfig {
+            threshold: 0.7,
+            ..NearConfig::default()
+        }
+        .lsh_params();
+        assert_eq!(sketch.bands.len(), bands);
+        // 28 words give 24 distinct word 5-grams, 4 bytes each.
+        assert_eq!(sketch.shingles.len(), 24);
+        assert_eq!(
+            attrs[0].memory_bytes(),
+            std::mem::size_of::<RowAttr>() + 4 * (bands + 24)
+        );
+        // No text at all: no sketch, no key.
+        assert!(attrs[9].near.is_none() && attrs[9].key.is_none());
     }
 
     #[test]
@@ -866,5 +939,99 @@ mod tests {
         let reordered = vec![rows[1].clone(), rows[0].clone(), rows[2].clone()];
         let out = run(&mut stage(config), batches(&reordered, 3));
         assert_eq!(out.kept, vec![id(0)]);
+    }
+
+    /// `rows` with `inputs[i]` as row `i`'s input, split into batches of `size`.
+    fn sourced_batches(rows: &[serde_json::Value], inputs: &[u32], size: usize) -> Vec<Batch> {
+        batches(rows, size)
+            .into_iter()
+            .map(|mut b| {
+                for meta in &mut b.rows {
+                    meta.source.input = inputs[meta.source.row as usize];
+                }
+                b
+            })
+            .collect()
+    }
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn preferred_inputs_win_exact_and_near_groups_at_any_batch_size() {
+        let en = "Hello team, my laptop will not boot after the latest update and the screen stays \
+                  black with a blinking cursor, can someone please help me fix this today";
+        let en_near = format!("{en} thanks");
+        let rows = vec![
+            // Exact group: legacy first in input order, then crm twice (the longer one second).
+            serde_json::json!({"body": "Refund please"}),
+            serde_json::json!({"body": "refund please"}),
+            serde_json::json!({"body": "REFUND   please "}),
+            // Near group: other first, crm's copy later.
+            serde_json::json!({"body": en}),
+            serde_json::json!({"body": en_near}),
+            // Alone.
+            serde_json::json!({"body": "ok"}),
+        ];
+        let inputs = [1, 0, 0, 2, 0, 1];
+        let input_names = names(&["crm_export_1.jsonl", "legacy/2019.csv", "other.jsonl"]);
+        let config = r#"key = ["body"]
+            survivor = { prefer_inputs = ["crm_export*.jsonl", "legacy*"], then = "longest" }
+            near = { threshold = 0.8 }"#;
+        let mut outcomes = Vec::new();
+        for size in [1, 7, rows.len()] {
+            let mut s = ExactDedup::build_with_inputs(
+                toml::from_str(config).unwrap(),
+                &schema(),
+                &input_names,
+            )
+            .unwrap();
+            let out = run(&mut s, sourced_batches(&rows, &inputs, size));
+            assert!(out.report.conserves());
+            outcomes.push((out.kept, out.removed));
+        }
+        assert!(outcomes.iter().all(|o| *o == outcomes[0]));
+        let (kept, removed) = &outcomes[0];
+        // crm rows win; between the two crm copies the longer raw text (row 2) wins.
+        assert_eq!(kept, &vec![id(2), id(4), id(5)]);
+        assert_eq!(
+            removed,
+            &vec![(id(0), id(2)), (id(1), id(2)), (id(3), id(4))]
+        );
+        // Without the preference the first row survives each group.
+        let plain = r#"key = ["body"]
+            near = { threshold = 0.8 }"#;
+        let out = run(&mut stage(plain), sourced_batches(&rows, &inputs, 7));
+        assert_eq!(out.kept, vec![id(0), id(3), id(5)]);
+    }
+
+    #[test]
+    fn preferred_inputs_must_match_an_input() {
+        let config: DedupConfig = toml::from_str(
+            r#"key = ["body"]
+            survivor = { prefer_inputs = ["crm*.jsonl"] }"#,
+        )
+        .unwrap();
+        let err = ExactDedup::build(config.clone(), &schema()).unwrap_err();
+        assert_eq!(
+            err,
+            DedupError::UnmatchedPreferredInput("crm*.jsonl".into())
+        );
+        assert!(
+            ExactDedup::build_with_inputs(config.clone(), &schema(), &names(&["a.csv"])).is_err()
+        );
+        assert!(
+            ExactDedup::build_with_inputs(config, &schema(), &names(&["in/crm.jsonl"])).is_ok()
+        );
+        let bad_field: DedupConfig = toml::from_str(
+            r#"key = ["body"]
+            survivor = { prefer_inputs = ["*"], then = "highest:created_at" }"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            ExactDedup::build_with_inputs(bad_field, &schema(), &names(&["a"])),
+            Err(DedupError::SurvivorFieldType { .. })
+        ));
     }
 }

@@ -2,10 +2,11 @@
 //! n-gram decontamination against reference evaluation sets.
 //!
 //! Dedup runs as tag → decide → apply ([`sluice_core::GlobalStage`]): [`key`] turns each row into a
-//! sha256 of its normalised key, [`rank`] reads its survivor rank and [`minhash`] computes its
-//! MinHash signature over [`shingle`]s; [`survivor`] picks one survivor per group of equal digests
-//! under a total order, [`near`] clusters the exact survivors by LSH with verified edges and star
-//! verification; [`exact`] removes the other rows as `DUP_EXACT` / `DUP_NEAR` with the survivor's
+//! sha256 of its normalised key, [`rank`] reads its survivor rank, [`minhash`] computes its
+//! MinHash signature over [`shingle`]s (kept only as LSH band keys) and [`sketch`] keeps its
+//! shingle set; [`survivor`] picks one survivor per group of equal digests under a total order,
+//! [`near`] clusters the exact survivors by LSH with edges verified on exact shingle-set Jaccard
+//! and star verification; [`exact`] removes the other rows as `DUP_EXACT` / `DUP_NEAR` with the survivor's
 //! record id and exposes every row's cluster. [`decontam`] is a separate row stage.
 
 pub mod config;
@@ -18,13 +19,14 @@ pub mod near;
 pub mod normalize;
 pub mod rank;
 pub mod shingle;
+pub mod sketch;
 pub mod survivor;
 
 pub use config::{DedupConfig, DedupError};
 pub use decontam::{DecontamAction, DecontamConfig, DecontamError, Decontaminator};
 pub use exact::{ClusterInfo, ExactDedup, RowAttr};
 pub use key::KeyDigest;
-pub use near::NearConfig;
+pub use near::{NearConfig, NearSketch};
 pub use normalize::{Normalization, Normalizer};
 pub use shingle::Shingle;
 pub use survivor::{Rank, SurvivorRule};

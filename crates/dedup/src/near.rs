@@ -1,15 +1,20 @@
-//! Near-duplicate clustering over MinHash signatures, without chaining.
+//! Near-duplicate clustering: LSH over MinHash signatures proposes candidates, exact shingle-set
+//! Jaccard decides, and clusters never chain.
 //!
-//! Candidates come from LSH (each band's slots hashed together with the band index, so equal
-//! slices in different bands never collide). Every candidate pair is verified by signature
-//! similarity ≥ threshold before it is joined in the union-find, and each connected component is
-//! then split by star verification: the best row under the survivor rule becomes the centre, only
-//! members whose own similarity to that centre reaches the threshold join its cluster, and the
-//! rest form further clusters around their own best row. So A~B, B~C never puts A with C unless
-//! A~C. Everything runs in input order with sorted buckets, so the result is deterministic.
+//! The tag pass turns each row's MinHash signature into one bucket key per band (the band's slots
+//! hashed together with the band index, so equal slices in different bands never collide) and
+//! keeps its shingle set sketch ([`crate::sketch`]); the signature itself is dropped. Every
+//! candidate pair is verified by the Jaccard similarity of the two shingle sets (exact up to
+//! `max_shingles` distinct shingles) before it is joined in the union-find, and each connected
+//! component is then split by star verification: the best row under the survivor rule becomes the
+//! centre, only members whose own similarity to that centre reaches the threshold join its
+//! cluster, and the rest form further clusters around their own best row. So A~B, B~C never puts
+//! A with C unless A~C. Everything runs in input order with sorted buckets, so the result is
+//! deterministic.
 
 use crate::shingle::{Shingle, mix64};
-use crate::survivor::{Rank, RowPos, SurvivorRule};
+pub use crate::sketch::DEFAULT_MAX_SHINGLES;
+use crate::survivor::{Rank, RowPos};
 use serde::{Deserialize, Serialize};
 
 /// Default Jaccard threshold.
@@ -41,9 +46,12 @@ pub struct NearConfig {
     /// LSH rows per band; with `bands`.
     #[serde(default)]
     pub rows: Option<usize>,
-    /// Largest cluster; further similar rows start a new cluster.
+    /// Largest cluster; further similar rows start a new cluster (counted as oversize).
     #[serde(default = "default_max_cluster_size")]
     pub max_cluster_size: usize,
+    /// Distinct shingles kept per row for verification; longer texts keep a bottom-k sketch.
+    #[serde(default = "default_max_shingles")]
+    pub max_shingles: usize,
 }
 
 fn default_threshold() -> f64 {
@@ -55,6 +63,9 @@ fn default_permutations() -> usize {
 fn default_max_cluster_size() -> usize {
     DEFAULT_MAX_CLUSTER_SIZE
 }
+fn default_max_shingles() -> usize {
+    DEFAULT_MAX_SHINGLES
+}
 
 impl Default for NearConfig {
     fn default() -> Self {
@@ -65,6 +76,7 @@ impl Default for NearConfig {
             bands: None,
             rows: None,
             max_cluster_size: DEFAULT_MAX_CLUSTER_SIZE,
+            max_shingles: DEFAULT_MAX_SHINGLES,
         }
     }
 }
@@ -80,6 +92,9 @@ impl NearConfig {
         }
         if self.max_cluster_size < 2 {
             return Err("near `max_cluster_size` must be at least 2".into());
+        }
+        if !(16..=65_536).contains(&self.max_shingles) {
+            return Err("near `max_shingles` must be in 16..=65536".into());
         }
         match (self.bands, self.rows) {
             (None, None) => Ok(()),
@@ -106,7 +121,7 @@ pub fn candidate_probability(s: f64, bands: usize, rows: usize) -> f64 {
 }
 
 /// Minimum probability that a pair exactly at the threshold becomes a candidate.
-pub const MIN_RECALL_AT_THRESHOLD: f64 = 0.95;
+pub const MIN_RECALL_AT_THRESHOLD: f64 = 0.99;
 
 /// Picks bands × rows ≤ `permutations`: among the pairs that make a pair at the threshold a
 /// candidate with probability ≥ [`MIN_RECALL_AT_THRESHOLD`], the one with the least false-candidate
@@ -141,11 +156,23 @@ pub fn derive_bands(threshold: f64, permutations: usize) -> (usize, usize) {
     best.map_or(fallback.0, |(pair, _)| pair)
 }
 
+/// The near-dedup attributes of one row, computed in the tag pass.
+///
+/// Bytes per row: 32 inline (two boxed slices) plus 4 × bands for the LSH keys (52 at the default
+/// 13 bands) plus 4 × distinct shingles, at most 4 × `max_shingles` (2 KiB at the default 512).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NearSketch {
+    /// One LSH bucket key per band (32-bit; a spurious collision only costs one verification).
+    pub bands: Box<[u32]>,
+    /// The row's shingle set sketch (see [`crate::sketch`]).
+    pub shingles: Box<[u32]>,
+}
+
 /// One row taking part in near-duplicate clustering.
 #[derive(Debug, Clone, Copy)]
 pub struct NearItem<'a> {
-    /// Its MinHash signature.
-    pub signature: &'a [u32],
+    /// Its LSH keys and shingle set.
+    pub sketch: &'a NearSketch,
     /// Its survivor rank.
     pub rank: &'a Rank,
     /// Its position in input order.
@@ -166,8 +193,10 @@ pub struct NearOutcome {
     pub pairs_rejected: u64,
     /// Rows in the largest cluster (1 when there is none).
     pub largest_cluster: u64,
-    /// Clusters that reached `max_cluster_size`.
-    pub capped_clusters: u64,
+    /// Clusters that reached `max_cluster_size` while further rows qualified for them.
+    pub oversize_clusters: u64,
+    /// Rows similar enough to join a full cluster, left to form clusters of their own.
+    pub oversize_members: u64,
 }
 
 struct UnionFind {
@@ -199,16 +228,29 @@ impl UnionFind {
     }
 }
 
-fn band_hash(band: usize, slots: &[u32]) -> u64 {
-    let mut h = mix64(0xBA4D_0000_0000_0000 ^ band as u64);
-    for s in slots {
-        h = mix64(h ^ u64::from(*s));
-    }
-    h
+/// The LSH key of each of `bands` bands of `rows` slots of `signature` (bands past the end of a
+/// short signature are left out). Each band's slots are hashed together with the band index, so
+/// equal slices in different bands never collide.
+pub fn band_keys(signature: &[u32], bands: usize, rows: usize) -> Box<[u32]> {
+    (0..bands)
+        .filter_map(|band| {
+            let slots = signature.get(band * rows..(band + 1) * rows)?;
+            let mut h = mix64(0xBA4D_0000_0000_0000 ^ band as u64);
+            for s in slots {
+                h = mix64(h ^ u64::from(*s));
+            }
+            Some((h >> 32) as u32)
+        })
+        .collect()
 }
 
-/// Clusters `items` (in input order) by `config` and picks survivors by `rule`.
-pub fn cluster(items: &[NearItem<'_>], config: &NearConfig, rule: &SurvivorRule) -> NearOutcome {
+/// Clusters `items` (in input order) by `config`; `better(a, b)` says whether item `a` should
+/// survive over item `b` and must be a strict total order.
+pub fn cluster(
+    items: &[NearItem<'_>],
+    config: &NearConfig,
+    better: impl Fn(&NearItem<'_>, &NearItem<'_>) -> bool,
+) -> NearOutcome {
     let n = items.len();
     let mut out = NearOutcome {
         assigned: vec![None; n],
@@ -216,18 +258,23 @@ pub fn cluster(items: &[NearItem<'_>], config: &NearConfig, rule: &SurvivorRule)
         ..NearOutcome::default()
     };
     let threshold = config.threshold;
-    let (bands, rows) = config.lsh_params();
-    let sim =
-        |a: usize, b: usize| crate::minhash::similarity(items[a].signature, items[b].signature);
+    let cap = config.max_shingles;
+    let sim = |a: usize, b: usize| {
+        crate::sketch::jaccard(&items[a].sketch.shingles, &items[b].sketch.shingles, cap)
+    };
+    let bands = items
+        .iter()
+        .map(|i| i.sketch.bands.len())
+        .max()
+        .unwrap_or(0);
     let mut uf = UnionFind::new(n);
-    let mut bucket: Vec<(u64, u32)> = Vec::with_capacity(n);
+    let mut bucket: Vec<(u32, u32)> = Vec::with_capacity(n);
     for band in 0..bands {
         bucket.clear();
         for (i, item) in items.iter().enumerate() {
-            let Some(slots) = item.signature.get(band * rows..(band + 1) * rows) else {
-                continue;
-            };
-            bucket.push((band_hash(band, slots), i as u32));
+            if let Some(key) = item.sketch.bands.get(band) {
+                bucket.push((*key, i as u32));
+            }
         }
         bucket.sort_unstable();
         for run in bucket.chunk_by(|a, b| a.0 == b.0) {
@@ -254,19 +301,18 @@ pub fn cluster(items: &[NearItem<'_>], config: &NearConfig, rule: &SurvivorRule)
         let root = uf.find(i as u32) as usize;
         members[root].push(i);
     }
-    let better = |a: usize, b: usize| {
-        rule.prefers((items[a].rank, items[a].pos), (items[b].rank, items[b].pos))
-    };
     for mut remaining in members.into_iter().filter(|m| m.len() >= 2) {
-        // Star verification: repeatedly take the best remaining row as a centre.
+        // Star verification: repeatedly take the best remaining row as a centre; a member joins
+        // only when its own similarity to the centre reaches the threshold.
         while remaining.len() >= 2 {
             let mut centre = remaining[0];
             for &m in &remaining[1..] {
-                if better(m, centre) {
+                if better(&items[m], &items[centre]) {
                     centre = m;
                 }
             }
             let mut size = 1usize;
+            let mut overflow = 0u64;
             let mut rest = Vec::new();
             for &m in &remaining {
                 if m == centre {
@@ -277,15 +323,17 @@ pub fn cluster(items: &[NearItem<'_>], config: &NearConfig, rule: &SurvivorRule)
                     out.assigned[m] = Some((centre, s as f32));
                     size += 1;
                 } else {
+                    overflow += u64::from(s >= threshold);
                     rest.push(m);
                 }
             }
             if size >= 2 {
                 out.clusters += 1;
                 out.largest_cluster = out.largest_cluster.max(size as u64);
-                if size == config.max_cluster_size {
-                    out.capped_clusters += 1;
-                }
+            }
+            if overflow > 0 {
+                out.oversize_clusters += 1;
+                out.oversize_members += overflow;
             }
             remaining = rest;
         }
@@ -296,42 +344,46 @@ pub fn cluster(items: &[NearItem<'_>], config: &NearConfig, rule: &SurvivorRule)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::survivor::SurvivorRule;
 
-    /// A signature of `k` slots: slot i is `base + i` unless it is listed in `overrides`.
-    fn sig(k: usize, base: u32, overrides: &[(usize, u32)]) -> Vec<u32> {
-        let mut s: Vec<u32> = (0..k as u32).map(|i| base + i).collect();
-        for &(i, v) in overrides {
-            s[i] = v;
+    /// A sketch holding the elements `range` (already distinct and sorted) whose one LSH key is
+    /// `bucket`: rows sharing a bucket are all candidates, so verification alone decides.
+    fn sketch(range: std::ops::Range<u32>, bucket: u32) -> NearSketch {
+        NearSketch {
+            bands: vec![bucket].into_boxed_slice(),
+            shingles: range.collect(),
         }
-        s
     }
 
     fn run(
-        sigs: &[Vec<u32>],
+        sketches: &[NearSketch],
         ranks: &[Rank],
         config: &NearConfig,
         rule: &SurvivorRule,
     ) -> NearOutcome {
-        let items: Vec<NearItem<'_>> = sigs
+        let items: Vec<NearItem<'_>> = sketches
             .iter()
             .zip(ranks)
             .enumerate()
             .map(|(i, (s, r))| NearItem {
-                signature: s,
+                sketch: s,
                 rank: r,
                 pos: (0, i),
             })
             .collect();
-        cluster(&items, config, rule)
+        cluster(&items, config, |a, b| {
+            rule.prefers((a.rank, a.pos), (b.rank, b.pos))
+        })
     }
 
     #[test]
     fn derived_bands_put_the_threshold_on_the_steep_part() {
         let (b, r) = derive_bands(0.8, 128);
         assert!(b * r <= 128);
-        assert!(candidate_probability(0.8, b, r) >= 0.95, "{b}x{r}");
-        assert_eq!((b, r), (13, 7));
-        assert!(candidate_probability(0.5, b, r) < 0.2, "{b}x{r}");
+        assert!(candidate_probability(0.8, b, r) >= 0.99, "{b}x{r}");
+        assert_eq!((b, r), (16, 6));
+        assert!(candidate_probability(0.5, b, r) < 0.25, "{b}x{r}");
+        assert!(candidate_probability(0.3, b, r) < 0.02, "{b}x{r}");
         let (b, r) = derive_bands(0.8, 4);
         assert!(b * r <= 4);
         let config = NearConfig {
@@ -340,6 +392,22 @@ mod tests {
             ..NearConfig::default()
         };
         assert_eq!(config.lsh_params(), (16, 8));
+    }
+
+    #[test]
+    fn band_keys_depend_on_band_index_and_slots() {
+        let sig: Vec<u32> = vec![7; 12];
+        let keys = band_keys(&sig, 3, 4);
+        assert_eq!(keys.len(), 3);
+        // Equal slices in different bands get different keys.
+        assert_ne!(keys[0], keys[1]);
+        let mut other = sig.clone();
+        other[5] = 8;
+        let changed = band_keys(&other, 3, 4);
+        assert_eq!((keys[0], keys[2]), (changed[0], changed[2]));
+        assert_ne!(keys[1], changed[1]);
+        // A signature too short for the last band leaves it out.
+        assert_eq!(band_keys(&sig[..10], 3, 4).len(), 2);
     }
 
     #[test]
@@ -371,6 +439,10 @@ mod tests {
                 max_cluster_size: 1,
                 ..NearConfig::default()
             },
+            NearConfig {
+                max_shingles: 8,
+                ..NearConfig::default()
+            },
         ];
         for config in bad {
             assert!(config.validate().is_err(), "{config:?}");
@@ -379,58 +451,70 @@ mod tests {
 
     #[test]
     fn chaining_is_broken_by_verification() {
-        // k = 10 slots, 10 bands of 1 row. A and B share 8 slots, B and C share 8, A and C 6.
-        let k = 10;
-        let a = sig(k, 0, &[]);
-        let b = sig(k, 0, &[(0, 900), (1, 901)]);
-        let c = sig(k, 0, &[(0, 900), (1, 901), (2, 902), (3, 903)]);
-        let config = NearConfig {
-            threshold: 0.8,
-            permutations: k,
-            bands: Some(10),
-            rows: Some(1),
-            ..NearConfig::default()
-        };
+        // A = 0..10, B = 1..11, C = 2..12: J(A,B) = J(B,C) = 9/11 ≥ 0.8, J(A,C) = 8/12 < 0.8.
+        let sketches = [sketch(0..10, 1), sketch(1..11, 1), sketch(2..12, 1)];
+        let config = NearConfig::default();
         let ranks = vec![Rank::Null; 3];
-        let out = run(&[a, b, c], &ranks, &config, &SurvivorRule::First);
+        let out = run(&sketches, &ranks, &config, &SurvivorRule::First);
         // A survives with B; C is only similar to B (removed), so it stays on its own.
         assert_eq!(out.assigned[0], None);
-        assert_eq!(out.assigned[1], Some((0, 0.8)));
+        assert_eq!(out.assigned[1], Some((0, (9.0f64 / 11.0) as f32)));
         assert_eq!(out.assigned[2], None);
         assert_eq!(out.clusters, 1);
         assert_eq!(out.largest_cluster, 2);
+        // With B as the best row, both ends join it: each is verified against B.
+        let out = run(&sketches, &ranks, &config, &SurvivorRule::Last);
+        assert_eq!(out.assigned[0], None);
+        let out = run(
+            &sketches,
+            &[Rank::Int(1), Rank::Int(9), Rank::Int(1)],
+            &config,
+            &SurvivorRule::Highest("p".into()),
+        );
+        assert_eq!(out.assigned[1], None);
+        assert!(out.assigned[0].is_some() && out.assigned[2].is_some());
+    }
+
+    #[test]
+    fn verification_is_exact_at_the_threshold() {
+        // J = 8/10 exactly joins; 7 shared of 11 (0.64) does not.
+        let config = NearConfig::default();
+        let ranks = vec![Rank::Null; 2];
+        let at = [sketch(0..9, 3), sketch(1..10, 3)];
+        let out = run(&at, &ranks, &config, &SurvivorRule::First);
+        assert_eq!(out.assigned[1], Some((0, 0.8)));
+        let below = [sketch(0..9, 3), sketch(2..11, 3)];
+        let out = run(&below, &ranks, &config, &SurvivorRule::First);
+        assert_eq!(out.assigned, vec![None, None]);
+        assert_eq!((out.pairs_verified, out.pairs_rejected), (1, 1));
     }
 
     #[test]
     fn survivor_rule_picks_the_centre() {
-        let k = 8;
-        let sigs = vec![sig(k, 0, &[]), sig(k, 0, &[(7, 99)]), sig(k, 0, &[(6, 98)])];
+        let sketches = [sketch(0..20, 5), sketch(0..21, 5), sketch(0..22, 5)];
         let config = NearConfig {
             threshold: 0.7,
-            permutations: k,
-            bands: Some(8),
-            rows: Some(1),
             ..NearConfig::default()
         };
         let ranks = vec![Rank::Int(1), Rank::Int(5), Rank::Int(3)];
-        let out = run(&sigs, &ranks, &config, &SurvivorRule::Highest("p".into()));
+        let out = run(
+            &sketches,
+            &ranks,
+            &config,
+            &SurvivorRule::Highest("p".into()),
+        );
         assert_eq!(out.assigned[1], None);
-        assert_eq!(out.assigned[0], Some((1, 0.875)));
-        assert_eq!(out.assigned[2], Some((1, 0.75)));
+        assert_eq!(out.assigned[0], Some((1, (20.0f64 / 21.0) as f32)));
+        assert_eq!(out.assigned[2], Some((1, (21.0f64 / 22.0) as f32)));
     }
 
     #[test]
-    fn dissimilar_rows_never_cluster_and_cap_is_enforced() {
-        let k = 8;
+    fn dissimilar_rows_never_cluster_and_oversize_is_counted() {
         let config = NearConfig {
-            threshold: 0.8,
-            permutations: k,
-            bands: Some(8),
-            rows: Some(1),
             max_cluster_size: 2,
             ..NearConfig::default()
         };
-        let far = vec![sig(k, 0, &[]), sig(k, 1000, &[])];
+        let far = [sketch(0..10, 1), sketch(100..110, 2)];
         let out = run(
             &far,
             &[Rank::Null, Rank::Null],
@@ -439,9 +523,27 @@ mod tests {
         );
         assert_eq!(out.assigned, vec![None, None]);
         assert_eq!(out.pairs_verified, 0);
-        let same = vec![sig(k, 0, &[]); 3];
+        // Different buckets are never compared, even for equal sets: LSH proposes, sets decide.
+        let same = vec![sketch(0..10, 1); 3];
         let out = run(&same, &vec![Rank::Null; 3], &config, &SurvivorRule::First);
         assert_eq!(out.assigned, vec![None, Some((0, 1.0)), None]);
-        assert_eq!(out.capped_clusters, 1);
+        assert_eq!((out.oversize_clusters, out.oversize_members), (1, 1));
+        let four = vec![sketch(0..10, 1); 4];
+        let out = run(&four, &vec![Rank::Null; 4], &config, &SurvivorRule::First);
+        // Split into two clusters of 2: the first one overflowed by 2 rows, the second by none.
+        assert_eq!(
+            out.assigned,
+            vec![None, Some((0, 1.0)), None, Some((2, 1.0))]
+        );
+        assert_eq!((out.oversize_clusters, out.oversize_members), (1, 2));
+        assert_eq!(out.clusters, 2);
+        let roomy = run(
+            &four,
+            &vec![Rank::Null; 4],
+            &NearConfig::default(),
+            &SurvivorRule::First,
+        );
+        assert_eq!((roomy.oversize_clusters, roomy.oversize_members), (0, 0));
+        assert_eq!(roomy.largest_cluster, 4);
     }
 }

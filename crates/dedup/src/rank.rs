@@ -10,8 +10,10 @@ use sluice_core::strings::visit_strings;
 /// One rank per row of `data` for `rule`; every row gets [`Rank::Null`] for positional rules.
 pub fn row_ranks(data: &RecordBatch, rule: &SurvivorRule, key: &[String]) -> Vec<Rank> {
     let rows = data.num_rows();
-    match rule {
-        SurvivorRule::First | SurvivorRule::Last => vec![Rank::Null; rows],
+    match rule.base() {
+        SurvivorRule::First | SurvivorRule::Last | SurvivorRule::PreferInputs { .. } => {
+            vec![Rank::Null; rows]
+        }
         SurvivorRule::Longest => {
             // Characters of the raw key text (all string leaves, nested ones included).
             let mut lengths = vec![0i64; rows];

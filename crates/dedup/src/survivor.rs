@@ -11,10 +11,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 
-/// Which row of a group of duplicates is kept. Written in the pipeline file as a string:
-/// `first`, `last`, `longest`, `earliest:<field>`, `latest:<field>` or `highest:<field>`.
+/// Which row of a group of duplicates is kept. Written in the pipeline file as a string —
+/// `first`, `last`, `longest`, `earliest:<field>`, `latest:<field>` or `highest:<field>` — or as
+/// the table `{ prefer_inputs = ["crm.jsonl", "legacy/*.csv"], then = "longest" }`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[serde(try_from = "SurvivorText", into = "SurvivorText")]
 pub enum SurvivorRule {
     /// The earliest row in input order.
     #[default]
@@ -29,12 +30,46 @@ pub enum SurvivorRule {
     Latest(String),
     /// The row with the largest value of a numeric priority field; nulls lose.
     Highest(String),
+    /// Rows from inputs matching an earlier pattern win (rows of inputs matching none come last);
+    /// ties go to `then`. The stage resolves the patterns against the run's input names.
+    PreferInputs {
+        /// Glob patterns (`*`, `?`, `[…]`) over input names as the manifest shows them; a pattern
+        /// without `/` also matches the file name alone.
+        inputs: Vec<String>,
+        /// The rule among rows of equally preferred inputs (never `PreferInputs` itself).
+        then: Box<SurvivorRule>,
+    },
+}
+
+/// The survivor rule as written in the pipeline file: a string or a `prefer_inputs` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SurvivorText {
+    /// `first`, `last`, `longest`, `earliest:<field>`, `latest:<field>`, `highest:<field>`.
+    Name(String),
+    /// `{ prefer_inputs = [...], then = "first" }`.
+    Prefer(PreferTable),
+}
+
+/// The table form of the preferred-inputs rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreferTable {
+    /// Input name patterns, most preferred first.
+    pub prefer_inputs: Vec<String>,
+    /// The rule among equally preferred rows; `first` when absent.
+    #[serde(default = "first_rule")]
+    pub then: String,
+}
+
+fn first_rule() -> String {
+    "first".to_owned()
 }
 
 impl SurvivorRule {
-    /// The field whose value ranks rows, for the field-based rules.
+    /// The field whose value ranks rows, for the field-based rules (also as a `then` rule).
     pub fn field(&self) -> Option<&str> {
-        match self {
+        match self.base() {
             SurvivorRule::Earliest(f) | SurvivorRule::Latest(f) | SurvivorRule::Highest(f) => {
                 Some(f)
             }
@@ -42,8 +77,27 @@ impl SurvivorRule {
         }
     }
 
+    /// The rule that ranks rows by their values: `then` for `PreferInputs`, the rule itself
+    /// otherwise.
+    pub fn base(&self) -> &SurvivorRule {
+        match self {
+            SurvivorRule::PreferInputs { then, .. } => then,
+            other => other,
+        }
+    }
+
+    /// The input patterns of `PreferInputs`, most preferred first; empty for other rules.
+    pub fn preferred_inputs(&self) -> &[String] {
+        match self {
+            SurvivorRule::PreferInputs { inputs, .. } => inputs,
+            _ => &[],
+        }
+    }
+
     /// True when `a` (rank, position) should survive over `b`. A strict total order: rule
     /// order first, then the lower input position (except `last`, which is pure input order).
+    /// For `PreferInputs` this is the `then` rule: input preference needs the input of each row,
+    /// which the stage applies first (see [`InputPreference`]).
     pub fn prefers(&self, a: (&Rank, RowPos), b: (&Rank, RowPos)) -> bool {
         self.compare(a, b) == Ordering::Less
     }
@@ -51,6 +105,7 @@ impl SurvivorRule {
     /// `Less` when `a` is preferred over `b`.
     fn compare(&self, a: (&Rank, RowPos), b: (&Rank, RowPos)) -> Ordering {
         let by_rank = match self {
+            SurvivorRule::PreferInputs { then, .. } => return then.compare(a, b),
             SurvivorRule::First => Ordering::Equal,
             SurvivorRule::Last => return b.1.cmp(&a.1),
             SurvivorRule::Earliest(_) => a.0.cmp_nulls_last(b.0, false),
@@ -71,13 +126,49 @@ impl fmt::Display for SurvivorRule {
             SurvivorRule::Earliest(x) => write!(f, "earliest:{x}"),
             SurvivorRule::Latest(x) => write!(f, "latest:{x}"),
             SurvivorRule::Highest(x) => write!(f, "highest:{x}"),
+            SurvivorRule::PreferInputs { inputs, then } => {
+                write!(f, "prefer_inputs [{}] then {then}", inputs.join(", "))
+            }
         }
     }
 }
 
-impl From<SurvivorRule> for String {
-    fn from(rule: SurvivorRule) -> String {
-        rule.to_string()
+impl From<SurvivorRule> for SurvivorText {
+    fn from(rule: SurvivorRule) -> SurvivorText {
+        match rule {
+            SurvivorRule::PreferInputs { inputs, then } => SurvivorText::Prefer(PreferTable {
+                prefer_inputs: inputs,
+                then: then.to_string(),
+            }),
+            other => SurvivorText::Name(other.to_string()),
+        }
+    }
+}
+
+impl TryFrom<SurvivorText> for SurvivorRule {
+    type Error = String;
+    fn try_from(text: SurvivorText) -> Result<Self, String> {
+        match text {
+            SurvivorText::Name(name) => SurvivorRule::try_from(name),
+            SurvivorText::Prefer(table) => {
+                if table.prefer_inputs.is_empty() {
+                    return Err("survivor `prefer_inputs` lists no input".to_owned());
+                }
+                if let Some(bad) = table
+                    .prefer_inputs
+                    .iter()
+                    .find(|p| glob::Pattern::new(p).is_err())
+                {
+                    return Err(format!(
+                        "survivor `prefer_inputs` pattern `{bad}` is not a valid glob"
+                    ));
+                }
+                Ok(SurvivorRule::PreferInputs {
+                    inputs: table.prefer_inputs,
+                    then: Box::new(SurvivorRule::try_from(table.then)?),
+                })
+            }
+        }
     }
 }
 
@@ -111,8 +202,58 @@ impl TryFrom<String> for SurvivorRule {
 fn unknown_rule(text: &str) -> String {
     format!(
         "unknown survivor rule `{text}` (expected first, last, longest, earliest:<field>, \
-         latest:<field> or highest:<field>)"
+         latest:<field>, highest:<field> or a {{ prefer_inputs = [...], then = \"...\" }} table)"
     )
+}
+
+/// Each input's place under a `PreferInputs` rule: the index of the first pattern its name
+/// matches, or the number of patterns when it matches none; 0 for every input under other rules.
+/// Lower wins. Resolved once at build time from the run's input names, indexed like
+/// `SourceRef::input`, so it does not depend on batching or threads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputPreference {
+    by_input: Vec<u32>,
+    unmatched: u32,
+}
+
+impl InputPreference {
+    /// Resolves the rule's patterns against `inputs` (display names, in `SourceRef::input` order).
+    /// Fails with the first pattern that matches no input: a preference that can never apply is
+    /// a configuration mistake, not something to ignore.
+    pub fn resolve(rule: &SurvivorRule, inputs: &[String]) -> Result<InputPreference, String> {
+        let patterns = rule.preferred_inputs();
+        let compiled = patterns
+            .iter()
+            .map(|p| glob::Pattern::new(p).map_err(|_| p.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let matches = |i: usize, name: &str| {
+            let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+            compiled[i].matches(name) || (!patterns[i].contains('/') && compiled[i].matches(file))
+        };
+        if let Some(unused) = (0..patterns.len()).find(|i| !inputs.iter().any(|n| matches(*i, n))) {
+            return Err(patterns[unused].clone());
+        }
+        let by_input = inputs
+            .iter()
+            .map(|name| {
+                (0..patterns.len())
+                    .find(|i| matches(*i, name))
+                    .unwrap_or(patterns.len()) as u32
+            })
+            .collect();
+        Ok(InputPreference {
+            by_input,
+            unmatched: patterns.len() as u32,
+        })
+    }
+
+    /// The place of input `input` (lower wins).
+    pub fn of(&self, input: u32) -> u32 {
+        self.by_input
+            .get(input as usize)
+            .copied()
+            .unwrap_or(self.unmatched)
+    }
 }
 
 /// A row's ranking value for the survivor rule (its key length, or its rank field's value).
@@ -336,5 +477,78 @@ mod tests {
         positions.reverse();
         assert_eq!(forward, best(&positions));
         assert_eq!(forward, (0, 1));
+    }
+
+    #[test]
+    fn prefer_inputs_parses_as_a_table_and_round_trips() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct Holder {
+            survivor: SurvivorRule,
+        }
+        let h: Holder = toml::from_str(
+            r#"survivor = { prefer_inputs = ["crm*.jsonl", "legacy/*.csv"], then = "longest" }"#,
+        )
+        .unwrap();
+        assert_eq!(
+            h.survivor,
+            SurvivorRule::PreferInputs {
+                inputs: vec!["crm*.jsonl".into(), "legacy/*.csv".into()],
+                then: Box::new(SurvivorRule::Longest),
+            }
+        );
+        assert_eq!(h.survivor.base(), &SurvivorRule::Longest);
+        let text = toml::to_string(&h).unwrap();
+        assert_eq!(toml::from_str::<Holder>(&text).unwrap(), h);
+        let h: Holder = toml::from_str(r#"survivor = { prefer_inputs = ["a.csv"] }"#).unwrap();
+        assert_eq!(h.survivor.base(), &SurvivorRule::First);
+        let h: Holder =
+            toml::from_str(r#"survivor = { prefer_inputs = ["a.csv"], then = "latest:at" }"#)
+                .unwrap();
+        assert_eq!(h.survivor.field(), Some("at"));
+        for bad in [
+            r#"survivor = { prefer_inputs = [] }"#,
+            r#"survivor = { prefer_inputs = ["a["] }"#,
+            r#"survivor = { prefer_inputs = ["a"], then = "newest" }"#,
+            r#"survivor = { prefer_inputs = ["a"], fallback = "first" }"#,
+            r#"survivor = "prefer_inputs""#,
+        ] {
+            assert!(toml::from_str::<Holder>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn input_preference_resolves_names_in_pattern_order() {
+        let rule = |patterns: &[&str]| SurvivorRule::PreferInputs {
+            inputs: patterns.iter().map(|p| (*p).to_owned()).collect(),
+            then: Box::new(SurvivorRule::First),
+        };
+        let inputs: Vec<String> = [
+            "data/legacy/old.csv",
+            "data/crm_export_2.jsonl",
+            "notes.txt",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let p = InputPreference::resolve(&rule(&["crm_export*.jsonl", "data/legacy/*"]), &inputs)
+            .unwrap();
+        // File-name match for a pattern without `/`, full-name match otherwise; others last.
+        assert_eq!((p.of(0), p.of(1), p.of(2)), (1, 0, 2));
+        // An input index beyond the list counts as unmatched.
+        assert_eq!(p.of(9), 2);
+        // A pattern with `/` does not match on the file name alone.
+        assert_eq!(
+            InputPreference::resolve(&rule(&["legacy/old.csv"]), &inputs),
+            Err("legacy/old.csv".to_owned())
+        );
+        assert_eq!(
+            InputPreference::resolve(&rule(&["*.jsonl", "missing*"]), &inputs),
+            Err("missing*".to_owned())
+        );
+        // Without names a preference can never apply: refused.
+        assert!(InputPreference::resolve(&rule(&["*"]), &[]).is_err());
+        // Other rules: every input in place 0.
+        let none = InputPreference::resolve(&SurvivorRule::Last, &[]).unwrap();
+        assert_eq!(none.of(3), 0);
     }
 }

@@ -1,0 +1,109 @@
+//! A row's shingle set kept for verification, and the Jaccard similarity of two of them.
+//!
+//! LSH only proposes candidate pairs; whether a pair is a near duplicate is decided here, on the
+//! shingle sets themselves rather than on the MinHash estimate (at 128 permutations the estimate
+//! has a standard deviation of about 0.035 near J = 0.8, so verifying on it rejects a true-0.82
+//! pair about a quarter of the time).
+//!
+//! A set is stored as its sorted, distinct 32-bit shingle hashes (the high half of the 64-bit
+//! shingle hash), at most `cap` of them: 4 bytes per distinct shingle. A text with more distinct
+//! shingles keeps only its `cap` smallest hashes — a bottom-k sketch — and pairs involving it get
+//! the bottom-k estimate instead of the exact value: among the `cap` smallest hashes of the union
+//! (computable from the two sketches), the fraction present in both sets. Its standard deviation is
+//! about √(J(1−J)/cap), 0.018 at J = 0.8 and the default cap of 512. Two 32-bit hashes of distinct
+//! shingles collide with probability 2⁻³², far below either error.
+
+/// Default cap on the distinct shingles kept per row.
+pub const DEFAULT_MAX_SHINGLES: usize = 512;
+
+/// The 32-bit set element of a 64-bit shingle hash.
+pub fn element(shingle: u64) -> u32 {
+    (shingle >> 32) as u32
+}
+
+/// Turns collected elements into a set sketch: sorted, distinct, at most `cap` (the smallest).
+pub fn finish(mut elements: Vec<u32>, cap: usize) -> Box<[u32]> {
+    elements.sort_unstable();
+    elements.dedup();
+    elements.truncate(cap);
+    elements.into_boxed_slice()
+}
+
+/// Jaccard similarity of two sketches made by [`finish`] with the same `cap`: exact when both
+/// hold fewer than `cap` elements (so neither was truncated), the bottom-`cap` estimate otherwise.
+/// Two empty sets have similarity 0 (rows without shingles never take part in near dedup).
+pub fn jaccard(a: &[u32], b: &[u32], cap: usize) -> f64 {
+    // A sketch holding exactly `cap` elements may have been truncated: estimate over the `cap`
+    // smallest elements of the union, every one of which is in a sketch if it is in its set.
+    let limit = if a.len() >= cap || b.len() >= cap {
+        cap
+    } else {
+        usize::MAX
+    };
+    let (mut i, mut j) = (0, 0);
+    let (mut union, mut both) = (0usize, 0usize);
+    while union < limit && (i < a.len() || j < b.len()) {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x == y => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+            (Some(x), Some(y)) if x < y => i += 1,
+            (Some(_), None) => i += 1,
+            _ => j += 1,
+        }
+        union += 1;
+    }
+    if union == 0 {
+        0.0
+    } else {
+        both as f64 / union as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shingle::mix64;
+
+    fn set(range: std::ops::Range<u64>, cap: usize) -> Box<[u32]> {
+        finish(range.map(|i| element(mix64(i))).collect(), cap)
+    }
+
+    #[test]
+    fn finish_sorts_dedups_and_caps() {
+        assert_eq!(&*finish(vec![5, 1, 5, 3], 10), &[1, 3, 5]);
+        assert_eq!(&*finish(vec![5, 1, 5, 3], 2), &[1, 3]);
+        assert!(finish(Vec::new(), 4).is_empty());
+    }
+
+    #[test]
+    fn exact_below_the_cap() {
+        // |A ∩ B| = 80, |A ∪ B| = 120.
+        let (a, b) = (set(0..100, 512), set(20..120, 512));
+        assert_eq!(jaccard(&a, &b, 512), 80.0 / 120.0);
+        assert_eq!(jaccard(&a, &a, 512), 1.0);
+        assert_eq!(jaccard(&a, &set(1000..1100, 512), 512), 0.0);
+        assert_eq!(jaccard(&[], &[], 512), 0.0);
+        // A strict 0.8 boundary pair: 8 shared of 10.
+        let (c, d) = (set(0..9, 512), set(1..10, 512));
+        assert_eq!(jaccard(&c, &d, 512), 0.8);
+        assert!(jaccard(&set(0..9, 512), &set(2..11, 512), 512) < 0.8);
+    }
+
+    #[test]
+    fn bottom_k_estimate_beyond_the_cap() {
+        // True J = 8000 / 12000; the estimate over 512 elements is within a few sd (0.021).
+        let cap = 512;
+        let (a, b) = (set(0..10_000, cap), set(2_000..12_000, cap));
+        assert_eq!(a.len(), cap);
+        let s = jaccard(&a, &b, cap);
+        assert!((s - 2.0 / 3.0).abs() < 0.08, "{s}");
+        // A small set against a truncated one: true J = 100 / 10000.
+        let small = set(0..100, cap);
+        assert!(jaccard(&small, &a, cap) < 0.05);
+        // Identical long texts still compare as identical.
+        assert_eq!(jaccard(&a, &set(0..10_000, cap), cap), 1.0);
+    }
+}
