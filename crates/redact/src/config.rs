@@ -31,14 +31,59 @@ pub struct RedactConfig {
     /// Term-list detectors declared in the pipeline file (`[[stages.dictionaries]]`).
     #[serde(default)]
     pub dictionaries: Vec<DictionaryConfig>,
-    /// Also redact the values of `columns` fields where they recur in the same record's scanned
-    /// text (entity = the column's entity, e.g. `CUSTOMER_NAME`); default true.
-    #[serde(default = "default_true")]
-    pub propagate: bool,
+    /// Where the values of `columns` fields are also redacted in scanned text (entity = the
+    /// column's entity, e.g. `CUSTOMER_NAME`): `"record"` (default, or `true`) in the same
+    /// record's text, `"dataset"` in every record's text, `"off"` (or `false`) nowhere.
+    #[serde(default)]
+    pub propagate: Propagate,
+    /// Leave private, loopback, link-local, documentation and reserved IPv4/IPv6 addresses
+    /// unredacted (they identify no one on the public internet); default false.
+    #[serde(default)]
+    pub keep_private_ip: bool,
 }
 
 fn default_true() -> bool {
     true
+}
+
+/// Scope of column-value propagation (`propagate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", try_from = "PropagateRepr")]
+pub enum Propagate {
+    /// Column values are not looked for in text.
+    Off,
+    /// A record's column values are redacted in its own scanned text.
+    #[default]
+    Record,
+    /// Every column value of the dataset is redacted in every record's scanned text (two passes).
+    Dataset,
+}
+
+/// What `propagate` may be written as: a bool (the historical form) or a mode name.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PropagateRepr {
+    Flag(bool),
+    Mode(String),
+}
+
+impl TryFrom<PropagateRepr> for Propagate {
+    type Error = String;
+
+    fn try_from(repr: PropagateRepr) -> Result<Self, Self::Error> {
+        match repr {
+            PropagateRepr::Flag(true) => Ok(Propagate::Record),
+            PropagateRepr::Flag(false) => Ok(Propagate::Off),
+            PropagateRepr::Mode(mode) => match mode.as_str() {
+                "record" => Ok(Propagate::Record),
+                "dataset" => Ok(Propagate::Dataset),
+                "off" => Ok(Propagate::Off),
+                _ => Err(format!(
+                    "unknown propagate mode `{mode}`, expected \"record\", \"dataset\" or \"off\""
+                )),
+            },
+        }
+    }
 }
 
 /// A `[[stages.custom]]` regex detector.
@@ -103,7 +148,8 @@ impl Default for RedactConfig {
             pseudonym_key_file: None,
             custom: Vec::new(),
             dictionaries: Vec::new(),
-            propagate: true,
+            propagate: Propagate::Record,
+            keep_private_ip: false,
         }
     }
 }
@@ -227,7 +273,7 @@ mod tests {
             "#,
         )
         .unwrap();
-        assert!(!config.propagate);
+        assert_eq!(config.propagate, Propagate::Off);
         assert_eq!(config.custom[0].pattern, "EMP-[0-9]{6}");
         assert_eq!(config.dictionaries[0].terms.len(), 2);
         assert!(config.dictionaries[0].case_insensitive);
@@ -236,6 +282,31 @@ mod tests {
             Some(std::path::Path::new("customers.txt"))
         );
         assert!(parse("[[custom]]\ncode = \"a\"\nentity = \"A\"\npatern = \"x\"").is_err());
+    }
+
+    #[test]
+    fn propagate_takes_a_bool_or_a_mode() {
+        assert_eq!(parse("").unwrap().propagate, Propagate::Record);
+        assert_eq!(
+            parse("propagate = true").unwrap().propagate,
+            Propagate::Record
+        );
+        assert_eq!(
+            parse("propagate = false").unwrap().propagate,
+            Propagate::Off
+        );
+        assert_eq!(
+            parse("propagate = \"dataset\"").unwrap().propagate,
+            Propagate::Dataset
+        );
+        assert_eq!(
+            parse("propagate = \"off\"").unwrap().propagate,
+            Propagate::Off
+        );
+        assert!(parse("propagate = \"everywhere\"").is_err());
+        assert!(parse("propagate = 1").is_err());
+        assert!(parse("keep_private_ip = true").unwrap().keep_private_ip);
+        assert!(!parse("").unwrap().keep_private_ip);
     }
 
     #[test]

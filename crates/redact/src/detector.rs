@@ -1,5 +1,6 @@
 //! The detector contract: what every entry of the catalogue provides.
 
+use crate::segments::{Scope, Window};
 use serde::Serialize;
 use std::ops::Range;
 
@@ -76,6 +77,18 @@ pub trait Detector: Send + Sync {
     /// whose anchors occur. Empty (the default) means no anchor: the detector always runs.
     fn anchors(&self) -> &'static [&'static str] {
         &[]
+    }
+    /// Where every match of this detector lies (see [`crate::segments`]); `None` (the default):
+    /// anywhere, and the engine calls [`find`](Self::find) on the whole text.
+    fn scope(&self) -> Option<Scope> {
+        None
+    }
+    /// Like [`find`](Self::find), for the matches starting inside `windows` (the qualifying runs
+    /// of [`scope`](Self::scope)). Detectors with a scope override it; the default ignores the
+    /// windows and scans everything, which is always correct.
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
+        let _ = windows;
+        self.find(text, out);
     }
 }
 

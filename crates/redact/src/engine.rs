@@ -4,6 +4,7 @@ use crate::RedactError;
 use crate::detector::{Detector, TextStats};
 use crate::detectors::CATALOGUE;
 use crate::fold::Folded;
+use crate::segments::{Segments, Window};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -32,6 +33,8 @@ pub struct Engine {
     anchors: Option<AhoCorasick>,
     /// For each anchor pattern: the position in `detectors` of its detector.
     anchor_owner: Vec<usize>,
+    /// Leave private, loopback, link-local and other non-public IP addresses unredacted.
+    keep_private_ip: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -85,6 +88,7 @@ impl Engine {
             detectors,
             anchors: None,
             anchor_owner: Vec::new(),
+            keep_private_ip: false,
         };
         engine.build_anchors();
         Ok(engine)
@@ -145,6 +149,28 @@ impl Engine {
         self.build_anchors();
     }
 
+    /// Leaves non-public IP addresses (private, loopback, link-local, documentation, reserved;
+    /// see the `ipv4` and `ipv6` detectors) unredacted when `keep` is true.
+    pub fn set_keep_private_ip(&mut self, keep: bool) {
+        self.keep_private_ip = keep;
+    }
+
+    /// True when a candidate of detector `code` over `candidate` is dropped by the IP option.
+    fn kept_ip(&self, code: &str, candidate: &str) -> bool {
+        if !self.keep_private_ip {
+            return false;
+        }
+        match code {
+            "ipv4" => candidate
+                .parse()
+                .is_ok_and(crate::detectors::ipv4::is_non_public),
+            "ipv6" => candidate
+                .parse()
+                .is_ok_and(crate::detectors::ipv6::is_non_public),
+            _ => false,
+        }
+    }
+
     /// Entity types the enabled detectors report, in priority order without repeats.
     pub fn entities(&self) -> Vec<&'static str> {
         let mut entities: Vec<&'static str> = Vec::new();
@@ -176,7 +202,13 @@ impl Engine {
             return Vec::new();
         }
         let folded = Folded::new(text);
-        let mut found = self.detect_round(&folded.text);
+        // Blanking only removes text, so the first round's stats and anchor hits are a superset
+        // of any later round's: every prefilter that passes later passes on them, and running a
+        // detector a later prefilter would have skipped finds nothing (its anchors and counts
+        // are necessary conditions), so they are computed once.
+        let stats = TextStats::of(&folded.text);
+        let fired = self.fired(&folded.text);
+        let mut found = self.detect_round(&folded.text, &stats, &fired);
         let mut scanned: Vec<u8> = Vec::new();
         let mut fresh = found.len();
         for _ in 1..MAX_ROUNDS {
@@ -193,7 +225,11 @@ impl Engine {
             let Ok(text) = std::str::from_utf8(&scanned) else {
                 break;
             };
-            let round = self.detect_round(text);
+            let round = if unscoped() {
+                self.detect_round(text, &TextStats::of(text), &self.fired(text))
+            } else {
+                self.detect_round(text, &stats, &fired)
+            };
             fresh = round.len();
             found.extend(round);
         }
@@ -213,22 +249,35 @@ impl Engine {
     }
 
     /// One pass of every enabled detector over `text`, overlaps resolved, in `text`'s offsets.
-    fn detect_round(&self, text: &str) -> Vec<Candidate> {
-        let stats = TextStats::of(text);
-        let fired = self.fired(text);
+    fn detect_round(&self, text: &str, stats: &TextStats, fired: &[bool]) -> Vec<Candidate> {
+        let mut segments: Option<Segments> = None;
+        let mut windows: Vec<Window> = Vec::new();
         let mut candidates = Vec::new();
         let mut ranges = Vec::new();
         for ((priority, detector), fired) in self.detectors.iter().zip(fired) {
-            if !fired || !detector.may_match(&stats) {
+            if !fired || !detector.may_match(stats) {
                 continue;
             }
             ranges.clear();
-            detector.find(text, &mut ranges);
+            match detector.scope().filter(|_| !cfg!(test) || !unscoped()) {
+                Some(scope) => {
+                    segments.get_or_insert_with(|| Segments::of(text)).windows(
+                        &scope,
+                        text,
+                        &mut windows,
+                    );
+                    if !windows.is_empty() {
+                        detector.find_in(text, &windows, &mut ranges);
+                    }
+                }
+                None => detector.find(text, &mut ranges),
+            }
             let info = detector.info();
             candidates.extend(
                 ranges
                     .drain(..)
                     .filter(|r| !r.is_empty() && r.end <= text.len())
+                    .filter(|r| !self.kept_ip(info.code, &text[r.clone()]))
                     .map(|range| Candidate {
                         range,
                         priority: *priority,
@@ -239,6 +288,23 @@ impl Engine {
         }
         resolve_overlaps(candidates)
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests set it to run every detector over the whole text, the reference that scoped
+    /// search must reproduce.
+    static UNSCOPED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn unscoped() -> bool {
+    UNSCOPED.with(std::cell::Cell::get)
+}
+
+#[cfg(not(test))]
+fn unscoped() -> bool {
+    false
 }
 
 /// Detection rounds per value. Each round after the first only finds candidates that an earlier
@@ -469,6 +535,128 @@ mod tests {
             vec![("123456789".to_owned(), "qq_number")]
         );
         assert!(engine.detect("号码123456789").is_empty());
+    }
+
+    /// Random texts built from fragments that make detectors fire, glue and split.
+    fn random_texts(count: usize) -> Vec<String> {
+        const FRAGMENTS: &[&str] = &[
+            "1",
+            "23",
+            "456",
+            "7890",
+            "138",
+            "4111",
+            "6222",
+            "0",
+            "86",
+            "+",
+            "+44 ",
+            "+86",
+            "00",
+            " ",
+            " ",
+            "-",
+            ".",
+            "..",
+            ":",
+            "::",
+            "@",
+            "a",
+            "Z",
+            "x",
+            "X",
+            "ext. ",
+            "转",
+            "手机",
+            "卡号",
+            "身份证",
+            "，",
+            "。",
+            "１２",
+            "３",
+            "＠",
+            "\u{200B}",
+            "(",
+            ")",
+            "(0)",
+            "GB",
+            "DE89",
+            "ab",
+            "example.com",
+            "zhang",
+            "10.0.0.",
+            "192.168.",
+            "fe80",
+            "2001:db8",
+            "AA:BB",
+            "-CC",
+            "\n",
+            "\t",
+            "年",
+            "月",
+            "京A",
+            "Visa ",
+            "card ",
+            "qq",
+            "v",
+            "1101051949123100",
+            "2X",
+            "91350100M000100Y4",
+            "3",
+            "Tel",
+            "555",
+            "0143",
+            "010-",
+        ];
+        let mut state: u64 = 0x5eed;
+        let mut next = move |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        (0..count)
+            .map(|_| {
+                let len = 1 + next(40);
+                (0..len).map(|_| FRAGMENTS[next(FRAGMENTS.len())]).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scoped_search_finds_exactly_what_a_whole_text_scan_finds() {
+        let engine = Engine::all().unwrap();
+        let mut findings = 0;
+        for text in random_texts(30_000) {
+            let scoped = engine.detect(&text);
+            UNSCOPED.with(|u| u.set(true));
+            let whole = engine.detect(&text);
+            UNSCOPED.with(|u| u.set(false));
+            assert_eq!(scoped, whole, "{text:?}");
+            findings += whole.len();
+        }
+        // The corpus must exercise the detectors, or the comparison proves nothing.
+        assert!(findings > 3_000, "{findings}");
+    }
+
+    #[test]
+    fn private_ips_are_kept_only_when_asked() {
+        let mut engine = Engine::all().unwrap();
+        let text = "内网192.168.1.10，公网8.8.8.8，本机127.0.0.1，v6 fe80::1 和 2400:cb00::1";
+        let all: Vec<_> = found(&engine, text).into_iter().map(|(v, _)| v).collect();
+        assert_eq!(
+            all,
+            vec![
+                "192.168.1.10",
+                "8.8.8.8",
+                "127.0.0.1",
+                "fe80::1",
+                "2400:cb00::1"
+            ]
+        );
+        engine.set_keep_private_ip(true);
+        let public: Vec<_> = found(&engine, text).into_iter().map(|(v, _)| v).collect();
+        assert_eq!(public, vec!["8.8.8.8", "2400:cb00::1"]);
     }
 
     #[test]

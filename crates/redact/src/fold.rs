@@ -10,9 +10,26 @@ use std::ops::Range;
 pub(crate) struct Folded<'a> {
     /// The folded text.
     pub text: Cow<'a, str>,
-    /// For each byte of `text`: the byte range of the original char it came from. `None` when
-    /// folding changed nothing and offsets are the same.
-    origin: Option<Vec<(usize, usize)>>,
+    /// One entry per folded or dropped char, in text order; unchanged text between entries keeps
+    /// a constant offset. Empty when folding changed nothing and offsets are the same. Sparse,
+    /// because most chars of real text are kept as they are.
+    changes: Vec<Change>,
+}
+
+/// A char that folding changed: it became `folded.start..folded.end` (empty when dropped) and
+/// came from `original.start..original.end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Change {
+    folded: (usize, usize),
+    original: (usize, usize),
+}
+
+impl Change {
+    /// What to add to a folded offset after this change to get the original offset (folding
+    /// never lengthens text, so it is never negative).
+    fn shift(&self) -> usize {
+        self.original.1 - self.folded.1
+    }
 }
 
 /// Full-width forms U+FF01–U+FF5E map to U+0021–U+007E by subtracting this.
@@ -40,42 +57,78 @@ fn fold_char(c: char) -> Fold {
 impl<'a> Folded<'a> {
     /// Folds `text`, borrowing it untouched when there is nothing to fold (always for ASCII).
     pub fn new(text: &'a str) -> Self {
-        if text.is_ascii() || !text.chars().any(|c| !matches!(fold_char(c), Fold::Keep)) {
+        // Every foldable char is encoded with a lead byte E2 (zero-width), E3 (ideographic
+        // space) or EF (full-width forms, BOM); text without them has nothing to fold.
+        let Some(first) = memchr::memchr3(0xE2, 0xE3, 0xEF, text.as_bytes()) else {
             return Folded {
                 text: Cow::Borrowed(text),
-                origin: None,
+                changes: Vec::new(),
+            };
+        };
+        let tail = &text[first..];
+        if !tail.chars().any(|c| !matches!(fold_char(c), Fold::Keep)) {
+            return Folded {
+                text: Cow::Borrowed(text),
+                changes: Vec::new(),
             };
         }
         let mut folded = String::with_capacity(text.len());
-        let mut origin = Vec::with_capacity(text.len());
-        for (start, c) in text.char_indices() {
-            let span = (start, start + c.len_utf8());
+        folded.push_str(&text[..first]);
+        let mut changes = Vec::new();
+        for (start, c) in tail.char_indices() {
+            let start = first + start;
+            let original = (start, start + c.len_utf8());
             let out = match fold_char(c) {
-                Fold::Keep => c,
-                Fold::Into(ascii) => ascii,
-                Fold::Drop => continue,
+                Fold::Keep => {
+                    folded.push(c);
+                    continue;
+                }
+                Fold::Into(ascii) => Some(ascii),
+                Fold::Drop => None,
             };
-            folded.push(out);
-            origin.extend(std::iter::repeat_n(span, out.len_utf8()));
+            let at = folded.len();
+            if let Some(ascii) = out {
+                folded.push(ascii);
+            }
+            changes.push(Change {
+                folded: (at, folded.len()),
+                original,
+            });
         }
         Folded {
             text: Cow::Owned(folded),
-            origin: Some(origin),
+            changes,
         }
+    }
+
+    /// The original byte range of the char holding folded byte `at`.
+    fn origin(&self, at: usize) -> (usize, usize) {
+        // The last change starting at or before `at`: either `at` lies inside it (a folded char),
+        // or `at` is in unchanged text after it, shifted by it.
+        let after = self.changes.partition_point(|c| c.folded.0 <= at);
+        let Some(change) = after.checked_sub(1).and_then(|i| self.changes.get(i)) else {
+            return (at, at + 1);
+        };
+        if at < change.folded.1 {
+            return change.original;
+        }
+        let shifted = at + change.shift();
+        (shifted, shifted + 1)
     }
 
     /// The original byte range of the folded byte range `range` (a non-empty range on char
     /// boundaries of the folded text).
     pub fn to_original(&self, range: Range<usize>) -> Range<usize> {
-        let Some(origin) = &self.origin else {
+        if self.changes.is_empty() {
             return range;
-        };
-        let start = origin.get(range.start).map_or(range.start, |o| o.0);
+        }
+        let start = self.origin(range.start).0;
+        // The end of an unchanged char is its last byte's shifted offset plus one; a folded
+        // char's end is its original end.
         let end = range
             .end
             .checked_sub(1)
-            .and_then(|last| origin.get(last))
-            .map_or(start, |o| o.1);
+            .map_or(start, |last| self.origin(last).1);
         start..end.max(start)
     }
 }
@@ -117,6 +170,27 @@ mod tests {
         let back = folded.to_original(1..12);
         // The trailing zero-width char stays outside the span; inner ones are inside.
         assert_eq!(&original[back], "138\u{200B}1234\u{FEFF}5678");
+    }
+
+    #[test]
+    fn offsets_map_back_through_runs_of_changes() {
+        let original = "ａ\u{200B}b手１２\u{FEFF}\u{FEFF}34号";
+        let folded = Folded::new(original);
+        assert_eq!(folded.text, "ab手1234号");
+        for (needle, expected) in [
+            ("a", "ａ"),
+            ("b", "b"),
+            ("ab", "ａ\u{200B}b"),
+            ("手", "手"),
+            ("12", "１２"),
+            ("1234", "１２\u{FEFF}\u{FEFF}34"),
+            ("34号", "34号"),
+            ("4", "4"),
+        ] {
+            let at = folded.text.find(needle).unwrap();
+            let back = folded.to_original(at..at + needle.len());
+            assert_eq!(&original[back], expected, "{needle}");
+        }
     }
 
     #[test]

@@ -22,10 +22,11 @@ mod error;
 mod fold;
 pub mod policy;
 mod pseudonym;
+pub mod segments;
 mod stage;
 pub mod validators;
 
-pub use config::{CustomConfig, DictionaryConfig, PolicyConfig, RedactConfig};
+pub use config::{CustomConfig, DictionaryConfig, PolicyConfig, Propagate, RedactConfig};
 pub use detector::{Detector, DetectorInfo, TextStats};
 pub use detectors::{catalogue, describe};
 pub use engine::{DEFAULT_SELECTION, Detection, Engine};

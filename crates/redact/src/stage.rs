@@ -1,20 +1,21 @@
 //! The redaction stage: scans free-text fields, applies whole-value rules to structured columns,
 //! and quarantines rows whose policy says so.
 
-use crate::config::{PolicyConfig, RedactConfig};
+use crate::config::{PolicyConfig, Propagate, RedactConfig};
 use crate::edits::{BatchEdits, Finding};
 use crate::engine::{DEFAULT_SELECTION, Engine};
 use crate::error::RedactError;
 use crate::policy::{Action, apply_replacements, mask, placeholder};
 use crate::pseudonym::{PseudonymKey, canonical};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, new_null_array};
 use arrow::compute::nullif;
 use sluice_core::strings::map_strings;
 use sluice_core::{
-    Batch, CoreError, FieldPath, FieldType, ReasonCode, Removal, RowStage, StageOutput,
-    StageReport, TargetSchema,
+    Batch, CoreError, FieldPath, FieldType, GlobalStage, ReasonCode, Removal, RowStage,
+    StageOutput, StageReport, TargetSchema,
 };
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 /// The environment variable read for the pseudonym key when the config names none.
@@ -73,6 +74,116 @@ pub const PROPAGATED_DETECTOR: &str = "propagated";
 /// Row → (entity, value, action) of its sensitive column values.
 type KnownValues = HashMap<usize, Vec<(String, String, Action)>>;
 
+/// The sensitive column values of the whole dataset (`propagate = "dataset"`), built by the
+/// decide pass: one automaton over every distinct value. Held in memory only; its `Debug` shows a
+/// count, never a value.
+struct DatasetValues {
+    automaton: AhoCorasick,
+    /// Per automaton pattern: (value, entity, action), sorted by value.
+    values: Vec<(String, String, Action)>,
+}
+
+impl std::fmt::Debug for DatasetValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatasetValues")
+            .field("values", &self.values.len())
+            .finish()
+    }
+}
+
+impl DatasetValues {
+    /// One automaton over the distinct trimmed values of `attrs`. A value found in several
+    /// columns takes the smallest (entity, action), so the result depends only on the set of
+    /// values, never on batch boundaries or order.
+    fn build(attrs: Vec<Vec<Vec<(String, String, Action)>>>) -> Result<Self, CoreError> {
+        let mut distinct: BTreeMap<String, (String, Action)> = BTreeMap::new();
+        for (entity, value, action) in attrs.into_iter().flatten().flatten() {
+            let value = value.trim().to_owned();
+            match distinct.get_mut(&value) {
+                Some(kept)
+                    if (entity.as_str(), action.name()) < (kept.0.as_str(), kept.1.name()) =>
+                {
+                    *kept = (entity, action);
+                }
+                Some(_) => {}
+                None => {
+                    distinct.insert(value, (entity, action));
+                }
+            }
+        }
+        let values: Vec<(String, String, Action)> = distinct
+            .into_iter()
+            .map(|(value, (entity, action))| (value, entity, action))
+            .collect();
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(values.iter().map(|v| v.0.as_str()))
+            .map_err(|e| {
+                // core has no stage error variant; the message names a count, never a value (the
+                // automaton's build errors are ID overflows and carry no pattern text).
+                CoreError::Arrow(arrow::error::ArrowError::ComputeError(format!(
+                    "redact: the dataset's {} column values cannot be compiled: {e}",
+                    values.len()
+                )))
+            })?;
+        Ok(DatasetValues { automaton, values })
+    }
+
+    /// Adds to `hits` every occurrence in `text` of a dataset value that overlaps no hit already
+    /// there and is not glued to ASCII letters or digits at an ASCII edge; longer values first,
+    /// then by entity, value and start. Returns all hits sorted by start.
+    fn propagate<'a>(&'a self, text: &str, mut hits: Vec<Hit<'a>>) -> Vec<Hit<'a>> {
+        let mut found: Vec<(usize, usize, usize)> = self
+            .automaton
+            .find_overlapping_iter(text)
+            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+            .collect();
+        if found.is_empty() {
+            return hits;
+        }
+        found.sort_by(|a, b| {
+            let (va, vb) = (&self.values[a.0], &self.values[b.0]);
+            (b.2 - b.1)
+                .cmp(&(a.2 - a.1))
+                .then(va.1.cmp(&vb.1))
+                .then(a.0.cmp(&b.0))
+                .then(a.1.cmp(&b.1))
+        });
+        for (pattern, start, end) in found {
+            let (_, entity, action) = &self.values[pattern];
+            let range = start..end;
+            let overlaps = hits
+                .iter()
+                .any(|h| h.range.start < range.end && range.start < h.range.end);
+            if !overlaps && !glued(text, &range) {
+                hits.push(Hit {
+                    range,
+                    entity,
+                    detector: PROPAGATED_DETECTOR,
+                    action: *action,
+                });
+            }
+        }
+        hits.sort_by_key(|h| h.range.start);
+        hits
+    }
+}
+
+/// True when `range` of `text` begins (ends) with an ASCII letter, digit or `_` and continues
+/// into another one: `Lin` inside `Linda` is no occurrence of the value `Lin`.
+fn glued(text: &str, range: &std::ops::Range<usize>) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = text.as_bytes();
+    let (Some(&first), Some(&last)) = (
+        bytes.get(range.start),
+        range.end.checked_sub(1).and_then(|i| bytes.get(i)),
+    ) else {
+        return false;
+    };
+    (word(first) && range.start > 0 && word(bytes[range.start - 1]))
+        || (word(last) && bytes.get(range.end).copied().is_some_and(word))
+}
+
 /// One finding in a scanned value, from the engine or from propagation.
 struct Hit<'a> {
     range: std::ops::Range<usize>,
@@ -82,7 +193,8 @@ struct Hit<'a> {
 }
 
 /// Column values too short or too generic to look for in text are skipped: fewer than 2 chars,
-/// or ASCII-only with fewer than 3 (a name column holding `Li` would erase every `Li`).
+/// or ASCII-only with fewer than 3 (a name column holding `Li` would erase every `Li`). The same
+/// guard applies to `propagate = "dataset"`, where a short value would hit every record.
 fn worth_propagating(value: &str) -> bool {
     let value = value.trim();
     let chars = value.chars().count();
@@ -147,7 +259,9 @@ pub struct RedactStage {
     scanned: Vec<String>,
     columns: Vec<ColumnRule>,
     key: Option<PseudonymKey>,
-    propagate: bool,
+    propagate: Propagate,
+    /// Built by the decide pass when `propagate = "dataset"`.
+    dataset: Option<DatasetValues>,
 }
 
 impl RedactStage {
@@ -168,6 +282,7 @@ impl RedactStage {
             Some(selection) => Engine::new(selection)?,
             None => Engine::new(&[DEFAULT_SELECTION])?,
         };
+        engine.set_keep_private_ip(config.keep_private_ip);
         let declared = declared_detectors(config, context)?;
         let mut declared_entities: BTreeSet<String> = BTreeSet::new();
         for detector in declared {
@@ -194,6 +309,7 @@ impl RedactStage {
             columns,
             key,
             propagate: config.propagate,
+            dataset: None,
         })
     }
 
@@ -282,7 +398,10 @@ impl RedactStage {
                     action: self.policy.action_for(d.entity),
                 })
                 .collect();
-            let hits = propagated(value, known.get(&site.row), detections);
+            let mut hits = propagated(value, known.get(&site.row), detections);
+            if let Some(dataset) = &self.dataset {
+                hits = dataset.propagate(value, hits);
+            }
             if hits.is_empty() {
                 return None;
             }
@@ -320,7 +439,7 @@ impl RedactStage {
     /// an occurrence is replaced, the free-text field is not dropped for it).
     fn known_values(&self, batch: &Batch) -> KnownValues {
         let mut known = KnownValues::new();
-        if !self.propagate {
+        if self.propagate == Propagate::Off {
             return known;
         }
         for rule in &self.columns {
@@ -399,7 +518,12 @@ impl RowStage for RedactStage {
         let mut columns: Vec<ArrayRef> = batch.data.columns().to_vec();
         let mut edits = BatchEdits::new(rows_in);
         let mut indexes = Indexes::default();
-        let known = self.known_values(&batch);
+        // In dataset mode the automaton holds every record's own values too.
+        let known = if self.dataset.is_some() {
+            KnownValues::new()
+        } else {
+            self.known_values(&batch)
+        };
         for field in &self.scanned {
             let index = column_index(&batch, field)?;
             columns[index] = self.scan_column(
@@ -458,6 +582,45 @@ impl RowStage for RedactStage {
             flags: Vec::new(),
             report,
         })
+    }
+}
+
+/// `propagate = "dataset"` needs two passes: `tag` collects each row's sensitive column values,
+/// `decide` builds one automaton over all of them, `apply` redacts every batch with it. In the
+/// other modes `tag` collects nothing and `apply` is [`RowStage::process`].
+impl GlobalStage for RedactStage {
+    type Attr = Vec<(String, String, Action)>;
+
+    fn kind(&self) -> &'static str {
+        "redact"
+    }
+
+    fn tag(&self, batch: &Batch) -> Result<Vec<Self::Attr>, CoreError> {
+        let mut attrs = vec![Vec::new(); batch.len()];
+        if self.propagate == Propagate::Dataset {
+            for (row, values) in self.known_values(batch) {
+                if let Some(slot) = attrs.get_mut(row) {
+                    *slot = values;
+                }
+            }
+        }
+        Ok(attrs)
+    }
+
+    fn decide(&mut self, _batches: &[Batch], attrs: Vec<Vec<Self::Attr>>) -> Result<(), CoreError> {
+        self.dataset = None;
+        if self.propagate != Propagate::Dataset {
+            return Ok(());
+        }
+        let dataset = DatasetValues::build(attrs)?;
+        if !dataset.values.is_empty() {
+            self.dataset = Some(dataset);
+        }
+        Ok(())
+    }
+
+    fn apply(&self, _index: usize, batch: Batch) -> Result<StageOutput, CoreError> {
+        RowStage::process(self, batch)
     }
 }
 

@@ -749,3 +749,70 @@ fn column_values_are_propagated_into_the_same_records_text() {
             .starts_with("张三丰")
     );
 }
+
+/// Runs the stage's two passes over `rows` cut into batches of `size` rows; returns the
+/// description of every kept row, in order.
+fn run_dataset(stage: &mut RedactStage, rows: &[Value], size: usize) -> Vec<Option<String>> {
+    let batches: Vec<Batch> = rows.chunks(size).map(batch).collect();
+    let attrs = batches
+        .iter()
+        .map(|b| stage.tag(b))
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    stage.decide(&batches, attrs).unwrap();
+    batches
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, b)| texts(&stage.apply(i, b).unwrap().kept, "description"))
+        .collect()
+}
+
+#[test]
+fn dataset_propagation_redacts_every_records_text_whatever_the_batch_size() {
+    let config = "propagate = \"dataset\"\n[columns]\ncustomer_name = \"placeholder\"";
+    let rows = vec![
+        json!({"customer_name": "张三丰", "description": "客户来电"}),
+        json!({"customer_name": "Wang Fang", "description": "about 张三丰"}),
+        // A short name (`Li`) is never propagated; `Wang Fang` inside a longer word is glued.
+        json!({"customer_name": "Li", "description": "Li met Wang Fang and Wang Fangs"}),
+        json!({"description": "张三丰 called; Linux Li"}),
+    ];
+    let expected = vec![
+        Some("客户来电".to_owned()),
+        Some("about <CUSTOMER_NAME>".to_owned()),
+        Some("Li met <CUSTOMER_NAME> and Wang Fangs".to_owned()),
+        Some("<CUSTOMER_NAME> called; Linux Li".to_owned()),
+    ];
+    for size in [1, 3, rows.len()] {
+        let mut dataset = stage(config);
+        assert_eq!(run_dataset(&mut dataset, &rows, size), expected, "{size}");
+        // The stage's debug form names how many values it holds, never one of them.
+        let debug = format!("{dataset:?}");
+        assert!(
+            !debug.contains("张三丰") && !debug.contains("Wang"),
+            "{debug}"
+        );
+    }
+    // Record mode (the default) redacts a value in its own record only.
+    let mut record = stage("[columns]\ncustomer_name = \"placeholder\"");
+    let texts = run_dataset(&mut record, &rows, 2);
+    assert_eq!(texts[1], Some("about 张三丰".to_owned()));
+    assert_eq!(texts[3], Some("张三丰 called; Linux Li".to_owned()));
+}
+
+#[test]
+fn keep_private_ip_leaves_internal_addresses() {
+    let rows = vec![json!({"description": "from 10.0.0.1 via 8.8.8.8"})];
+    let out = stage("").process(batch(&rows)).unwrap();
+    assert_eq!(
+        texts(&out.kept, "description"),
+        vec![Some("from <IP_ADDRESS> via <IP_ADDRESS>".to_owned())]
+    );
+    let kept = stage("keep_private_ip = true")
+        .process(batch(&rows))
+        .unwrap();
+    assert_eq!(
+        texts(&kept.kept, "description"),
+        vec![Some("from 10.0.0.1 via <IP_ADDRESS>".to_owned())]
+    );
+}

@@ -153,3 +153,15 @@ proptest! {
         prop_assert!(second.removed.is_empty());
     }
 }
+
+/// A shrunk case proptest found: redacting an email whose domain is `QQ.COM` must not leave a
+/// second pass a QQ number glued to what follows.
+#[test]
+fn a_second_pass_finds_nothing_after_a_qq_mail_domain() {
+    let config: RedactConfig = toml::from_str("[policy]\nPAYMENT_CARD = \"quarantine\"").unwrap();
+    let stage = RedactStage::build(&config, &schema()).unwrap();
+    let texts = vec!["ZHANG@QQ.COM+86 138 1234 5678192.168.1.104111 1111 1111 1111".to_owned()];
+    let first = stage.process(batch(&texts)).unwrap();
+    let second = stage.process(first.kept).unwrap();
+    assert!(second.spans.is_empty(), "{:?}", second.spans);
+}

@@ -5,6 +5,7 @@
 //! here. Every neighbour they test for is ASCII, and a byte of a multi-byte char is never ASCII,
 //! so byte-level checks are exact.
 
+use crate::segments::{Window, whole};
 use regex::Regex;
 use std::ops::Range;
 
@@ -63,25 +64,50 @@ pub(crate) fn scan(
     text: &str,
     out: &mut Vec<Range<usize>>,
     resume: Resume,
+    accept: impl FnMut(Range<usize>) -> Option<Range<usize>>,
+) {
+    scan_in(pattern, text, &[whole(text)], out, resume, accept);
+}
+
+/// Like [`scan`], over the matches starting inside `windows` only (ascending, disjoint). With the
+/// windows of the detector's scope this finds exactly what a scan of the whole text finds: no
+/// match can start outside them, and the position the search resumes at carries over from one
+/// window to the next as it would in one scan.
+pub(crate) fn scan_in(
+    pattern: &Regex,
+    text: &str,
+    windows: &[Window],
+    out: &mut Vec<Range<usize>>,
+    resume: Resume,
     mut accept: impl FnMut(Range<usize>) -> Option<Range<usize>>,
 ) {
     let mut at = 0;
-    while at <= text.len() {
-        let Some(found) = pattern.find_at(text, at) else {
-            break;
+    for window in windows {
+        at = at.max(window.start);
+        let Some(hay) = text.get(..window.hay_end) else {
+            continue;
         };
-        let range = found.range();
-        if let Some(kept) = accept(range.clone()) {
-            at = kept.end.max(range.start + 1);
-            out.push(kept);
-        } else if resume == Resume::AfterEnd {
-            at = range.end.max(range.start + 1);
-        } else {
-            let step = text[range.start..].chars().next().map_or(1, char::len_utf8);
-            at = range.start + step;
-        }
-        while at < text.len() && !text.is_char_boundary(at) {
-            at += 1;
+        // `<=` so that a window over the whole text also tries the empty tail, as before.
+        while at < window.end || (at == window.end && window.end == text.len()) {
+            let Some(found) = pattern.find_at(hay, at) else {
+                break;
+            };
+            if found.start() >= window.end && window.end < text.len() {
+                break;
+            }
+            let range = found.range();
+            if let Some(kept) = accept(range.clone()) {
+                at = kept.end.max(range.start + 1);
+                out.push(kept);
+            } else if resume == Resume::AfterEnd {
+                at = range.end.max(range.start + 1);
+            } else {
+                let step = text[range.start..].chars().next().map_or(1, char::len_utf8);
+                at = range.start + step;
+            }
+            while at < text.len() && !text.is_char_boundary(at) {
+                at += 1;
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 use super::boundary::{Resume, glued_to_digit_unless_plus};
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::segments::{Class, Scope};
 use std::ops::Range;
 
 /// Description shown by `sluice explain cn_landline`.
@@ -43,14 +44,23 @@ fn accept(text: &str, range: Range<usize>) -> Option<Range<usize>> {
     (!glued_to_digit_unless_plus(text, &range) && !glued_letters && !glued_after).then_some(range)
 }
 
+/// Every match lies in one numeric run (see `segments`); the condition is necessary for one.
+/// A `转`/`ext. `/`x` extension of up to 5 digits may run 10 bytes past the run.
+const SCOPE: Scope = Scope {
+    class: Class::Numeric,
+    qualifies: |s| s.digits >= 10,
+    overhang: 10,
+};
+
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
-    Simple::boxed(
+    Simple::scoped(
         &INFO,
         PATTERN,
         Resume::AfterStart,
         |s: &TextStats| s.digits >= 10,
         accept,
+        SCOPE,
     )
 }
 

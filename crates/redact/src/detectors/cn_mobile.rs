@@ -1,7 +1,8 @@
 //! `cn_mobile` (PHONE): mainland China mobile numbers.
 
-use super::boundary::{Resume, glued_to_digit_unless_plus, scan};
+use super::boundary::{Resume, glued_to_digit_unless_plus, scan_in};
 use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::segments::{Class, Scope, Window, whole};
 use regex::Regex;
 use std::ops::Range;
 
@@ -45,6 +46,13 @@ fn allocated(prefix: u16) -> bool {
     )
 }
 
+/// Every match lies in one numeric run (see `segments`); the condition is necessary for one.
+const SCOPE: Scope = Scope {
+    class: Class::Numeric,
+    qualifies: |s| s.digits >= 11,
+    overhang: 0,
+};
+
 struct CnMobile {
     pattern: Regex,
 }
@@ -65,23 +73,38 @@ impl Detector for CnMobile {
         stats.digits >= 11
     }
 
+    fn scope(&self) -> Option<Scope> {
+        Some(SCOPE)
+    }
+
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        scan(&self.pattern, text, out, Resume::AfterStart, |range| {
-            if glued_to_digit_unless_plus(text, &range) {
-                return None;
-            }
-            let digits: Vec<u8> = text[range.clone()]
-                .bytes()
-                .filter(u8::is_ascii_digit)
-                .collect();
-            // The subscriber number is always the last 11 digits, whatever the prefix.
-            let number = digits.get(digits.len().checked_sub(11)?..)?;
-            let prefix = number
-                .iter()
-                .take(3)
-                .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
-            allocated(prefix).then_some(range)
-        });
+        self.find_in(text, &[whole(text)], out);
+    }
+
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
+        scan_in(
+            &self.pattern,
+            text,
+            windows,
+            out,
+            Resume::AfterStart,
+            |range| {
+                if glued_to_digit_unless_plus(text, &range) {
+                    return None;
+                }
+                let digits: Vec<u8> = text[range.clone()]
+                    .bytes()
+                    .filter(u8::is_ascii_digit)
+                    .collect();
+                // The subscriber number is always the last 11 digits, whatever the prefix.
+                let number = digits.get(digits.len().checked_sub(11)?..)?;
+                let prefix = number
+                    .iter()
+                    .take(3)
+                    .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+                allocated(prefix).then_some(range)
+            },
+        );
     }
 }
 

@@ -1,7 +1,8 @@
 //! `cn_resident_id` (CN_RESIDENT_ID): 18-char PRC resident identity numbers (GB 11643-1999).
 
-use super::boundary::{Resume, byte_after, byte_before, scan};
+use super::boundary::{Resume, byte_after, byte_before, scan_in};
 use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::segments::{Class, Scope, Window, whole};
 use crate::validators::gb11643;
 use regex::Regex;
 use std::ops::Range;
@@ -66,6 +67,13 @@ pub(crate) fn is_valid_id(id: &[u8]) -> bool {
         && gb11643::is_valid(id)
 }
 
+/// Every match lies in one token run (see `segments`); the condition is necessary for one.
+const SCOPE: Scope = Scope {
+    class: Class::Token,
+    qualifies: |s| s.digits >= 17,
+    overhang: 0,
+};
+
 struct CnResidentId {
     pattern: Regex,
 }
@@ -86,13 +94,28 @@ impl Detector for CnResidentId {
         stats.digits >= 17
     }
 
+    fn scope(&self) -> Option<Scope> {
+        Some(SCOPE)
+    }
+
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        scan(&self.pattern, text, out, Resume::AfterEnd, |range| {
-            let glued = byte_before(text, range.start).is_some_and(|b| b.is_ascii_digit())
-                || byte_after(text, range.end)
-                    .is_some_and(|b| b.is_ascii_digit() || b.eq_ignore_ascii_case(&b'x'));
-            (!glued && is_valid_id(text[range.clone()].as_bytes())).then_some(range)
-        });
+        self.find_in(text, &[whole(text)], out);
+    }
+
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
+        scan_in(
+            &self.pattern,
+            text,
+            windows,
+            out,
+            Resume::AfterEnd,
+            |range| {
+                let glued = byte_before(text, range.start).is_some_and(|b| b.is_ascii_digit())
+                    || byte_after(text, range.end)
+                        .is_some_and(|b| b.is_ascii_digit() || b.eq_ignore_ascii_case(&b'x'));
+                (!glued && is_valid_id(text[range.clone()].as_bytes())).then_some(range)
+            },
+        );
     }
 }
 

@@ -3,6 +3,7 @@
 use super::boundary::{Resume, glued_to_word};
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::segments::{Class, Scope};
 use std::ops::Range;
 
 /// Description shown by `sluice explain cn_uscc`.
@@ -90,14 +91,22 @@ fn accept(text: &str, range: Range<usize>) -> Option<Range<usize>> {
         .then_some(range)
 }
 
+/// Every match lies in one token run (see `segments`); the condition is necessary for one.
+const SCOPE: Scope = Scope {
+    class: Class::Token,
+    qualifies: |s| s.len() >= 18,
+    overhang: 0,
+};
+
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
-    Simple::boxed(
+    Simple::scoped(
         &INFO,
         PATTERN,
         Resume::AfterEnd,
         |s: &TextStats| s.digits >= 7,
         accept,
+        SCOPE,
     )
 }
 

@@ -40,7 +40,10 @@ pub(crate) fn near(text: &str, range: &Range<usize>, words: &[&str]) -> bool {
     }
     let before = &text[back(text, range.start, WINDOW_CHARS)..range.start];
     let after = &text[range.end..forward(text, range.end, WINDOW_CHARS)];
-    let (before, after) = (before.to_ascii_lowercase(), after.to_ascii_lowercase());
+    let (before, after) = (
+        without_placeholders(&before.to_ascii_lowercase()),
+        without_placeholders(&after.to_ascii_lowercase()),
+    );
     words
         .iter()
         .any(|word| stands_alone_in(&before, word) || stands_alone_in(&after, word))
@@ -49,6 +52,30 @@ pub(crate) fn near(text: &str, range: &Range<usize>, words: &[&str]) -> bool {
 /// True when `word` occurs in `window` and, where the word begins or ends with an ASCII letter or
 /// digit, does not continue into another one there: `vx` in a random key `AKIA…VX…` is no
 /// context, `QQ号` and `加qq` are. Han words have no such edge.
+/// Blanks out sluice's own placeholders (`<qq_number>`, `<phone_2>`) so an earlier redaction never
+/// serves as context for the next one: a second pass over redacted text must find nothing.
+fn without_placeholders(window: &str) -> String {
+    let mut out = String::with_capacity(window.len());
+    let mut rest = window;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open + 1..];
+        let name_len = tail
+            .bytes()
+            .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+            .count();
+        if name_len > 0 && tail.as_bytes().get(name_len) == Some(&b'>') {
+            out.push_str(&" ".repeat(name_len + 2));
+            rest = &tail[name_len + 1..];
+        } else {
+            out.push('<');
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 fn stands_alone_in(window: &str, word: &str) -> bool {
     let alnum = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
     let bytes = window.as_bytes();
@@ -68,6 +95,13 @@ mod tests {
     fn around(text: &str, value: &str, words: &[&str]) -> bool {
         let start = text.find(value).unwrap();
         near(text, &(start..start + value.len()), words)
+    }
+
+    #[test]
+    fn placeholders_are_not_context() {
+        assert!(!around("<QQ_NUMBER>.168 104111", "104111", &["qq"]));
+        assert!(around("QQ 104111", "104111", &["qq"]));
+        assert_eq!(without_placeholders("a<qq_1>b<c"), "a      b<c");
     }
 
     #[test]

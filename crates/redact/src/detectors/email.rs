@@ -1,7 +1,8 @@
 //! `email` (EMAIL): e-mail addresses with an ASCII local part.
 
-use super::boundary::{Resume, scan};
+use super::boundary::{Resume, scan_in};
 use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::segments::{Class, Scope, Window, whole};
 use regex::Regex;
 use std::ops::Range;
 
@@ -26,6 +27,13 @@ Example: `邮箱zhangsan@example.com，谢谢` -> `邮箱<EMAIL>，谢谢`.",
 /// sign and the long s to `[a-z]`; both cases are listed explicitly instead.
 const PATTERN: &str = r"[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}";
 
+/// Every match lies in one token run (see `segments`); the condition is necessary for one.
+const SCOPE: Scope = Scope {
+    class: Class::Token,
+    qualifies: |s| s.has_at && s.dots >= 1,
+    overhang: 0,
+};
+
 struct Email {
     pattern: Regex,
 }
@@ -46,16 +54,31 @@ impl Detector for Email {
         stats.has_at && stats.has_dot
     }
 
+    fn scope(&self) -> Option<Scope> {
+        Some(SCOPE)
+    }
+
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        scan(&self.pattern, text, out, Resume::AfterEnd, |range| {
-            let leading_dots = text[range.clone()]
-                .bytes()
-                .take_while(|b| *b == b'.')
-                .count();
-            let trimmed = range.start + leading_dots..range.end;
-            // A local part made only of dots is no address.
-            (text.as_bytes().get(trimmed.start) != Some(&b'@')).then_some(trimmed)
-        });
+        self.find_in(text, &[whole(text)], out);
+    }
+
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
+        scan_in(
+            &self.pattern,
+            text,
+            windows,
+            out,
+            Resume::AfterEnd,
+            |range| {
+                let leading_dots = text[range.clone()]
+                    .bytes()
+                    .take_while(|b| *b == b'.')
+                    .count();
+                let trimmed = range.start + leading_dots..range.end;
+                // A local part made only of dots is no address.
+                (text.as_bytes().get(trimmed.start) != Some(&b'@')).then_some(trimmed)
+            },
+        );
     }
 }
 

@@ -3,6 +3,7 @@
 use super::boundary::Resume;
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::segments::{Class, Scope};
 use std::ops::Range;
 
 /// Description shown by `sluice explain iban`.
@@ -159,14 +160,22 @@ fn accept(text: &str, range: Range<usize>) -> Option<Range<usize>> {
     (compact.len() == length && !glued && mod97_ok(&compact)).then_some(range.start..end)
 }
 
+/// Every match lies in one upper-case/digit/space run (see `segments`); the condition is necessary for one.
+const SCOPE: Scope = Scope {
+    class: Class::UpperNum,
+    qualifies: |s| s.len() >= 14 && s.digits >= 2,
+    overhang: 0,
+};
+
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
-    Simple::boxed(
+    Simple::scoped(
         &INFO,
         PATTERN,
         Resume::AfterStart,
         |s: &TextStats| s.digits >= 4 && s.letters >= 2,
         accept,
+        SCOPE,
     )
 }
 

@@ -1,7 +1,8 @@
 //! `ipv4` (IP_ADDRESS): dotted-quad IPv4 addresses, validated by parsing.
 
-use super::boundary::{Resume, byte_before, scan};
+use super::boundary::{Resume, byte_before, scan_in};
 use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::segments::{Class, Scope, Window, whole};
 use regex::Regex;
 use std::net::Ipv4Addr;
 use std::ops::Range;
@@ -17,7 +18,10 @@ pub static INFO: DetectorInfo = DetectorInfo {
 are rejected). The whole dotted run of digits is judged at once, so `31234.5.6.78` and \
 `8.8.8.8000` are rejected rather than yielding a valid-looking slice, and `1.2.3.4.5` is not an \
 address. A run written right after a stand-alone `v`, `V`, `version` or `版本` (optionally with a \
-space or colon) is a version number and is skipped; `dev1.2.3.4` is still an address. Private and loopback addresses are redacted too.\n\
+space or colon) is a version number and is skipped; `dev1.2.3.4` is still an address. Private, loopback and other non-public addresses are redacted \
+too unless the stage sets `keep_private_ip = true`, which keeps 10/8, 172.16/12, 192.168/16, \
+127/8, 169.254/16, 100.64/10, 0/8, 192.0.0/24, the documentation nets 192.0.2/24, \
+198.51.100/24 and 203.0.113/24, 198.18/15, 240/4 and 255.255.255.255 (multicast is redacted).\n\
 Why it matters: an IP address can identify a household or a device and is personal data under \
 GDPR and PIPL; it appears in maintenance logs and support tickets.\n\
 Example: `登录IP 203.0.113.7 异常` -> `登录IP <IP_ADDRESS> 异常`.",
@@ -52,6 +56,31 @@ fn after_version_label(text: &str, start: usize) -> bool {
         && stands_alone(label.len() - word)
 }
 
+/// True for addresses that identify no one on the public internet: private, loopback,
+/// link-local, shared (CGNAT), unspecified, documentation, benchmarking, reserved and broadcast.
+/// `keep_private_ip` leaves these unredacted.
+pub(crate) fn is_non_public(addr: Ipv4Addr) -> bool {
+    let [a, b, c, _] = addr.octets();
+    addr.is_private()
+        || addr.is_loopback()
+        || addr.is_link_local()
+        || addr.is_unspecified()
+        || addr.is_broadcast()
+        || addr.is_documentation()
+        || a == 0
+        || (a == 100 && (64..=127).contains(&b))
+        || (a == 192 && b == 0 && c == 0)
+        || (a == 198 && (18..=19).contains(&b))
+        || a >= 240
+}
+
+/// Every match lies in one numeric run (see `segments`); the condition is necessary for one.
+const SCOPE: Scope = Scope {
+    class: Class::Numeric,
+    qualifies: |s| s.dots >= 3 && s.digits >= 4,
+    overhang: 0,
+};
+
 struct Ipv4 {
     pattern: Regex,
 }
@@ -72,13 +101,28 @@ impl Detector for Ipv4 {
         stats.has_dot && stats.digits >= 4
     }
 
+    fn scope(&self) -> Option<Scope> {
+        Some(SCOPE)
+    }
+
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        scan(&self.pattern, text, out, Resume::AfterEnd, |range| {
-            let candidate = &text[range.clone()];
-            let is_address = candidate.bytes().filter(|b| *b == b'.').count() == 3
-                && candidate.parse::<Ipv4Addr>().is_ok();
-            (is_address && !after_version_label(text, range.start)).then_some(range)
-        });
+        self.find_in(text, &[whole(text)], out);
+    }
+
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
+        scan_in(
+            &self.pattern,
+            text,
+            windows,
+            out,
+            Resume::AfterEnd,
+            |range| {
+                let candidate = &text[range.clone()];
+                let is_address = candidate.bytes().filter(|b| *b == b'.').count() == 3
+                    && candidate.parse::<Ipv4Addr>().is_ok();
+                (is_address && !after_version_label(text, range.start)).then_some(range)
+            },
+        );
     }
 }
 
@@ -118,6 +162,39 @@ mod tests {
             "3.14",
         ] {
             assert!(ips(text).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn non_public_ranges() {
+        use super::is_non_public;
+        for kept in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.10",
+            "127.0.0.1",
+            "169.254.10.20",
+            "100.64.0.1",
+            "0.0.0.0",
+            "192.0.2.1",
+            "203.0.113.7",
+            "198.18.0.1",
+            "240.0.0.1",
+            "255.255.255.255",
+        ] {
+            assert!(is_non_public(kept.parse().unwrap()), "{kept}");
+        }
+        for public in [
+            "8.8.8.8",
+            "172.32.0.1",
+            "172.15.255.255",
+            "100.128.0.1",
+            "1.1.1.1",
+            "224.0.0.1",
+            "11.0.0.1",
+        ] {
+            assert!(!is_non_public(public.parse().unwrap()), "{public}");
         }
     }
 

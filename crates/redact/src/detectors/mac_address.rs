@@ -3,6 +3,7 @@
 use super::boundary::{Resume, byte_after, byte_before};
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::segments::{Class, Scope};
 use std::ops::Range;
 
 /// Description shown by `sluice explain mac_address`.
@@ -36,14 +37,22 @@ fn accept(text: &str, range: Range<usize>) -> Option<Range<usize>> {
     (!glued_left && !glued_right).then_some(range)
 }
 
+/// Every match lies in one token run (see `segments`); the condition is necessary for one.
+const SCOPE: Scope = Scope {
+    class: Class::Token,
+    qualifies: |s| s.len() >= 14,
+    overhang: 0,
+};
+
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
-    Simple::boxed(
+    Simple::scoped(
         &INFO,
         PATTERN,
         Resume::AfterStart,
         |s: &TextStats| s.digits + s.letters >= 12,
         accept,
+        SCOPE,
     )
 }
 

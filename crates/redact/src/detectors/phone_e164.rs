@@ -1,7 +1,8 @@
 //! `phone_e164` (PHONE): international numbers written with a leading `+`.
 
-use super::boundary::{Resume, glued_to_digit_unless_plus, scan};
+use super::boundary::{Resume, glued_to_digit_unless_plus, scan_in};
 use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::segments::{Class, Scope, Window, whole};
 use regex::Regex;
 use std::ops::Range;
 
@@ -27,6 +28,13 @@ const PATTERN: &str = r"\+[1-9][0-9]*(?:[ .-]?(?:\([0-9]{1,5}\)|[0-9]+))*";
 /// E.164 allows at most 15 digits; fewer than 8 is too short to be a full international number.
 const DIGITS: std::ops::RangeInclusive<usize> = 8..=15;
 
+/// Every match lies in one numeric run (see `segments`); the condition is necessary for one.
+const SCOPE: Scope = Scope {
+    class: Class::Numeric,
+    qualifies: |s| s.has_plus && s.digits >= 8,
+    overhang: 0,
+};
+
 struct PhoneE164 {
     pattern: Regex,
 }
@@ -47,14 +55,30 @@ impl Detector for PhoneE164 {
         stats.has_plus && stats.digits >= *DIGITS.start()
     }
 
+    fn scope(&self) -> Option<Scope> {
+        Some(SCOPE)
+    }
+
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        scan(&self.pattern, text, out, Resume::AfterEnd, |range| {
-            let digits = text[range.clone()]
-                .bytes()
-                .filter(u8::is_ascii_digit)
-                .count();
-            (DIGITS.contains(&digits) && !glued_to_digit_unless_plus(text, &range)).then_some(range)
-        });
+        self.find_in(text, &[whole(text)], out);
+    }
+
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
+        scan_in(
+            &self.pattern,
+            text,
+            windows,
+            out,
+            Resume::AfterEnd,
+            |range| {
+                let digits = text[range.clone()]
+                    .bytes()
+                    .filter(u8::is_ascii_digit)
+                    .count();
+                (DIGITS.contains(&digits) && !glued_to_digit_unless_plus(text, &range))
+                    .then_some(range)
+            },
+        );
     }
 }
 

@@ -1,8 +1,9 @@
 //! The common detector shape: one candidate regex, a stats prefilter and an accept function
 //! (neighbour checks, validators, context). Most catalogue entries are one of these.
 
-use super::boundary::{Resume, scan};
+use super::boundary::{Resume, scan, scan_in};
 use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::segments::{Scope, Window};
 use regex::Regex;
 use std::ops::Range;
 
@@ -17,6 +18,7 @@ pub(crate) struct Simple {
     may: fn(&TextStats) -> bool,
     accept: Accept,
     anchors: &'static [&'static str],
+    scope: Option<Scope>,
 }
 
 impl Simple {
@@ -47,6 +49,28 @@ impl Simple {
             may,
             accept,
             anchors,
+            scope: None,
+        }))
+    }
+
+    /// Like [`Simple::boxed`], with a scope (see [`Detector::scope`]): `scope` must hold every
+    /// match of `pattern`.
+    pub fn scoped(
+        info: &'static DetectorInfo,
+        pattern: &str,
+        resume: Resume,
+        may: fn(&TextStats) -> bool,
+        accept: Accept,
+        scope: Scope,
+    ) -> Result<Box<dyn Detector>, regex::Error> {
+        Ok(Box::new(Simple {
+            info,
+            pattern: Regex::new(pattern)?,
+            resume,
+            may,
+            accept,
+            anchors: &[],
+            scope: Some(scope),
         }))
     }
 }
@@ -64,9 +88,20 @@ impl Detector for Simple {
         self.anchors
     }
 
+    fn scope(&self) -> Option<Scope> {
+        self.scope
+    }
+
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
         let accept = self.accept;
         scan(&self.pattern, text, out, self.resume, |range| {
+            accept(text, range)
+        });
+    }
+
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
+        let accept = self.accept;
+        scan_in(&self.pattern, text, windows, out, self.resume, |range| {
             accept(text, range)
         });
     }

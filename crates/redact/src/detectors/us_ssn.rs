@@ -4,6 +4,7 @@ use super::boundary::{Resume, glued_to_digit};
 use super::context::near;
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::segments::{Class, Scope};
 use std::ops::Range;
 
 /// Description shown by `sluice explain us_ssn`.
@@ -50,14 +51,22 @@ fn accept(text: &str, range: Range<usize>) -> Option<Range<usize>> {
     (consistent && issued && !all_same).then_some(range)
 }
 
+/// Every match lies in one numeric run (see `segments`); the condition is necessary for one.
+const SCOPE: Scope = Scope {
+    class: Class::Numeric,
+    qualifies: |s| s.digits >= 9,
+    overhang: 0,
+};
+
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
-    Simple::boxed(
+    Simple::scoped(
         &INFO,
         PATTERN,
         Resume::AfterStart,
         |s: &TextStats| s.digits >= 9,
         accept,
+        SCOPE,
     )
 }
 
