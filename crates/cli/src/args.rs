@@ -88,6 +88,12 @@ pub struct VerifyArgs {
     /// Print the verdicts as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The DSSE envelope to check [default: manifest.dsse.json beside the manifest, when present].
+    #[arg(long, value_name = "FILE")]
+    pub signature: Option<PathBuf>,
+    /// The ed25519 public key (32 raw bytes or 64 hex digits) the envelope must be signed with.
+    #[arg(long, value_name = "FILE")]
+    pub pubkey: Option<PathBuf>,
 }
 
 /// `sluice list`.

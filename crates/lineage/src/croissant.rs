@@ -165,6 +165,7 @@ pub fn croissant_jsonld(manifest: &Manifest, card: &DatasetCard) -> Value {
     if let Some(date) = m.run.finished_at.get(..10) {
         doc.insert("datePublished".into(), json!(date));
     }
+    doc.insert("citeAs".into(), json!(citation(m)));
     doc.insert(
         "keywords".into(),
         json!(["fine-tuning", "sluice", m.pipeline.name]),
@@ -203,9 +204,40 @@ fn file_object(o: &OutputEntry) -> Value {
         "description": format!("{} file, {} rows", o.role, o.rows),
         "contentUrl": o.path,
         "contentSize": format!("{} B", o.bytes),
-        "encodingFormat": "application/x-parquet",
+        "encodingFormat": encoding_format(&o.path),
         "sha256": o.sha256,
     })
+}
+
+/// MIME type of an output by extension (Parquet tables, and the JSON/XML/Markdown reports some
+/// stages write beside them).
+fn encoding_format(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("parquet") => "application/x-parquet",
+        Some("json") => "application/json",
+        Some("jsonl") => "application/jsonlines",
+        Some("xml") => "application/xml",
+        Some("md") => "text/markdown",
+        Some("csv") => "text/csv",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `citeAs`: a BibTeX entry naming the release by its root digest, so a citation pins the exact
+/// files (Croissant recommends the property; `mlcroissant` warns without it).
+fn citation(m: &Manifest) -> String {
+    let short = m.root_sha256.get(..12).unwrap_or(&m.root_sha256);
+    let key: String = m
+        .pipeline
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let year = m.run.finished_at.get(..4).unwrap_or("");
+    format!(
+        "@misc{{{key}_{short}, title = {{{}}}, note = {{Produced by {} {} with the sluice pipeline `{}`; root sha256 {}}}, year = {{{year}}}}}",
+        m.pipeline.name, m.tool.name, m.tool.version, m.pipeline.name, m.root_sha256
+    )
 }
 
 /// A record set over one Parquet file: `record_id` and every pipeline field, typed.

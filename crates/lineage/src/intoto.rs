@@ -209,6 +209,24 @@ pub fn verify_dsse(envelope: &Value, key: &VerifyingKey) -> Result<Value, Lineag
     serde_json::from_slice(&payload).map_err(|_| bad("signed payload is not JSON"))
 }
 
+/// The statement inside a DSSE envelope, decoded *without* checking any signature (to compare
+/// it with a manifest when no public key is at hand). Fails on a wrong payload type or a
+/// payload that is not base64 JSON.
+pub fn dsse_payload(envelope: &Value) -> Result<Value, LineageError> {
+    let bad = |why: &str| LineageError::Signature(why.to_owned());
+    if envelope.get("payloadType").and_then(Value::as_str) != Some(INTOTO_PAYLOAD_TYPE) {
+        return Err(bad("payloadType is not an in-toto statement"));
+    }
+    let payload = envelope
+        .get("payload")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("envelope has no payload"))?;
+    let payload = BASE64
+        .decode(payload)
+        .map_err(|_| bad("payload is not base64"))?;
+    serde_json::from_slice(&payload).map_err(|_| bad("payload is not JSON"))
+}
+
 /// Reads an ed25519 signing key (its 32-byte seed) from a file holding the raw 32 bytes or 64
 /// hex digits (surrounding whitespace ignored).
 pub fn signing_key_from_file(path: &Path) -> Result<SigningKey, LineageError> {

@@ -22,13 +22,16 @@ pub use digest::{FileDigest, digest_file};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use error::LineageError;
 pub use intoto::{
-    intoto_statement, sign_dsse, signing_key_from_file, statement_mismatches, verify_dsse,
-    verifying_key_from_file,
+    dsse_payload, intoto_statement, sign_dsse, signing_key_from_file, statement_mismatches,
+    verify_dsse, verifying_key_from_file,
 };
 pub use manifest::{
-    Conservation, GateResult, InputConservation, InputEntry, MANIFEST_VERSION, Manifest,
-    OutputEntry, PipelineInfo, RunInfo, SIDE_TABLE_ROLES, StageEntry, Tool, canonical_json_sha256,
-    root_digest,
+    BUILD_COMMIT, Conservation, GateResult, InputConservation, InputEntry, MANIFEST_VERSION,
+    Manifest, OutputEntry, PipelineInfo, RunInfo, SIDE_TABLE_ROLES, StageEntry, Tool,
+    canonical_json_sha256, root_digest,
 };
 pub use openlineage::{SchemaField, deterministic_run_id, openlineage_events, output_schema};
-pub use verify::{FileKind, FileStatus, FileVerdict, VerifyReport, verify};
+pub use verify::{
+    FileKind, FileStatus, FileVerdict, JoinVerdict, SIGNATURE_FILE, SignatureVerdict,
+    VerifyOptions, VerifyReport, verify, verify_with,
+};

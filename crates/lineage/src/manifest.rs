@@ -45,8 +45,26 @@ pub struct Tool {
     pub name: String,
     /// The crate version.
     pub version: String,
-    /// The source commit, when known at build time.
+    /// The source commit of the build (`git rev-parse HEAD`, `-dirty` when the tree had
+    /// uncommitted changes), when known at build time. It identifies the build, not the data:
+    /// golden comparisons ignore it.
     pub commit: Option<String>,
+}
+
+/// The source commit this sluice was built from (see `build.rs`): `SLUICE_GIT_COMMIT` when set
+/// at build time, else `git rev-parse HEAD` plus `-dirty` for uncommitted changes; `None` when
+/// built outside a git checkout.
+pub const BUILD_COMMIT: Option<&str> = option_env!("SLUICE_LINEAGE_BUILD_COMMIT");
+
+impl Tool {
+    /// This build of sluice: name, crate version and [`BUILD_COMMIT`].
+    pub fn current() -> Tool {
+        Tool {
+            name: "sluice".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            commit: BUILD_COMMIT.map(str::to_owned),
+        }
+    }
 }
 
 /// The pipeline that was run.

@@ -1,4 +1,5 @@
-//! `sluice verify`: recompute every digest, size and row count a manifest records.
+//! `sluice verify`: recompute every digest, size and row count a manifest records, join the
+//! lineage table with the outputs it describes, and check a DSSE-signed in-toto statement.
 
 use crate::digest::digest_file;
 use crate::error::LineageError;
@@ -6,6 +7,21 @@ use crate::manifest::{InputEntry, Manifest, OutputEntry, root_digest};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+
+/// File name, beside the manifest, where `sluice verify` looks for the DSSE envelope when
+/// `--signature` is not given (`sluice emit M --as intoto --sign-key K > DIR/manifest.dsse.json`).
+pub const SIGNATURE_FILE: &str = "manifest.dsse.json";
+
+/// What to check besides the manifest's own records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyOptions {
+    /// The DSSE envelope to check; default [`SIGNATURE_FILE`] beside the manifest, when present
+    /// (or required, when `pubkey` is given).
+    pub signature: Option<PathBuf>,
+    /// The ed25519 public key (32 raw bytes or 64 hex digits) the envelope must be signed with.
+    /// Without it an envelope is only compared with the manifest, not authenticated.
+    pub pubkey: Option<PathBuf>,
+}
 
 /// The outcome of verifying one manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -16,14 +32,20 @@ pub struct VerifyReport {
     pub root_ok: bool,
     /// The conservation and funnel arithmetic adds up.
     pub conservation_ok: bool,
+    /// The lineage table joined with each table it describes (empty when the manifest lists
+    /// no lineage table).
+    pub joins: Vec<JoinVerdict>,
+    /// The signed statement, when one was given or found beside the manifest.
+    pub signature: Option<SignatureVerdict>,
     /// Human-readable explanations of root and conservation failures (counts only).
     pub problems: Vec<String>,
 }
 
 impl VerifyReport {
-    /// True when every output is present and matches, and root and conservation check out.
-    /// Inputs that moved or changed since the run are reported but do not fail verification:
-    /// the outputs are still exactly what the recorded inputs produced.
+    /// True when every output is present and matches, root and conservation check out, every
+    /// join holds and a signature, if any, verifies. Inputs that moved or changed since the run
+    /// are reported but do not fail verification: the outputs are still exactly what the
+    /// recorded inputs produced.
     pub fn ok(&self) -> bool {
         self.root_ok
             && self.conservation_ok
@@ -32,7 +54,39 @@ impl VerifyReport {
                 .iter()
                 .filter(|f| f.kind == FileKind::Output)
                 .all(|f| f.status == FileStatus::Ok)
+            && self.joins.iter().all(|j| j.status == FileStatus::Ok)
+            && self
+                .signature
+                .as_ref()
+                .is_none_or(|s| s.status == FileStatus::Ok)
     }
+}
+
+/// The lineage join verdict for one table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JoinVerdict {
+    /// The table's path as recorded in the manifest.
+    pub path: String,
+    /// Its role (`lineage`, a split, `duplicates`, `quarantine`).
+    pub role: String,
+    /// Rows read from it.
+    pub rows_checked: u64,
+    /// `ok`, `missing`, or `mismatch` with the first problems (record ids and row numbers).
+    #[serde(flatten)]
+    pub status: FileStatus,
+}
+
+/// The verdict on a DSSE-signed in-toto statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignatureVerdict {
+    /// The envelope's path.
+    pub path: String,
+    /// Whether the signature was checked with a public key (otherwise only the statement's
+    /// subjects were compared with the manifest).
+    pub key_checked: bool,
+    /// `ok`, `missing`, or `mismatch` saying what failed.
+    #[serde(flatten)]
+    pub status: FileStatus,
 }
 
 /// The verdict on one file the manifest lists.
@@ -72,9 +126,17 @@ pub enum FileStatus {
     Missing,
 }
 
+/// Verifies the manifest at `manifest_path` with default [`VerifyOptions`].
+pub fn verify(manifest_path: &Path) -> Result<VerifyReport, LineageError> {
+    verify_with(manifest_path, &VerifyOptions::default())
+}
+
 /// Verifies the manifest at `manifest_path`. Outputs are resolved against the manifest's
 /// directory; inputs against the current directory, then the manifest's directory.
-pub fn verify(manifest_path: &Path) -> Result<VerifyReport, LineageError> {
+pub fn verify_with(
+    manifest_path: &Path,
+    options: &VerifyOptions,
+) -> Result<VerifyReport, LineageError> {
     let manifest = Manifest::from_path(manifest_path)?;
     let base = match manifest_path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
@@ -110,10 +172,22 @@ pub fn verify(manifest_path: &Path) -> Result<VerifyReport, LineageError> {
     let conservation_problems = conservation_problems(&manifest);
     let conservation_ok = conservation_problems.is_empty();
     problems.extend(conservation_problems);
+
+    let joins = joins::check(&manifest, &base);
+    let default_envelope = base.join(SIGNATURE_FILE);
+    let envelope = match &options.signature {
+        Some(path) => Some(path.clone()),
+        None if options.pubkey.is_some() || default_envelope.is_file() => Some(default_envelope),
+        None => None,
+    };
+    let signature =
+        envelope.map(|path| signature::check(&manifest, &path, options.pubkey.as_deref()));
     Ok(VerifyReport {
         files,
         root_ok,
         conservation_ok,
+        joins,
+        signature,
         problems,
     })
 }
@@ -293,5 +367,10 @@ fn conservation_problems(manifest: &Manifest) -> Vec<String> {
     problems
 }
 
+mod joins;
+mod signature;
+
+#[cfg(test)]
+mod join_tests;
 #[cfg(test)]
 mod tests;

@@ -9,5 +9,5 @@ pub mod sample;
 pub mod svg;
 
 pub use escape::escape_html;
-pub use page::render_html;
-pub use sample::QuarantineSample;
+pub use page::{render_html, render_report};
+pub use sample::{Cluster, QuarantineSample};

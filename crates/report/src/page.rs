@@ -7,7 +7,7 @@
 //! are the manifest's own `run` block, shown in a separate section at the end.
 
 use crate::escape::escape_html as esc;
-use crate::sample::QuarantineSample;
+use crate::sample::{Cluster, QuarantineSample};
 use crate::svg::{Bar, bar_chart};
 use sluice_lineage::Manifest;
 use std::collections::BTreeMap;
@@ -22,9 +22,23 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.9em;word
 svg.chart rect{fill:#4a78b5}svg.chart text{font-size:12px;fill:#222}\
 section.run{background:#f4f4f4;padding:.5em 1em;margin-top:2em}pre{background:#f4f4f4;padding:.6em}";
 
+/// How many record ids the page lists per quarantine reason and how many dedup clusters by
+/// survivor: enough to start a `sluice trace`, short enough to read.
+const EXAMPLES: usize = 5;
+
 /// Renders the whole report page for `manifest`, listing `quarantine_sample` as example record
-/// ids per reason (never their content).
+/// ids per reason (never their content). See [`render_report`] for the dedup cluster summary.
 pub fn render_html(manifest: &Manifest, quarantine_sample: &[QuarantineSample]) -> String {
+    render_report(manifest, quarantine_sample, &[])
+}
+
+/// [`render_html`] plus a dedup cluster summary from `clusters` (the clusters with more than one
+/// member, read from the lineage table).
+pub fn render_report(
+    manifest: &Manifest,
+    quarantine_sample: &[QuarantineSample],
+    clusters: &[Cluster],
+) -> String {
     let m = manifest;
     let mut page = String::new();
     let title = format!("sluice report: {}", m.pipeline.name);
@@ -41,7 +55,7 @@ pub fn render_html(manifest: &Manifest, quarantine_sample: &[QuarantineSample]) 
     funnel(&mut page, m);
     redactions(&mut page, m);
     rules(&mut page, m);
-    dedup(&mut page, m);
+    dedup(&mut page, m, clusters);
     quarantine(&mut page, m, quarantine_sample);
     files(&mut page, m);
     verify_commands(&mut page, m);
@@ -296,10 +310,56 @@ fn rules(out: &mut String, m: &Manifest) {
     } else {
         table(out, &["stage", "code", "outcome", "rows"], &rows);
     }
+    for s in m.stages.iter().filter(|s| s.kind == "validate") {
+        rule_counters(out, s);
+    }
     out.push_str("</section>\n");
 }
 
-fn dedup(out: &mut String, m: &Manifest) {
+/// A validate stage's `rule.outcome` counters pivoted to one row per rule, one column per
+/// outcome (`failed`, `false`, `null`, …), so every rule shows up, including those that passed.
+fn rule_counters(out: &mut String, s: &sluice_lineage::StageEntry) {
+    let mut by_rule: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
+    let mut outcomes: Vec<&str> = Vec::new();
+    for (name, n) in &s.report.counters {
+        let Some((rule, outcome)) = name.rsplit_once('.') else {
+            continue;
+        };
+        by_rule.entry(rule).or_default().insert(outcome, *n);
+        if !outcomes.contains(&outcome) {
+            outcomes.push(outcome);
+        }
+    }
+    if by_rule.is_empty() {
+        return;
+    }
+    outcomes.sort_unstable();
+    let _ = writeln!(
+        out,
+        "<h3>Stage {}: {} rules over {} rows</h3>",
+        s.index,
+        by_rule.len(),
+        s.report.rows_in
+    );
+    let mut headers = vec!["rule", "result"];
+    headers.extend(outcomes.iter().copied());
+    let rows: Vec<Vec<String>> = by_rule
+        .iter()
+        .map(|(rule, counts)| {
+            let failed = counts.get("failed").copied().unwrap_or(0);
+            let mut row = vec![code(rule), verdict(failed == 0, "pass", "fail")];
+            row.extend(
+                outcomes
+                    .iter()
+                    .map(|o| counts.get(o).map_or_else(String::new, |n| num(*n))),
+            );
+            row
+        })
+        .collect();
+    table(out, &headers, &rows);
+}
+
+fn dedup(out: &mut String, m: &Manifest, clusters: &[Cluster]) {
     section(out, "dedup", "Deduplication");
     let stages: Vec<_> = m.stages.iter().filter(|s| s.kind == "dedup").collect();
     if stages.is_empty() {
@@ -324,7 +384,52 @@ fn dedup(out: &mut String, m: &Manifest) {
             table(out, &["counter", "value"], &rows);
         }
     }
+    cluster_summary(out, clusters);
     out.push_str("</section>\n");
+}
+
+/// Clusters by size (how many records collapsed into one survivor) and the largest ones by
+/// survivor id, so a reviewer can `sluice trace` them.
+fn cluster_summary(out: &mut String, clusters: &[Cluster]) {
+    if clusters.is_empty() {
+        return;
+    }
+    let removed: u64 = clusters.iter().map(|c| c.size.saturating_sub(1)).sum();
+    let _ = writeln!(
+        out,
+        "<h3>Clusters</h3>\n<p>{} clusters of duplicates; {} records removed in favour of their \
+         survivor; the largest has {} members.</p>",
+        clusters.len(),
+        removed,
+        clusters.iter().map(|c| c.size).max().unwrap_or(0)
+    );
+    let buckets: [(&str, u64, u64); 5] = [
+        ("2 members", 2, 2),
+        ("3 members", 3, 3),
+        ("4-5 members", 4, 5),
+        ("6-10 members", 6, 10),
+        ("more than 10", 11, u64::MAX),
+    ];
+    let bars: Vec<Bar> = buckets
+        .iter()
+        .map(|(label, lo, hi)| {
+            let n = clusters
+                .iter()
+                .filter(|c| (*lo..=*hi).contains(&c.size))
+                .count();
+            Bar::new(*label, n as u64)
+        })
+        .collect();
+    out.push_str(&bar_chart("clusters by size", &bars));
+    out.push('\n');
+    let mut largest: Vec<&Cluster> = clusters.iter().collect();
+    largest.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.id.cmp(&b.id)));
+    let rows: Vec<Vec<String>> = largest
+        .iter()
+        .take(EXAMPLES)
+        .map(|c| vec![code(&c.id), num(c.size)])
+        .collect();
+    table(out, &["largest clusters (survivor id)", "members"], &rows);
 }
 
 fn quarantine(out: &mut String, m: &Manifest, sample: &[QuarantineSample]) {
@@ -336,42 +441,82 @@ fn quarantine(out: &mut String, m: &Manifest, sample: &[QuarantineSample]) {
          here.</p>",
         m.conservation.quarantined, ingest
     );
-    // Reason counts from the stages; duplicates are reported under dedup, not here.
-    let mut rows = Vec::new();
-    if ingest > 0 {
-        rows.push(vec![
+    // Duplicates are reported under dedup, not here. Per-reason counts of ingest rejects come
+    // from the quarantine table (the manifest counts them per input only); other stages' counts
+    // come from the manifest.
+    let mut by_reason: BTreeMap<(&str, &str), Vec<&QuarantineSample>> = BTreeMap::new();
+    for q in sample {
+        by_reason
+            .entry((q.stage.as_str(), q.reason.as_str()))
+            .or_default()
+            .push(q);
+    }
+    let mut counts: Vec<(String, String, u64)> = Vec::new();
+    let ingest_reasons: Vec<(&str, u64)> = by_reason
+        .iter()
+        .filter(|((stage, _), _)| *stage == "ingest")
+        .map(|((_, reason), records)| (*reason, records.len() as u64))
+        .collect();
+    if ingest > 0 && ingest_reasons.iter().map(|(_, n)| n).sum::<u64>() == ingest {
+        for (reason, n) in ingest_reasons {
+            counts.push(("ingest".into(), reason.to_owned(), n));
+        }
+    } else if ingest > 0 {
+        counts.push((
             "ingest".into(),
-            "unparseable (codes in quarantine.parquet)".into(),
-            num(ingest),
-        ]);
+            "unparseable (any PARSE_ code)".into(),
+            ingest,
+        ));
     }
     for s in m.stages.iter().filter(|s| s.kind != "dedup") {
         for (reason, n) in &s.report.removed {
-            rows.push(vec![
-                esc(&format!("{}: {}", s.index, s.kind)),
-                code(reason),
-                num(*n),
-            ]);
+            counts.push((format!("{}: {}", s.index, s.kind), reason.clone(), *n));
         }
     }
+    let rows: Vec<Vec<String>> = counts
+        .iter()
+        .map(|(stage, reason, n)| vec![esc(stage), code(reason), num(*n)])
+        .collect();
+    let bars: Vec<Bar> = counts
+        .iter()
+        .map(|(_, reason, n)| Bar::new(reason.clone(), *n))
+        .collect();
+    out.push_str(&bar_chart("quarantined rows by reason", &bars));
+    out.push('\n');
     table(out, &["stage", "reason", "rows"], &rows);
     if !sample.is_empty() {
-        let _ = writeln!(out, "<h3>Sample ({} records)</h3>", sample.len());
-        let rows: Vec<Vec<String>> = sample
+        let _ = writeln!(
+            out,
+            "<h3>Sample ({} records): first record ids per reason</h3>",
+            sample.len()
+        );
+        let rows: Vec<Vec<String>> = by_reason
             .iter()
-            .map(|q| {
+            .map(|((stage, reason), records)| {
+                let ids: Vec<String> = records
+                    .iter()
+                    .take(EXAMPLES)
+                    .map(|q| {
+                        let line = q.source_line.map_or_else(String::new, |l| format!(":{l}"));
+                        format!(
+                            "{} <small>({}{})</small>",
+                            code(&q.record_id),
+                            esc(&q.source_file),
+                            line
+                        )
+                    })
+                    .collect();
                 vec![
-                    code(&q.record_id),
-                    esc(&q.stage),
-                    code(&q.reason),
-                    code(&q.source_file),
-                    q.source_line.map_or_else(String::new, num),
+                    esc(stage),
+                    code(reason),
+                    num(records.len() as u64),
+                    ids.join("<br>"),
                 ]
             })
             .collect();
         table(
             out,
-            &["record id", "stage", "reason", "source file", "line"],
+            &["stage", "reason", "rows", "record ids (source file:line)"],
             &rows,
         );
     }
@@ -422,10 +567,17 @@ fn verify_commands(out: &mut String, m: &Manifest) {
     section(out, "verify", "Verify it yourself");
     out.push_str(
         "<p>From the directory that holds <code>manifest.json</code>: the first command \
-         recomputes every output's sha256, row count and the root digest and exits 1 on any \
-         mismatch; the second checks the file digests with standard tools.</p>\n<pre>",
+         recomputes every output's sha256, row count and the root digest, joins the lineage \
+         table with every shard, duplicate and quarantine row, checks a signed in-toto statement \
+         when one is present, and exits 1 on any mismatch; the <code>echo</code> lines check the \
+         file digests with standard tools.</p>\n<pre>",
     );
-    out.push_str("sluice verify manifest.json\n");
+    out.push_str(
+        "sluice verify manifest.json            # digests, row counts, root, conservation, lineage joins\n\
+         sluice verify manifest.json --json     # the same verdicts for machines\n\
+         sluice verify manifest.json --pubkey reviewer.pub   # plus the signed statement in manifest.dsse.json\n\
+         sluice trace RECORD_ID --manifest manifest.json     # where one record came from and went\n",
+    );
     for o in &m.outputs {
         let _ = writeln!(
             out,

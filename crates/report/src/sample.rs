@@ -15,3 +15,12 @@ pub struct QuarantineSample {
     /// 1-based line in that file, when the format has lines.
     pub source_line: Option<u64>,
 }
+
+/// A dedup cluster with more than one member, named by its survivor's record id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    /// The survivor's record id (the cluster id in the lineage table).
+    pub id: String,
+    /// Members, survivor included.
+    pub size: u64,
+}

@@ -37,11 +37,19 @@ pub fn parquet_as_sorted_text(path: &Path) -> Result<String, String> {
     Ok(text)
 }
 
-/// A manifest's JSON with the run-time block (the only non-deterministic part) removed.
+/// A manifest's JSON with the run-time block (the only non-deterministic part) removed and
+/// `tool.commit` blanked to `null`: the commit identifies the build, not the data, so goldens
+/// must not change with every commit.
 pub fn manifest_without_run(bytes: &[u8]) -> Result<serde_json::Value, String> {
     let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
     if let Some(object) = value.as_object_mut() {
         object.remove("run");
+        if let Some(tool) = object
+            .get_mut("tool")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            tool.insert("commit".to_owned(), serde_json::Value::Null);
+        }
     }
     Ok(value)
 }
@@ -77,5 +85,25 @@ pub fn assert_golden(golden: &str, actual: &str) {
             expected.lines().count(),
             actual.lines().count()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_without_run_drops_run_and_blanks_the_commit() {
+        let bytes = br#"{"manifest_version":"1","tool":{"name":"sluice","version":"0.1.0","commit":"abc123-dirty"},"root_sha256":"00","run":{"threads":2}}"#;
+        let value = manifest_without_run(bytes).expect("valid JSON");
+        assert!(value.get("run").is_none());
+        assert_eq!(value["tool"]["commit"], serde_json::Value::Null);
+        assert_eq!(value["tool"]["version"], "0.1.0", "the rest of tool stays");
+        assert_eq!(value["root_sha256"], "00");
+    }
+
+    #[test]
+    fn manifest_without_run_rejects_non_json() {
+        assert!(manifest_without_run(b"not json").is_err());
     }
 }

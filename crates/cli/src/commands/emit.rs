@@ -2,7 +2,7 @@
 //!
 //! `openlineage` (START and COMPLETE run events, one per line), `croissant` (Croissant 1.1 + RAI
 //! JSON-LD) and `intoto` (an in-toto Statement v1 over the outputs; with `--sign-key` wrapped in
-//! a signed DSSE envelope).
+//! a signed DSSE envelope; the public key is printed on stderr for the reviewer).
 
 use crate::args::{EmitArgs, EmitFormat};
 use crate::exit::{Exit, fail};
@@ -39,7 +39,18 @@ pub fn execute(args: EmitArgs) -> Exit {
             match &args.sign_key {
                 None => pretty(&statement),
                 Some(path) => match sluice_lineage::signing_key_from_file(path) {
-                    Ok(key) => pretty(&sluice_lineage::sign_dsse(&statement, &key)),
+                    Ok(key) => {
+                        // The public half is what a reviewer needs; it is safe to print.
+                        let public = key.verifying_key().to_bytes();
+                        eprintln!(
+                            "signed with ed25519 public key {}; save the envelope as {} beside the \
+                             manifest and check it with `sluice verify MANIFEST --pubkey FILE` \
+                             (FILE holding that hex)",
+                            hex_string(&public),
+                            sluice_lineage::SIGNATURE_FILE
+                        );
+                        pretty(&sluice_lineage::sign_dsse(&statement, &key))
+                    }
                     Err(e) => return fail("cannot load the signing key", &e),
                 },
             }
@@ -47,6 +58,10 @@ pub fn execute(args: EmitArgs) -> Exit {
     };
     println!("{text}");
     Exit::Ok
+}
+
+fn hex_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn pretty(value: &serde_json::Value) -> String {

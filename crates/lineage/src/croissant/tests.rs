@@ -124,3 +124,28 @@ fn all_projections_agree_on_digests_counts_and_run_id() {
         assert_eq!(statement["subject"][i]["annotations"]["rows"], o.rows);
     }
 }
+
+#[test]
+fn non_parquet_outputs_get_their_own_media_type() {
+    assert_eq!(
+        encoding_format("data/train-00000-of-00001.parquet"),
+        "application/x-parquet"
+    );
+    assert_eq!(encoding_format("validation.json"), "application/json");
+    assert_eq!(encoding_format("validation.junit.xml"), "application/xml");
+    assert_eq!(encoding_format("README.md"), "text/markdown");
+    assert_eq!(encoding_format("LICENSE"), "application/octet-stream");
+}
+
+#[test]
+fn cite_as_pins_the_release_by_root_digest() {
+    let m = fixture();
+    let doc = croissant_jsonld(&m, &card());
+    let cite = doc["citeAs"].as_str().unwrap();
+    assert!(
+        cite.starts_with(&format!("@misc{{tickets_{}", &m.root_sha256[..12])),
+        "{cite}"
+    );
+    assert!(cite.contains(&m.root_sha256), "{cite}");
+    assert!(cite.ends_with("year = {2026}}"), "{cite}");
+}

@@ -104,7 +104,7 @@ fn page_shows_the_manifest_numbers_and_digests() {
 
     let quarantine = section_of(&page, "quarantine");
     assert!(quarantine.contains("r-0001aa") && quarantine.contains("r-0002bb"));
-    assert!(quarantine.contains("<td class=\"n\">17</td>"));
+    assert!(quarantine.contains("(in/a.jsonl:17)"), "{quarantine}");
     assert!(
         !quarantine.contains("DUP_EXACT"),
         "duplicates are not quarantine"
@@ -193,4 +193,87 @@ fn text_cannot_pose_as_a_numeric_cell() {
     let page = render_html(&m, &[]);
     assert!(!page.contains('\u{1}'));
     assert!(page.contains("<td>sluice \u{fffd}9 (commit unknown)</td>"));
+}
+
+#[test]
+fn rules_show_every_rule_with_its_outcomes() {
+    let page = render_html(&fixture(), &[]);
+    let rules = section_of(&page, "rules");
+    assert!(rules.contains("Stage 2: 3 rules over 2319 rows"), "{rules}");
+    assert!(rules.contains(
+        "<td><code>subject_min_length</code></td><td><span class=\"bad\">fail</span></td>\
+         <td class=\"n\">12</td><td class=\"n\">12</td><td class=\"n\">0</td>"
+    ));
+    assert!(rules.contains(
+        "<td><code>required</code></td><td><span class=\"ok\">pass</span></td><td class=\"n\">0</td><td></td><td></td>"
+    ));
+}
+
+#[test]
+fn ingest_rejects_are_counted_by_reason_when_the_table_covers_them() {
+    let m = fixture();
+    let ingest: u64 = m.inputs.iter().map(|i| i.quarantined).sum();
+    let rows: Vec<QuarantineSample> = (0..ingest)
+        .map(|i| QuarantineSample {
+            record_id: format!("r-{i}"),
+            reason: if i % 3 == 0 {
+                "PARSE_MALFORMED_JSON"
+            } else {
+                "INGEST_MISSING_FIELD"
+            }
+            .into(),
+            stage: "ingest".into(),
+            source_file: "in/a.jsonl".into(),
+            source_line: Some(i + 1),
+        })
+        .collect();
+    let page = render_html(&m, &rows);
+    let q = section_of(&page, "quarantine");
+    let malformed = rows
+        .iter()
+        .filter(|r| r.reason == "PARSE_MALFORMED_JSON")
+        .count();
+    assert!(q.contains(&format!(
+        "<td>ingest</td><td><code>PARSE_MALFORMED_JSON</code></td><td class=\"n\">{malformed}</td>"
+    )));
+    assert!(!q.contains("unparseable"));
+    assert!(q.contains("<svg class=\"chart\""), "reasons are charted");
+    // Five example ids per reason at most.
+    assert!(q.contains("<code>r-0</code>") && !q.contains("<code>r-15</code>"));
+
+    // A partial table (or none) falls back to the manifest's total.
+    let page = render_html(&m, &rows[..3]);
+    assert!(section_of(&page, "quarantine").contains("unparseable (any PARSE_ code)"));
+}
+
+#[test]
+fn dedup_clusters_are_summarised_by_size_and_survivor() {
+    let clusters = vec![
+        Cluster {
+            id: "a:1".into(),
+            size: 2,
+        },
+        Cluster {
+            id: "a:7".into(),
+            size: 4,
+        },
+        Cluster {
+            id: "b:3".into(),
+            size: 12,
+        },
+    ];
+    let page = render_report(&fixture(), &[], &clusters);
+    let dedup = section_of(&page, "dedup");
+    assert!(
+        dedup.contains("3 clusters of duplicates; 15 records removed"),
+        "{dedup}"
+    );
+    assert!(dedup.contains("the largest has 12 members"));
+    assert!(dedup.contains("<title>clusters by size</title>"));
+    let largest = dedup.find("<code>b:3</code>").unwrap();
+    assert!(
+        largest < dedup.find("<code>a:7</code>").unwrap(),
+        "largest first"
+    );
+    assert!(!section_of(&render_html(&fixture(), &[]), "dedup").contains("Clusters"));
 }
