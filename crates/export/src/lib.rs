@@ -24,7 +24,7 @@ pub use config::OutputConfig;
 pub use duplicates::{DuplicateRow, write_duplicates};
 pub use error::ExportError;
 pub use lineage_table::{LineageRow, LineageSpan, write_lineage_table};
-pub use output::OutputFile;
+pub use output::{OutputFile, write_side_file};
 pub use parquet_writer::{WrittenParquet, encode_parquet, write_parquet, writer_properties};
 pub use placement::{Placement, placements};
 pub use quarantine::{QuarantineRow, write_quarantine};

@@ -42,3 +42,26 @@ pub(crate) fn write_table(
         sha256: written.sha256,
     })
 }
+
+/// Writes a non-Parquet side file (a report, a JSONL export) atomically at `out_dir/relative` and
+/// describes it; `rows` is what the file counts (JSONL lines, report entries).
+pub fn write_side_file(
+    out_dir: &Path,
+    relative: &str,
+    role: &str,
+    rows: u64,
+    bytes: &[u8],
+) -> Result<OutputFile, ExportError> {
+    let path = out_dir.join(relative);
+    if let Some(parent) = path.parent() {
+        fs_err::create_dir_all(parent)?;
+    }
+    crate::atomic::write_atomic(&path, bytes)?;
+    Ok(OutputFile {
+        path: relative.to_owned(),
+        role: role.to_owned(),
+        rows,
+        bytes: bytes.len() as u64,
+        sha256: sluice_core::digest::sha256_hex(bytes),
+    })
+}

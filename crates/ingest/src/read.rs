@@ -52,6 +52,20 @@ pub fn read_input(
         path: path.to_path_buf(),
         source,
     })?;
+    read_bytes(raw, path, input_index, opts, schema, batch_rows)
+}
+
+/// [`read_input`] on bytes already in memory: `path` only names the input (format detection by
+/// extension, messages) and is never opened. This is the entry point for fuzzing and for
+/// callers that obtain the bytes themselves.
+pub fn read_bytes(
+    raw: Vec<u8>,
+    path: &Path,
+    input_index: u32,
+    opts: &InputOptions,
+    schema: &TargetSchema,
+    batch_rows: usize,
+) -> Result<IngestResult, IngestError> {
     let mut hasher = Sha256Hasher::new();
     hasher.update(&raw);
     let sha256 = hasher.finish_hex();
