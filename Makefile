@@ -52,10 +52,30 @@ eval: ## Accuracy: near-duplicate pair precision/recall, redaction precision/rec
 	$(CARGO) run --release -q -p sluice-dedup --example near_dup_eval
 	@if [ -f crates/redact/examples/redact_eval.rs ]; then $(CARGO) run --release -q -p sluice-redact --example redact_eval; fi
 
+BENCH_SCALE ?= 1
 .PHONY: bench
-bench: ## Throughput: dedup and redaction benchmarks (release builds; figures, not pass/fail)
+bench: ## Throughput: dedup and redaction benchmarks, then the full pipeline on ~1M rows (BENCH_SCALE=1|4|16)
 	$(CARGO) run --release -q -p sluice-dedup --example dedup_bench -- 200000
 	@if [ -f crates/redact/examples/redact_bench.rs ]; then $(CARGO) run --release -q -p sluice-redact --example redact_bench; fi
+	BENCH_BASELINES=0 bench/run.sh $(BENCH_SCALE)
+
+.PHONY: bench-baselines
+bench-baselines: ## Full pipeline vs DuckDB, polars and the I/O floor, 1 and 2 threads (Python venv in BENCH_DIR)
+	bench/run.sh $(BENCH_SCALE)
+
+FUZZ_SECONDS ?= 600
+FUZZ_TARGET_DIR ?= fuzz/target
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZ_SECONDS each (needs `cargo install cargo-fuzz`)
+	@command -v cargo-fuzz > /dev/null || { echo "error: cargo-fuzz is missing: cargo install cargo-fuzz" >&2; exit 2; }
+	@set -e; for target in csv jsonl redact; do \
+	  echo "==> fuzz $$target for $(FUZZ_SECONDS)s"; \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --fuzz-dir fuzz --target-dir $(FUZZ_TARGET_DIR) $$target -- -max_total_time=$(FUZZ_SECONDS); \
+	done
+
+.PHONY: fuzz-check
+fuzz-check: ## Type-check the fuzz targets on stable (no cargo-fuzz needed)
+	$(CARGO) check --manifest-path fuzz/Cargo.toml --bins
 
 .PHONY: samples
 samples: ## Regenerate the committed synthetic samples
@@ -64,6 +84,14 @@ samples: ## Regenerate the committed synthetic samples
 .PHONY: doc
 doc: ## Build the API docs
 	$(CARGO) doc --workspace --no-deps
+
+.PHONY: interop
+interop: build ## Check every sample run's Croissant, OpenLineage and in-toto output with the real validators (venv: INTEROP_VENV)
+	scripts/interop/run.sh $(SLUICE)
+
+.PHONY: report-screenshot
+report-screenshot: build ## Render the support-tickets report in headless Chromium to out/report.png
+	scripts/report-screenshot.sh $(SLUICE)
 
 .PHONY: clean
 clean: ## Remove outputs of `make run`

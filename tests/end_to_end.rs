@@ -98,6 +98,17 @@ fn every_pipeline_matches_its_golden_outputs() {
                 &text,
             );
         }
+        // Reports, the dataset card and target JSONL are text: their golden copies are the files.
+        for file in files
+            .iter()
+            .filter(|f| !f.ends_with(".parquet") && f.as_str() != "manifest.json")
+        {
+            let text = std::fs::read_to_string(out.path().join(file)).unwrap();
+            assert_golden(
+                &format!("tests/golden/{name}/{}", file.replace('/', "__")),
+                &text,
+            );
+        }
         let manifest = std::fs::read(out.path().join("manifest.json")).unwrap();
         let mut value = manifest_without_run(&manifest).unwrap();
         assert_eq!(
@@ -171,7 +182,7 @@ fn runs_are_byte_identical_across_repeats_and_thread_counts() {
                 .status
                 .success()
         );
-        for file in files.iter().filter(|f| f.ends_with(".parquet")) {
+        for file in files.iter().filter(|f| f.as_str() != "manifest.json") {
             assert!(
                 std::fs::read(outs[0].path().join(file)).unwrap()
                     == std::fs::read(default_batches.path().join(file)).unwrap(),

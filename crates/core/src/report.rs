@@ -32,10 +32,18 @@ impl StageReport {
             (&mut self.flagged, &other.flagged),
             (&mut self.redactions_by_type, &other.redactions_by_type),
             (&mut self.redactions_by_field, &other.redactions_by_field),
-            (&mut self.counters, &other.counters),
         ] {
             for (k, v) in from {
                 *into.entry(k.clone()).or_default() += v;
+            }
+        }
+        // Counters add up, except maxima (`*.max`), which stay maxima across batches.
+        for (k, v) in &other.counters {
+            let into = self.counters.entry(k.clone()).or_default();
+            if k.ends_with(".max") {
+                *into = (*into).max(*v);
+            } else {
+                *into += v;
             }
         }
     }
@@ -69,7 +77,13 @@ mod tests {
             ..Default::default()
         };
         b.removed.insert("DUP_EXACT".into(), 1);
+        a.counters.insert("tokens.max".into(), 7);
+        a.counters.insert("tokens.total".into(), 7);
+        b.counters.insert("tokens.max".into(), 5);
+        b.counters.insert("tokens.total".into(), 5);
         a.merge(&b);
+        assert_eq!(a.counters["tokens.max"], 7);
+        assert_eq!(a.counters["tokens.total"], 12);
         assert_eq!(a.rows_in, 5);
         assert_eq!(a.removed["DUP_EXACT"], 2);
         assert!(a.conserves());

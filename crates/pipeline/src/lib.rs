@@ -5,9 +5,11 @@
 
 pub mod diagnostics;
 pub mod plan;
+pub mod quality;
 pub mod registry;
 pub mod run;
 pub mod spec;
+pub mod targets;
 
 pub use diagnostics::ConfigError;
 pub use plan::{Plan, PlanOptions};

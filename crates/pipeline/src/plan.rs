@@ -47,8 +47,10 @@ pub struct Plan {
     pub name: String,
     /// `[pipeline] description`.
     pub description: Option<String>,
-    /// The record schema.
+    /// The record schema as ingested.
     pub schema: TargetSchema,
+    /// The record schema of the training set (after any format stage).
+    pub output_schema: TargetSchema,
     /// Input files in read order.
     pub inputs: Vec<ResolvedInput>,
     /// Stages in run order.
@@ -115,6 +117,9 @@ impl Plan {
         let schema = build_schema(&spec, &err)?;
         let inputs = resolve_inputs(&spec, base_dir, options, &err)?;
 
+        // Each stage is checked against the records as the previous stage leaves them.
+        let mut stage_schema = schema.clone();
+        let input_names: Vec<String> = inputs.iter().map(|i| i.display.clone()).collect();
         let mut stages = Vec::with_capacity(spec.stages.len());
         let raw_stages = raw
             .get("stages")
@@ -122,16 +127,18 @@ impl Plan {
             .cloned()
             .unwrap_or_default();
         for (index, stage) in spec.stages.iter().enumerate() {
-            let built = build_stage(stage.get_ref(), &schema, base_dir).map_err(|message| {
-                err(
-                    toml_span(stage),
-                    format!(
-                        "stage {} ({}): {message}",
-                        index + 1,
-                        stage.get_ref().kind()
-                    ),
-                )
-            })?;
+            let built = build_stage(stage.get_ref(), &stage_schema, base_dir, &input_names)
+                .map_err(|message| {
+                    err(
+                        toml_span(stage),
+                        format!(
+                            "stage {} ({}): {message}",
+                            index + 1,
+                            stage.get_ref().kind()
+                        ),
+                    )
+                })?;
+            stage_schema = built.output_schema(&stage_schema);
             let raw_json = raw_stages.get(index).map(toml_to_json).unwrap_or_default();
             stages.push(PlannedStage {
                 index,
@@ -165,6 +172,26 @@ impl Plan {
                         ));
                     }
                 }
+                for (rule, rate) in &gates.rules {
+                    if !(0.0..=1.0).contains(rate) {
+                        return Err(err(
+                            toml_span(g),
+                            format!("[gates.rules] {rule} must be within 0..=1"),
+                        ));
+                    }
+                    let declared = stages.iter().any(|s| match &s.stage {
+                        BuiltStage::Validate(v) => v.rules().iter().any(|r| &r.id == rule),
+                        _ => false,
+                    });
+                    if !declared {
+                        return Err(err(
+                            toml_span(g),
+                            format!(
+                                "[gates.rules] names rule `{rule}`, which no validate stage declares"
+                            ),
+                        ));
+                    }
+                }
                 gates.clone()
             }
             None => GatesSpec::default(),
@@ -176,6 +203,7 @@ impl Plan {
             name: pipeline_name,
             description: spec.pipeline.description.clone(),
             schema,
+            output_schema: stage_schema,
             inputs,
             stages,
             output,

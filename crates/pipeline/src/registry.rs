@@ -7,6 +7,7 @@
 use crate::spec::StageSpec;
 use sluice_core::TargetSchema;
 use sluice_dedup::{Decontaminator, ExactDedup};
+use sluice_finetune::FormatStage;
 use sluice_redact::RedactStage;
 use sluice_validate::ValidateStage;
 use std::path::Path;
@@ -19,8 +20,10 @@ pub enum BuiltStage {
     Decontaminate(Box<Decontaminator>),
     /// Row-local redaction.
     Redact(Box<RedactStage>),
-    /// Row-local validation.
+    /// Global validation (tag → decide → apply): `unique` rules span all batches.
     Validate(Box<ValidateStage>),
+    /// Row-local shaping into a fine-tuning format, with per-target compatibility checks.
+    Format(Box<FormatStage>),
 }
 
 impl BuiltStage {
@@ -31,16 +34,19 @@ impl BuiltStage {
             BuiltStage::Decontaminate(_) => "decontaminate",
             BuiltStage::Redact(_) => "redact",
             BuiltStage::Validate(_) => "validate",
+            BuiltStage::Format(_) => "format",
         }
     }
 }
 
 /// Builds and validates one stage against the run's schema; relative paths in a stage (reference
-/// sets) are resolved against `base_dir`. The error text names keys and fields, never data.
+/// sets, tokenizers) are resolved against `base_dir`; `input_names` are the inputs as the manifest
+/// names them, in read order (dedup's `prefer_inputs` survivor rule matches them). The error text names keys and fields, never data.
 pub fn build_stage(
     spec: &StageSpec,
     schema: &TargetSchema,
     base_dir: &Path,
+    input_names: &[String],
 ) -> Result<BuiltStage, String> {
     match spec {
         StageSpec::Decontaminate(config) => {
@@ -50,9 +56,11 @@ pub fn build_stage(
                 .map(|s| BuiltStage::Decontaminate(Box::new(s)))
                 .map_err(|e| e.to_string())
         }
-        StageSpec::Dedup(config) => sluice_dedup::ExactDedup::build(config.clone(), schema)
-            .map(|s| BuiltStage::Dedup(Box::new(s)))
-            .map_err(|e| e.to_string()),
+        StageSpec::Dedup(config) => {
+            sluice_dedup::ExactDedup::build_with_inputs(config.clone(), schema, input_names)
+                .map(|s| BuiltStage::Dedup(Box::new(s)))
+                .map_err(|e| e.to_string())
+        }
         StageSpec::Redact(config) => {
             let env = |name: &str| std::env::var(name).ok();
             let context = sluice_redact::BuildContext {
@@ -63,9 +71,22 @@ pub fn build_stage(
                 .map(|s| BuiltStage::Redact(Box::new(s)))
                 .map_err(|e| e.to_string())
         }
-        StageSpec::Validate(config) => ValidateStage::build(config.clone(), schema)
+        StageSpec::Format(config) => FormatStage::build(config.clone(), schema, base_dir)
+            .map(|s| BuiltStage::Format(Box::new(s)))
+            .map_err(|e| e.to_string()),
+        StageSpec::Validate(config) => ValidateStage::build_in(config.clone(), schema, base_dir)
             .map(|s| BuiltStage::Validate(Box::new(s)))
             .map_err(|e| e.to_string()),
+    }
+}
+
+impl BuiltStage {
+    /// The record schema after this stage: a format stage reshapes records, the others keep them.
+    pub fn output_schema(&self, input: &TargetSchema) -> TargetSchema {
+        match self {
+            BuiltStage::Format(stage) => stage.output_schema(),
+            _ => input.clone(),
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 //! commit point of a run.
 
 use crate::plan::{Plan, PlannedStage};
+use crate::quality;
 use crate::registry::BuiltStage;
+use crate::targets;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use sluice_core::{
@@ -111,6 +113,9 @@ pub enum RunError {
     /// Writing an output failed.
     #[error(transparent)]
     Export(#[from] sluice_export::ExportError),
+    /// Writing a fine-tuning target's export failed.
+    #[error(transparent)]
+    Targets(#[from] targets::TargetExportError),
     /// Building or writing the manifest failed.
     #[error(transparent)]
     Lineage(#[from] sluice_lineage::LineageError),
@@ -291,11 +296,16 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         .collect();
     let mut outputs = sluice_export::write_training_set_with_schema(
         &options.out_dir,
-        &plan.schema.arrow_schema(),
+        &plan.output_schema.arrow_schema(),
         &batches,
         &split_keys,
         &plan.output,
     )?;
+    let card = targets::write_dataset_card(&options.out_dir, &plan, &outputs)?;
+    let target_exports =
+        targets::write_target_exports(&options.out_dir, &plan, &batches, &split_keys)?;
+    outputs.push(card);
+    outputs.extend(target_exports);
 
     // Quarantine and duplicates, in source order.
     removed.sort_by_key(|r| r.removal.row.source);
@@ -353,6 +363,29 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         &options.out_dir,
         &duplicate_rows,
     )?);
+    // Per-rule results need the reason codes and flags before lineage consumes the marks.
+    let mut removed_by_code: BTreeMap<String, Vec<RecordId>> = BTreeMap::new();
+    for r in &removed {
+        removed_by_code
+            .entry(r.removal.reason.to_string())
+            .or_default()
+            .push(r.removal.row.id.clone());
+    }
+    let mut flagged_by_code: BTreeMap<String, Vec<RecordId>> = BTreeMap::new();
+    for (id, codes) in &marks.flags {
+        for code in codes {
+            flagged_by_code
+                .entry(code.clone())
+                .or_default()
+                .push(id.clone());
+        }
+    }
+    let merged_reports: Vec<(usize, StageReport)> = stage_reports
+        .iter()
+        .map(|(index, _, _, report, _)| (*index, report.clone()))
+        .collect();
+    let (rule_results, rule_gates) =
+        quality::rule_results(&plan, &merged_reports, &removed_by_code, &flagged_by_code);
     let lineage_rows = lineage_rows(
         &plan,
         &ingested,
@@ -415,11 +448,35 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             .iter()
             .all(|c| c.records == c.kept + c.duplicates + c.quarantined);
 
-    let gates = evaluate_gates(&plan, input_records, kept, duplicates, quarantined);
+    let mut gates = evaluate_gates(&plan, input_records, kept, duplicates, quarantined);
+    gates.push(split_leakage_gate(&lineage_rows));
+    gates.extend(rule_gates);
+    let validation = quality::ValidationReport::new(
+        &plan.name,
+        rule_results,
+        quality::target_results(&plan, &merged_reports),
+        gates.clone(),
+    );
+    outputs.push(sluice_export::write_side_file(
+        &options.out_dir,
+        quality::VALIDATION_JSON,
+        "validation_report",
+        validation.rules.len() as u64,
+        &validation.to_json_bytes(),
+    )?);
+    outputs.push(sluice_export::write_side_file(
+        &options.out_dir,
+        quality::VALIDATION_JUNIT,
+        "validation_junit",
+        (validation.rules.len() + validation.targets.len() + validation.gates.len()) as u64,
+        validation.to_junit_xml().as_bytes(),
+    )?);
 
     let mut kept_by_split = BTreeMap::new();
     for o in &outputs {
-        if !sluice_lineage::SIDE_TABLE_ROLES.contains(&o.role.as_str()) {
+        if o.path.starts_with("data/")
+            && !sluice_lineage::SIDE_TABLE_ROLES.contains(&o.role.as_str())
+        {
             *kept_by_split.entry(o.role.clone()).or_default() += o.rows;
         }
     }
@@ -443,11 +500,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     let duration_ms = clock.elapsed().as_millis() as u64;
     let manifest = Manifest {
         manifest_version: sluice_lineage::MANIFEST_VERSION.to_owned(),
-        tool: Tool {
-            name: "sluice".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            commit: option_env!("SLUICE_GIT_COMMIT").map(str::to_owned),
-        },
+        tool: Tool::current(),
         pipeline: PipelineInfo {
             name: plan.name.clone(),
             sha256: plan.sha256.clone(),
@@ -637,8 +690,9 @@ fn run_stage(
             Ok(outputs)
         }
         BuiltStage::Decontaminate(local) => run_local(local.as_ref(), batches, bar),
-        BuiltStage::Redact(local) => run_local(local.as_ref(), batches, bar),
-        BuiltStage::Validate(local) => run_local(local.as_ref(), batches, bar),
+        BuiltStage::Redact(global) => run_global(global.as_mut(), batches, bar),
+        BuiltStage::Validate(global) => run_global(global.as_mut(), batches, bar),
+        BuiltStage::Format(local) => run_local(local.as_ref(), batches, bar),
     }
 }
 
@@ -677,6 +731,28 @@ fn run_global<G: GlobalStage>(
             out
         })
         .collect()
+}
+
+/// The leakage check behind leakage-free splits: how many dedup clusters have kept members in
+/// more than one split. Splits are assigned by cluster id, so anything but 0 is a bug; the gate makes
+/// the check visible in the manifest and fails the run if it ever happens.
+fn split_leakage_gate(rows: &[LineageRow]) -> GateResult {
+    let mut splits_by_cluster: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for row in rows {
+        if let (Some(cluster), Some(split)) = (&row.cluster_id, &row.split) {
+            splits_by_cluster
+                .entry(cluster.as_str())
+                .or_default()
+                .insert(split.as_str());
+        }
+    }
+    let straddling = splits_by_cluster.values().filter(|s| s.len() > 1).count();
+    GateResult {
+        name: "split_leakage_clusters".to_owned(),
+        threshold: 0.0,
+        observed: straddling as f64,
+        passed: straddling == 0,
+    }
 }
 
 fn evaluate_gates(

@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use sluice_dedup::{DecontamConfig, DedupConfig};
 use sluice_export::OutputConfig;
+use sluice_finetune::FormatConfig;
 use sluice_ingest::InputFormat;
 use sluice_redact::RedactConfig;
 use sluice_validate::ValidateConfig;
@@ -88,6 +89,8 @@ pub enum StageSpec {
     Redact(RedactConfig),
     /// Row validation rules.
     Validate(ValidateConfig),
+    /// Shaping into a fine-tuning format (chat, instruction, …) and per-target checks.
+    Format(FormatConfig),
 }
 
 impl StageSpec {
@@ -98,6 +101,7 @@ impl StageSpec {
             StageSpec::Decontaminate(_) => "decontaminate",
             StageSpec::Redact(_) => "redact",
             StageSpec::Validate(_) => "validate",
+            StageSpec::Format(_) => "format",
         }
     }
 }
@@ -116,4 +120,8 @@ pub struct GatesSpec {
     /// Fewest rows the training set may have.
     #[serde(default)]
     pub min_rows: Option<u64>,
+    /// `[gates.rules]`: per validate rule id, the largest allowed share (0..=1) of the rows it
+    /// evaluated that fail it, whatever its severity.
+    #[serde(default)]
+    pub rules: std::collections::BTreeMap<String, f64>,
 }
