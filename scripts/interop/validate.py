@@ -292,6 +292,98 @@ def check_statement(name: str, statement: dict, manifest: dict) -> None:
     record("PASS", name, f"Statement v1 + SLSA Provenance v1, {len(subjects)} subjects = manifest outputs")
 
 
+def check_finetune(out_dir: Path, manifest: dict) -> None:
+    """The training set as trainers read it: every shard loads with pyarrow, the dataset card's
+    `configs` name exactly the shards, and every target JSONL line passes that target's rules,
+    re-implemented here independently of the Rust checks."""
+    import pyarrow.parquet as pq
+
+    outputs = {o["path"]: o for o in manifest["outputs"]}
+    shards = sorted(p for p in outputs if p.startswith("data/") and p.endswith(".parquet"))
+    total = 0
+    for shard in shards:
+        table = pq.read_table(out_dir / shard)
+        if table.num_rows != outputs[shard]["rows"] or table.column_names[0] != "record_id":
+            record("FAIL", "pyarrow", f"{shard}: {table.num_rows} rows, columns {table.column_names[:3]}")
+            return
+        total += table.num_rows
+    if total != manifest["conservation"]["kept"]:
+        record("FAIL", "pyarrow", f"shards hold {total} rows, manifest kept {manifest['conservation']['kept']}")
+        return
+    record("PASS", "pyarrow", f"{len(shards)} shards, {total} rows")
+
+    card = (out_dir / "README.md").read_text(encoding="utf-8")
+    named = sorted(line.strip().lstrip("- ").strip('"') for line in card.splitlines()
+                   if line.strip().startswith('- "data/'))
+    if named != shards:
+        record("FAIL", "dataset card", f"configs name {named}, shards are {shards}")
+    else:
+        record("PASS", "dataset card", "configs list every shard")
+
+    chat_roles = {"system", "user", "assistant", "tool"}
+
+    def chat_problem(messages: list) -> str | None:
+        if not messages:
+            return "no messages"
+        roles = [m.get("role") for m in messages]
+        if any(r not in chat_roles for r in roles):
+            return "unknown role"
+        if any(not isinstance(m.get("content"), str) or not m["content"].strip() for m in messages):
+            return "empty turn"
+        if "system" in roles[1:]:
+            return "system turn after the first"
+        if "assistant" not in roles:
+            return "no assistant turn"
+        return None
+
+    def sharegpt_problem(turns: list) -> str | None:
+        body = [t for t in turns if t.get("from") != "system"]
+        if not body or len(body) % 2:
+            return "odd number of turns"
+        for i, t in enumerate(body):
+            if t.get("from") != ("human" if i % 2 == 0 else "gpt"):
+                return "turns do not alternate human/gpt"
+            if not isinstance(t.get("value"), str) or not t["value"].strip():
+                return "empty turn"
+        return None
+
+    def alpaca_problem(row: dict) -> str | None:
+        if not row.get("instruction") or not row.get("output"):
+            return "empty instruction or output"
+        return None
+
+    for path, entry in sorted(outputs.items()):
+        if not (path.startswith("targets/") and path.endswith(".jsonl")):
+            continue
+        target = path.split("/")[1]
+        problems, rows = [], 0
+        with open(out_dir / path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                rows += 1
+                row = json.loads(line)
+                if "messages" in row:
+                    problem = chat_problem(row["messages"])
+                    if target in ("openai", "bailian", "ms-swift", "trl") and problem is None \
+                            and row["messages"][-1]["role"] != "assistant" and target != "openai":
+                        problem = "last turn not from the assistant"
+                elif "conversations" in row:
+                    problem = sharegpt_problem(row["conversations"])
+                elif "instruction" in row:
+                    problem = alpaca_problem(row)
+                elif "prompt" in row:
+                    problem = None if row.get("completion") else "empty completion"
+                else:
+                    problem = f"unknown line shape {sorted(row)[:3]}"
+                if problem:
+                    problems.append(f"line {n}: {problem}")
+        if rows != entry["rows"]:
+            problems.append(f"{rows} lines, manifest says {entry['rows']}")
+        if problems:
+            record("FAIL", f"target {target}", f"{path}: {len(problems)} problems, e.g. {problems[:3]}")
+        else:
+            record("PASS", f"target {target}", f"{path}: {rows} lines pass the {target} rules")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
@@ -304,6 +396,7 @@ def main() -> int:
         lambda: check_croissant(args.sluice, args.out_dir, manifest),
         lambda: check_openlineage(args.sluice, args.out_dir, args.openlineage_spec),
         lambda: check_intoto(args.sluice, args.out_dir, manifest),
+        lambda: check_finetune(args.out_dir, manifest),
     ):
         try:
             check()

@@ -298,21 +298,26 @@ pub fn llamafactory_dataset_info(name: &str, shape: Shape, files: &[String]) -> 
 /// The schema of a shape's columns alone (no `keep` fields).
 fn shape_schema(shape: Shape) -> TargetSchema {
     TargetSchema {
-        fields: shape
-            .columns()
-            .iter()
-            .map(|name| FieldSpec {
-                name: (*name).to_owned(),
-                source: (*name).to_owned(),
-                ty: if shape == Shape::Chat {
-                    FieldType::messages()
-                } else {
-                    FieldType::String
-                },
-                required: false,
-            })
-            .collect(),
+        fields: shape_fields(shape),
     }
+}
+
+/// The fields a shape produces, in order: `messages` for chat, plain strings otherwise.
+pub(crate) fn shape_fields(shape: Shape) -> Vec<FieldSpec> {
+    shape
+        .columns()
+        .iter()
+        .map(|name| FieldSpec {
+            name: (*name).to_owned(),
+            source: (*name).to_owned(),
+            ty: if shape == Shape::Chat {
+                FieldType::messages()
+            } else {
+                FieldType::String
+            },
+            required: false,
+        })
+        .collect()
 }
 
 /// A Hugging Face dataset card (README.md) for a dataset of `shape` with no extra columns; see

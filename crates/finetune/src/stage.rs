@@ -263,20 +263,7 @@ impl FormatStage {
             },
         };
 
-        let mut fields: Vec<FieldSpec> = shape
-            .columns()
-            .iter()
-            .map(|name| FieldSpec {
-                name: (*name).to_owned(),
-                source: (*name).to_owned(),
-                ty: if shape == Shape::Chat {
-                    FieldType::messages()
-                } else {
-                    FieldType::String
-                },
-                required: false,
-            })
-            .collect();
+        let mut fields: Vec<FieldSpec> = crate::render::shape_fields(shape);
         for name in &config.keep {
             let spec = schema
                 .field(name)
