@@ -86,11 +86,16 @@ pub fn deterministic_run_id(manifest: &Manifest) -> String {
     )
 }
 
-/// The output schema recorded in the manifest's resolved pipeline (`fields`), with the
-/// `record_id` column every sluice output starts with. `None` when the resolved config has no
-/// field list (e.g. a hand-written manifest).
+/// The output schema recorded in the manifest's resolved pipeline (`output_fields`, the columns
+/// after any format stage; older manifests only have the ingest `fields`), with the `record_id`
+/// column every sluice output starts with. `None` when the resolved config has no field list
+/// (e.g. a hand-written manifest).
 pub fn output_schema(manifest: &Manifest) -> Option<Vec<SchemaField>> {
-    let fields = manifest.pipeline.resolved.get("fields")?.as_array()?;
+    let resolved = &manifest.pipeline.resolved;
+    let fields = resolved
+        .get("output_fields")
+        .or_else(|| resolved.get("fields"))?
+        .as_array()?;
     let mut out = vec![SchemaField {
         name: "record_id".to_owned(),
         r#type: "string".to_owned(),

@@ -197,7 +197,7 @@ impl Plan {
             None => GatesSpec::default(),
         };
 
-        let resolved = resolved_json(&raw, &schema, &inputs);
+        let resolved = resolved_json(&raw, &schema, &stage_schema, &inputs);
         let sha256 = sluice_lineage::canonical_json_sha256(&resolved);
         Ok(Plan {
             name: pipeline_name,
@@ -344,6 +344,7 @@ pub fn toml_to_json(value: &toml::Value) -> serde_json::Value {
 fn resolved_json(
     raw: &toml::Table,
     schema: &TargetSchema,
+    output_schema: &TargetSchema,
     inputs: &[ResolvedInput],
 ) -> serde_json::Value {
     let section = |key: &str| {
@@ -361,6 +362,11 @@ fn resolved_json(
         })).collect::<Vec<_>>(),
         "fields": schema.fields.iter().map(|f| serde_json::json!({
             "name": f.name, "from": f.source, "type": f.ty.to_string(), "required": f.required,
+        })).collect::<Vec<_>>(),
+        // The training set's columns after any format stage (what the shards hold, after
+        // `record_id`); projections of the manifest describe the data from this list.
+        "output_fields": output_schema.fields.iter().map(|f| serde_json::json!({
+            "name": f.name, "from": f.source, "type": f.ty.to_string(),
         })).collect::<Vec<_>>(),
         "stages": section("stages"),
         "output": section("output"),
