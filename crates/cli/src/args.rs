@@ -61,6 +61,14 @@ pub struct RunArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Stage cache for incremental reruns [default: $SLUICE_CACHE_DIR, else
+    /// $XDG_CACHE_HOME/sluice, else ~/.cache/sluice]. It holds row data (some before
+    /// redaction), so it is created readable by the user only and never inside --out.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Recompute everything: neither read nor write the stage cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
 }
 
 /// `sluice check`.

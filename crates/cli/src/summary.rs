@@ -57,7 +57,25 @@ pub fn render(name: &str, s: &RunSummary) -> String {
         let _ = writeln!(out, "                 {} ({} rows)", o.path, o.rows);
     }
     let _ = writeln!(out, "  manifest     {}", s.manifest_path.display());
+    if let Some(dir) = &s.cache.dir {
+        let _ = writeln!(out, "  reused       {}", reuse(s));
+        let _ = writeln!(out, "  cache        {}/", dir.display());
+    }
     out
+}
+
+/// What the stage cache saved, e.g. `ingest of 2/2 inputs, stages 1-5 of 5`.
+fn reuse(s: &RunSummary) -> String {
+    let c = &s.cache;
+    let stages = match c.stages_reused {
+        0 => "no stage".to_owned(),
+        1 => "stage 1".to_owned(),
+        n => format!("stages 1-{n}"),
+    };
+    format!(
+        "ingest of {}/{} inputs, {stages} of {}",
+        c.inputs_reused, s.inputs, s.stages
+    )
 }
 
 /// The summary as one JSON object.
@@ -75,6 +93,13 @@ pub fn as_json(name: &str, s: &RunSummary) -> String {
         "redactions_by_type": s.redactions_by_type,
         "failed_gates": s.failed_gates.iter().map(|g| &g.name).collect::<Vec<_>>(),
         "duration_ms": s.duration_ms,
+        "cache": s.cache.dir.as_ref().map(|dir| serde_json::json!({
+            "dir": dir.display().to_string(),
+            "inputs_reused": s.cache.inputs_reused,
+            "inputs": s.inputs,
+            "stages_reused": s.cache.stages_reused,
+            "stages": s.stages,
+        })),
     })
     .to_string()
 }

@@ -26,9 +26,9 @@ pub use intoto::{
     verify_dsse, verifying_key_from_file,
 };
 pub use manifest::{
-    BUILD_COMMIT, Conservation, GateResult, InputConservation, InputEntry, MANIFEST_VERSION,
-    Manifest, OutputEntry, PipelineInfo, RunInfo, SIDE_TABLE_ROLES, StageEntry, Tool,
-    canonical_json_sha256, root_digest,
+    BUILD_COMMIT, CacheInfo, Conservation, GateResult, InputConservation, InputEntry,
+    MANIFEST_VERSION, Manifest, OutputEntry, PipelineInfo, RunInfo, SIDE_TABLE_ROLES, StageEntry,
+    Tool, canonical_json_sha256, root_digest,
 };
 pub use openlineage::{SchemaField, deterministic_run_id, openlineage_events, output_schema};
 pub use verify::{

@@ -203,6 +203,23 @@ pub struct RunInfo {
     pub threads: usize,
     /// Host name of the machine.
     pub host: String,
+    /// What this run reused from the stage cache; absent when the cache was off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheInfo>,
+}
+
+/// Stage-cache reuse of one run (incremental reruns): reused work gives the same outputs as
+/// recomputing it, so this lives in the run block with the other facts about one execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheInfo {
+    /// Inputs whose ingest was reused.
+    pub inputs_reused: u64,
+    /// Inputs in the run.
+    pub inputs: u64,
+    /// Stages whose output was reused (always the first ones).
+    pub stages_reused: u64,
+    /// Stages in the pipeline.
+    pub stages: u64,
 }
 
 impl RunInfo {
@@ -222,6 +239,7 @@ impl RunInfo {
             duration_ms,
             threads,
             host,
+            cache: None,
         }
     }
 }

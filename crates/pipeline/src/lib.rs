@@ -3,14 +3,17 @@
 //! then executed by [`run::run`], which accounts for every input row and writes the outputs and
 //! the manifest.
 
+pub mod cache;
 pub mod diagnostics;
 pub mod plan;
 pub mod quality;
 pub mod registry;
 pub mod run;
 pub mod spec;
+mod state;
 pub mod targets;
 
+pub use cache::{CacheUse, default_cache_root};
 pub use diagnostics::ConfigError;
 pub use plan::{Plan, PlanOptions};
 pub use run::{RunError, RunOptions, RunSummary, run};

@@ -39,6 +39,11 @@ pub struct PlannedStage {
     pub stage: BuiltStage,
     /// sha256 of the stage's canonical configuration.
     pub config_sha256: String,
+    /// sha256 over the files the configuration names (dictionaries, reference sets, tokenizers):
+    /// their content changes the stage's output without changing its configuration text.
+    pub dependencies_sha256: String,
+    /// The record schema as the stage leaves it.
+    pub output_schema: TargetSchema,
 }
 
 /// A fully validated pipeline.
@@ -144,6 +149,8 @@ impl Plan {
                 index,
                 stage: built,
                 config_sha256: sluice_lineage::canonical_json_sha256(&raw_json),
+                dependencies_sha256: referenced_files_sha256(&raw_json, base_dir),
+                output_schema: stage_schema.clone(),
             });
         }
 
@@ -322,6 +329,48 @@ fn resolve_inputs(
         }
     }
     Ok(resolved)
+}
+
+/// One digest over every existing file that a string in `config` names (relative to `base_dir`),
+/// in the order they appear (globs expanded). Any string is considered, so a new stage option naming a file is
+/// covered without a list to keep up to date; strings that are not files cost one `stat`.
+fn referenced_files_sha256(config: &serde_json::Value, base_dir: &Path) -> String {
+    fn collect<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match value {
+            serde_json::Value::String(s) => out.push(s),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| collect(v, out)),
+            _ => {}
+        }
+    }
+    let mut strings = Vec::new();
+    collect(config, &mut strings);
+    let mut hasher = sluice_core::digest::Sha256Hasher::new();
+    for s in strings {
+        if s.is_empty() || s.len() > 4096 {
+            continue;
+        }
+        let path = base_dir.join(s);
+        let files = if path.is_file() {
+            vec![path]
+        } else if s.contains(['*', '?', '[']) {
+            sluice_ingest::expand_glob(&path).unwrap_or_default()
+        } else {
+            continue;
+        };
+        for file in files {
+            // An unreadable file hashes as its path only; building the stage already read it.
+            let content = fs_err::read(&file)
+                .map(|bytes| sluice_core::digest::sha256_hex(&bytes))
+                .unwrap_or_default();
+            let name = file.strip_prefix(base_dir).unwrap_or(&file);
+            hasher.update(name.to_string_lossy().as_bytes());
+            hasher.update(&[0]);
+            hasher.update(content.as_bytes());
+            hasher.update(&[0]);
+        }
+    }
+    hasher.finish_hex()
 }
 
 /// Converts a TOML value to JSON (datetimes become their RFC 3339 text).

@@ -4,20 +4,20 @@
 //! outputs are byte-identical whatever the thread count. The manifest is written last: it is the
 //! commit point of a run.
 
+use crate::cache::{CacheKeys, CacheUse, StageCache};
 use crate::plan::{Plan, PlannedStage};
 use crate::quality;
 use crate::registry::BuiltStage;
+use crate::state::{IngestedInput, RecordMarks, Removed, RunState, StageResult};
 use crate::targets;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use sluice_core::{
-    Batch, CoreError, GlobalStage, RecordId, Removal, RowStage, StageOutput, StageReport,
-};
+use sluice_core::{Batch, CoreError, GlobalStage, RecordId, RowStage, StageOutput, StageReport};
 use sluice_dedup::ClusterInfo;
 use sluice_export::{DuplicateRow, LineageRow, LineageSpan, OutputFile, QuarantineRow};
 use sluice_lineage::{
-    Conservation, GateResult, InputConservation, InputEntry, Manifest, OutputEntry, PipelineInfo,
-    RunInfo, StageEntry, Tool,
+    CacheInfo, Conservation, GateResult, InputConservation, InputEntry, Manifest, OutputEntry,
+    PipelineInfo, RunInfo, StageEntry, Tool,
 };
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -35,6 +35,8 @@ pub struct RunOptions {
     pub progress: bool,
     /// Rows per batch.
     pub batch_rows: usize,
+    /// Root of the stage cache (incremental reruns); `None` turns reuse off.
+    pub cache_root: Option<PathBuf>,
 }
 
 /// What a run produced, for the closing summary.
@@ -64,6 +66,12 @@ pub struct RunSummary {
     pub failed_gates: Vec<GateResult>,
     /// Wall time.
     pub duration_ms: u64,
+    /// What the run reused from the stage cache.
+    pub cache: CacheUse,
+    /// Inputs in the run.
+    pub inputs: usize,
+    /// Stages in the pipeline.
+    pub stages: usize,
 }
 
 /// A run that could not complete. Messages name files, stages and counts, never data values.
@@ -129,14 +137,6 @@ pub enum RunError {
     },
 }
 
-/// A removed row and the stage that removed it.
-struct Removed {
-    stage: String,
-    removal: Removal,
-    /// True once a redact stage has processed the row's content.
-    redacted: bool,
-}
-
 /// Runs `plan`, writes outputs and manifest into `options.out_dir`.
 pub fn run(plan: Plan, options: &RunOptions) -> Result<RunSummary, RunError> {
     let threads = options.threads.unwrap_or_else(|| {
@@ -171,111 +171,79 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     let clock = Instant::now();
     let batch_rows = options.batch_rows.max(1);
 
-    // Ingest every input in parallel; results keep the input order.
-    let bar = progress_bar(options.progress, plan.inputs.len() as u64, "ingest");
-    let mut ingested = plan
-        .inputs
-        .par_iter()
-        .enumerate()
-        .map(|(i, input)| {
-            let result = sluice_ingest::read_input(
-                &input.path,
-                i as u32,
-                &input.options,
-                &plan.schema,
-                batch_rows,
-            );
-            bar.inc(1);
-            result
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    bar.finish_and_clear();
+    // With the cache on, every input is hashed first: the keys say what can be reused.
+    let mut cache = open_cache(options);
+    let keys = cache.as_ref().and_then(|_| {
+        let digests = plan
+            .inputs
+            .par_iter()
+            .map(|input| file_sha256(&input.path))
+            .collect::<Option<Vec<_>>>()?;
+        Some(crate::cache::cache_keys(
+            &plan,
+            &digests,
+            batch_rows,
+            &crate::cache::build_identity(),
+        ))
+    });
+    let mut cache_use = CacheUse {
+        dir: cache.as_ref().map(|c| c.dir().to_path_buf()),
+        ..CacheUse::default()
+    };
 
-    let mut removed: Vec<Removed> = Vec::new();
-    let mut batches: Vec<Batch> = Vec::new();
-    for result in &ingested {
-        for reject in &result.rejects {
-            removed.push(Removed {
-                stage: "ingest".to_owned(),
-                removal: reject.clone(),
-                redacted: false,
-            });
+    // Resume after the last stage whose checkpoint exists, else ingest (reusing inputs).
+    let mut resumed = None;
+    if let (Some(cache), Some(keys)) = (cache.as_mut(), keys.as_ref()) {
+        for (position, planned) in plan.stages.iter().enumerate().rev() {
+            let schema = planned.output_schema.arrow_schema();
+            if let Some(state) = keys
+                .stages
+                .get(position)
+                .and_then(|key| cache.get(key, &schema))
+            {
+                resumed = Some((position + 1, state));
+                break;
+            }
+        }
+        // Entries this configuration could resume from stay; anything else is pruned.
+        for key in keys.ingest.iter().chain(&keys.stages) {
+            cache.retain(key);
         }
     }
-    // The batches move into the run; the ingest results keep only their digests and counts.
-    for result in ingested.iter_mut() {
-        batches.append(&mut result.batches);
-    }
+    let (first_stage, mut state) = match resumed {
+        Some((next, state)) => {
+            cache_use.inputs_reused = plan.inputs.len();
+            (next, state)
+        }
+        None => {
+            let (state, reused) =
+                ingest_all(&plan, options, batch_rows, cache.as_mut(), keys.as_ref())?;
+            cache_use.inputs_reused = reused;
+            (0, state)
+        }
+    };
+    cache_use.stages_reused = first_stage;
 
-    let mut stage_reports: Vec<(usize, &'static str, String, StageReport, Option<String>)> =
-        Vec::new();
-    let mut redacted_so_far = false;
-    let mut marks = RecordMarks::default();
-    let mut clusters: BTreeMap<RecordId, ClusterInfo> = BTreeMap::new();
-    for planned in plan.stages.iter_mut() {
-        let PlannedStage {
-            index,
-            stage,
-            config_sha256,
-        } = planned;
-        let kind = stage.kind();
-        let rows_in: u64 = batches.iter().map(|b| b.len() as u64).sum();
-        let bar = progress_bar(options.progress, batches.len() as u64, kind);
-        let outputs = run_stage(stage, std::mem::take(&mut batches), &bar, &mut clusters).map_err(
-            |source| RunError::Stage {
-                index: *index + 1,
-                kind,
-                source,
-            },
-        )?;
-        bar.finish_and_clear();
-        let mut report = StageReport::default();
-        let is_redact = matches!(stage, BuiltStage::Redact(_));
-        for output in outputs {
-            report.merge(&output.report);
-            for span in &output.spans {
-                marks
-                    .spans
-                    .entry(span.record.clone())
-                    .or_default()
-                    .push(LineageSpan::from(span));
-            }
-            for flag in output.flags {
-                marks
-                    .flags
-                    .entry(flag.record)
-                    .or_default()
-                    .push(flag.code.to_string());
-            }
-            for removal in output.removed {
-                removed.push(Removed {
-                    stage: kind.to_owned(),
-                    removal,
-                    // A redact stage redacts a row before deciding to quarantine it.
-                    redacted: redacted_so_far || is_redact,
-                });
-            }
-            if !output.kept.is_empty() {
-                batches.push(output.kept);
-            }
+    for planned in plan.stages.iter_mut().skip(first_stage) {
+        run_planned_stage(planned, &mut state, options)?;
+        if let (Some(cache), Some(keys)) = (cache.as_mut(), keys.as_ref())
+            && let Some(key) = keys.stages.get(planned.index)
+        {
+            cache.put(key, &state);
         }
-        let rows_out: u64 = batches.iter().map(|b| b.len() as u64).sum();
-        if !report.conserves() || report.rows_in != rows_in || report.rows_out != rows_out {
-            return Err(RunError::StageConservation {
-                index: *index + 1,
-                kind,
-                rows_in,
-                rows_out,
-                removed: report.removed_total(),
-            });
-        }
-        redacted_so_far |= is_redact;
-        let key_fingerprint = match stage {
-            BuiltStage::Redact(r) => r.key_fingerprint(),
-            _ => None,
-        };
-        stage_reports.push((*index, kind, config_sha256.clone(), report, key_fingerprint));
     }
+    if let Some(cache) = &cache {
+        cache.prune();
+    }
+    let RunState {
+        inputs: ingested,
+        batches,
+        mut removed,
+        mut marks,
+        clusters,
+        stages: stage_reports,
+        redacted: _,
+    } = state;
     tracing::debug!(records = marks.spans.len(), "records with redaction spans");
 
     // Export the training set: split by hash of the dedup cluster id (a kept row's cluster is
@@ -382,7 +350,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     }
     let merged_reports: Vec<(usize, StageReport)> = stage_reports
         .iter()
-        .map(|(index, _, _, report, _)| (*index, report.clone()))
+        .map(|s| (s.index, s.report.clone()))
         .collect();
     let (rule_results, rule_gates) =
         quality::rule_results(&plan, &merged_reports, &removed_by_code, &flagged_by_code);
@@ -481,8 +449,8 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         }
     }
     let mut redactions_by_type = BTreeMap::new();
-    for (_, _, _, report, _) in &stage_reports {
-        for (k, v) in &report.redactions_by_type {
+    for stage in &stage_reports {
+        for (k, v) in &stage.report.redactions_by_type {
             *redactions_by_type.entry(k.clone()).or_default() += v;
         }
     }
@@ -511,27 +479,25 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             .enumerate()
             .map(|(i, r)| InputEntry {
                 path: plan.inputs[i].display.clone(),
-                format: r.format.to_string(),
-                compression: Some(r.compression.to_string()),
+                format: r.format.clone(),
+                compression: Some(r.compression.clone()),
                 encoding: r.encoding.clone(),
                 bytes: r.bytes,
                 sha256: r.sha256.clone(),
                 records: r.records,
                 blank_lines: r.blank_lines,
-                quarantined: r.rejects.len() as u64,
+                quarantined: r.rejects,
             })
             .collect(),
         stages: stage_reports
             .into_iter()
-            .map(
-                |(index, kind, config_sha256, report, key_fingerprint)| StageEntry {
-                    index,
-                    kind: kind.to_owned(),
-                    config_sha256,
-                    report,
-                    key_fingerprint,
-                },
-            )
+            .map(|s| StageEntry {
+                index: s.index,
+                kind: s.kind,
+                config_sha256: s.config_sha256,
+                report: s.report,
+                key_fingerprint: s.key_fingerprint,
+            })
             .collect(),
         root_sha256: sluice_lineage::root_digest(&output_entries),
         outputs: output_entries,
@@ -550,6 +516,12 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             duration_ms,
             threads,
             host: host_name(),
+            cache: cache_use.dir.as_ref().map(|_| CacheInfo {
+                inputs_reused: cache_use.inputs_reused as u64,
+                inputs: plan.inputs.len() as u64,
+                stages_reused: cache_use.stages_reused as u64,
+                stages: plan.stages.len() as u64,
+            }),
         },
     };
     let manifest_path = options.out_dir.join("manifest.json");
@@ -576,14 +548,10 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         outputs,
         failed_gates: gates.into_iter().filter(|g| !g.passed).collect(),
         duration_ms,
+        cache: cache_use,
+        inputs: plan.inputs.len(),
+        stages: plan.stages.len(),
     })
-}
-
-/// What stages noted about records they did not remove: redaction spans and warn flags.
-#[derive(Default)]
-struct RecordMarks {
-    spans: BTreeMap<RecordId, Vec<LineageSpan>>,
-    flags: BTreeMap<RecordId, Vec<String>>,
 }
 
 /// One lineage row per input record, in source order: kept rows with their split, shard and
@@ -591,7 +559,7 @@ struct RecordMarks {
 /// both.
 fn lineage_rows(
     plan: &Plan,
-    ingested: &[sluice_ingest::IngestResult],
+    ingested: &[IngestedInput],
     batches: &[Batch],
     split_keys: &[Vec<String>],
     removed: &[Removed],
@@ -662,6 +630,190 @@ fn lineage_rows(
     }
     rows.sort_by_key(|(source, _)| *source);
     rows.into_iter().map(|(_, row)| row).collect()
+}
+
+/// Opens the stage cache of `options.out_dir`, or runs without one (with a warning) when its
+/// directory cannot be created.
+fn open_cache(options: &RunOptions) -> Option<StageCache> {
+    let root = options.cache_root.as_ref()?;
+    match StageCache::open(root, &options.out_dir) {
+        Ok(cache) => Some(cache),
+        Err(e) => {
+            tracing::warn!(root = %root.display(), error = %e, "stage cache unavailable; running without it");
+            None
+        }
+    }
+}
+
+/// sha256 of a file's bytes, streamed; `None` when it cannot be read (ingest then reports why).
+fn file_sha256(path: &std::path::Path) -> Option<String> {
+    use std::io::Read;
+    let mut file = fs_err::File::open(path).ok()?;
+    let mut hasher = sluice_core::digest::Sha256Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Some(hasher.finish_hex())
+}
+
+/// Reads every input (in parallel, results in input order), reusing cached ingests; returns the
+/// run state after ingest and how many inputs were reused.
+fn ingest_all(
+    plan: &Plan,
+    options: &RunOptions,
+    batch_rows: usize,
+    mut cache: Option<&mut StageCache>,
+    keys: Option<&CacheKeys>,
+) -> Result<(RunState, usize), RunError> {
+    let schema = plan.schema.arrow_schema();
+    let key_of = |i: usize| keys.and_then(|k| k.ingest.get(i));
+    let cached: Vec<Option<RunState>> = (0..plan.inputs.len())
+        .map(|i| match (cache.as_deref_mut(), key_of(i)) {
+            (Some(cache), Some(key)) => cache.get(key, &schema),
+            _ => None,
+        })
+        .collect();
+    let reused = cached.iter().filter(|c| c.is_some()).count();
+    let bar = progress_bar(
+        options.progress,
+        (plan.inputs.len() - reused) as u64,
+        "ingest",
+    );
+    let per_input = plan
+        .inputs
+        .par_iter()
+        .zip(cached)
+        .enumerate()
+        .map(|(i, (input, cached))| {
+            if let Some(state) = cached {
+                return Ok((state, true));
+            }
+            let result = sluice_ingest::read_input(
+                &input.path,
+                i as u32,
+                &input.options,
+                &plan.schema,
+                batch_rows,
+            )?;
+            bar.inc(1);
+            let (ingested, batches, rejects) = IngestedInput::from_result(result);
+            let state = RunState {
+                inputs: vec![ingested],
+                batches,
+                removed: rejects
+                    .into_iter()
+                    .map(|removal| Removed {
+                        stage: "ingest".to_owned(),
+                        removal,
+                        redacted: false,
+                    })
+                    .collect(),
+                ..RunState::default()
+            };
+            Ok((state, false))
+        })
+        .collect::<Result<Vec<_>, RunError>>()?;
+    bar.finish_and_clear();
+    let mut all = RunState::default();
+    for (i, (state, was_cached)) in per_input.into_iter().enumerate() {
+        if let (Some(cache), Some(key), false) = (cache.as_deref_mut(), key_of(i), was_cached) {
+            cache.put(key, &state);
+        }
+        all.inputs.extend(state.inputs);
+        all.batches.extend(state.batches);
+        all.removed.extend(state.removed);
+    }
+    Ok((all, reused))
+}
+
+/// Runs one stage over the run's rows, moving its removals, spans, flags and clusters into the
+/// state and checking that it conserved rows.
+fn run_planned_stage(
+    planned: &mut PlannedStage,
+    state: &mut RunState,
+    options: &RunOptions,
+) -> Result<(), RunError> {
+    let PlannedStage {
+        index,
+        stage,
+        config_sha256,
+        ..
+    } = planned;
+    let kind = stage.kind();
+    let rows_in: u64 = state.batches.iter().map(|b| b.len() as u64).sum();
+    let bar = progress_bar(options.progress, state.batches.len() as u64, kind);
+    let outputs = run_stage(
+        stage,
+        std::mem::take(&mut state.batches),
+        &bar,
+        &mut state.clusters,
+    )
+    .map_err(|source| RunError::Stage {
+        index: *index + 1,
+        kind,
+        source,
+    })?;
+    bar.finish_and_clear();
+    let mut report = StageReport::default();
+    let is_redact = matches!(stage, BuiltStage::Redact(_));
+    for output in outputs {
+        report.merge(&output.report);
+        for span in &output.spans {
+            state
+                .marks
+                .spans
+                .entry(span.record.clone())
+                .or_default()
+                .push(LineageSpan::from(span));
+        }
+        for flag in output.flags {
+            state
+                .marks
+                .flags
+                .entry(flag.record)
+                .or_default()
+                .push(flag.code.to_string());
+        }
+        for removal in output.removed {
+            state.removed.push(Removed {
+                stage: kind.to_owned(),
+                removal,
+                // A redact stage redacts a row before deciding to quarantine it.
+                redacted: state.redacted || is_redact,
+            });
+        }
+        if !output.kept.is_empty() {
+            state.batches.push(output.kept);
+        }
+    }
+    let rows_out: u64 = state.batches.iter().map(|b| b.len() as u64).sum();
+    if !report.conserves() || report.rows_in != rows_in || report.rows_out != rows_out {
+        return Err(RunError::StageConservation {
+            index: *index + 1,
+            kind,
+            rows_in,
+            rows_out,
+            removed: report.removed_total(),
+        });
+    }
+    state.redacted |= is_redact;
+    let key_fingerprint = match stage {
+        BuiltStage::Redact(r) => r.key_fingerprint(),
+        _ => None,
+    };
+    state.stages.push(StageResult {
+        index: *index,
+        kind: kind.to_owned(),
+        config_sha256: config_sha256.clone(),
+        report,
+        key_fingerprint,
+    });
+    Ok(())
 }
 
 fn run_stage(

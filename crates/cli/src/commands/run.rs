@@ -32,6 +32,13 @@ pub fn execute(args: RunArgs) -> Exit {
         threads: args.threads,
         progress: std::io::stderr().is_terminal(),
         batch_rows: args.batch_rows,
+        cache_root: if args.no_cache {
+            None
+        } else {
+            args.cache_dir
+                .clone()
+                .or_else(sluice_pipeline::default_cache_root)
+        },
     };
     // The manifest is the commit point: it goes away before the first output changes, so a run
     // killed half-way never leaves an old manifest describing new files.

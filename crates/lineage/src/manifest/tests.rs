@@ -73,6 +73,7 @@ pub(crate) fn sample() -> Manifest {
             duration_ms: 1000,
             threads: 2,
             host: "build-host".into(),
+            cache: None,
         },
     }
 }

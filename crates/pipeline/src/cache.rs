@@ -1,0 +1,901 @@
+//! Incremental reruns: what ingest read from each input, and the run's state after each stage,
+//! stored content-addressed so a rerun reuses whatever its inputs and configuration did not change.
+//!
+//! Keys chain like a build system's: an input's ingest key covers the tool build, the file's
+//! digest, its reader options, its position and the schema; stage `k`'s key covers every ingest
+//! key, the keys of the stages before it, its configuration digest, the digest of the files its
+//! configuration names (dictionaries, reference sets, tokenizers) and the pseudonym key's
+//! fingerprint. A changed input therefore re-ingests only that input, and every stage after it
+//! reruns (each stage sees the whole dataset: dedup, `unique` and dataset-wide propagation are
+//! global). A changed stage configuration reuses the checkpoint of the stage before it.
+//!
+//! Entries hold row data, some of it before redaction, so the cache lives outside the output
+//! directory (never shipped with a dataset), in a directory only the user can read. Writes are
+//! atomic (a temporary directory renamed into place); an entry that cannot be read is a miss.
+//! After a run, the entries of its output directory's namespace that the run did not use are
+//! removed, and namespaces untouched for [`STALE_NAMESPACE_DAYS`] days go too.
+
+use crate::plan::Plan;
+use crate::state::{IngestedInput, RecordMarks, Removed, RunState, StageResult};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray, UInt32Array, UInt64Array};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt32Type, UInt64Type};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sluice_core::digest::Sha256Hasher;
+use sluice_core::{Batch, ReasonCode, RecordId, Removal, RowMeta, SourceRef, StageReport};
+use sluice_dedup::ClusterInfo;
+use sluice_export::LineageSpan;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// On-disk format of an entry; bump it when [`StoredState`] changes shape.
+const FORMAT: u32 = 1;
+/// Namespaces (one per output directory) not used for this long are removed.
+pub const STALE_NAMESPACE_DAYS: u64 = 14;
+/// Name of an entry's description file.
+const STATE_FILE: &str = "state.json";
+/// File whose modification time says when a namespace was last used.
+const USED_MARKER: &str = ".used";
+/// Columns appended to cached batches for the row identities (sluice reserves the prefix).
+const ID_COLUMN: &str = "__sluice_record_id";
+const INPUT_COLUMN: &str = "__sluice_input";
+const ROW_COLUMN: &str = "__sluice_row";
+const LINE_COLUMN: &str = "__sluice_line";
+
+/// The cache keys of one run: one per input, one per stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CacheKeys {
+    /// Ingest key of each input, in read order.
+    pub ingest: Vec<String>,
+    /// Checkpoint key after each stage, in run order.
+    pub stages: Vec<String>,
+}
+
+/// Computes the keys of `plan` over inputs whose file digests are `input_sha256`. `build` names
+/// the sluice build (see [`build_identity`]).
+pub(crate) fn cache_keys(
+    plan: &Plan,
+    input_sha256: &[String],
+    batch_rows: usize,
+    build: &str,
+) -> CacheKeys {
+    let schema = format!("{:?}", plan.schema);
+    let ingest: Vec<String> = plan
+        .inputs
+        .iter()
+        .zip(input_sha256)
+        .enumerate()
+        .map(|(index, (input, sha256))| {
+            digest(&[
+                "ingest",
+                build,
+                &index.to_string(),
+                &input.display,
+                sha256,
+                &format!("{:?}", input.options),
+                &schema,
+                &batch_rows.to_string(),
+            ])
+        })
+        .collect();
+    let mut previous = digest(&ingest.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut stages = Vec::with_capacity(plan.stages.len());
+    for planned in &plan.stages {
+        let key_fingerprint = match &planned.stage {
+            crate::registry::BuiltStage::Redact(r) => r.key_fingerprint(),
+            _ => None,
+        };
+        let key = digest(&[
+            "stage",
+            build,
+            &previous,
+            &planned.index.to_string(),
+            planned.stage.kind(),
+            &planned.config_sha256,
+            &planned.dependencies_sha256,
+            key_fingerprint.as_deref().unwrap_or(""),
+        ]);
+        stages.push(key.clone());
+        previous = key;
+    }
+    CacheKeys { ingest, stages }
+}
+
+fn digest(parts: &[&str]) -> String {
+    let mut hasher = Sha256Hasher::new();
+    hasher.update(format!("sluice-cache-v{FORMAT}").as_bytes());
+    for part in parts {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher.finish_hex()
+}
+
+/// Identifies the running sluice build: version, source commit, and the executable's size and
+/// modification time (so a rebuilt binary with uncommitted changes never reuses stale entries).
+pub(crate) fn build_identity() -> String {
+    let tool = sluice_lineage::Tool::current();
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|path| fs_err::metadata(path).ok())
+        .map(|meta| {
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{modified}", meta.len())
+        })
+        .unwrap_or_default();
+    format!("{} {} {exe}", tool.version, tool.commit.unwrap_or_default())
+}
+
+/// The default cache root: `$SLUICE_CACHE_DIR`, else `$XDG_CACHE_HOME/sluice`, else
+/// `$HOME/.cache/sluice`; `None` when none is set.
+pub fn default_cache_root() -> Option<PathBuf> {
+    let from_env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    from_env("SLUICE_CACHE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| from_env("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("sluice")))
+        .or_else(|| from_env("HOME").map(|d| PathBuf::from(d).join(".cache").join("sluice")))
+}
+
+/// What a run reused, for the summary and the manifest's run block.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CacheUse {
+    /// The namespace directory used, when the cache was on.
+    pub dir: Option<PathBuf>,
+    /// Inputs whose ingest was reused.
+    pub inputs_reused: usize,
+    /// Stages whose output was reused (a prefix of the pipeline).
+    pub stages_reused: usize,
+}
+
+/// The stage cache of one output directory.
+pub(crate) struct StageCache {
+    namespace: PathBuf,
+    used: BTreeSet<String>,
+}
+
+impl StageCache {
+    /// Opens (creating it, private to the user) the namespace of `out_dir` under `root`.
+    pub(crate) fn open(root: &Path, out_dir: &Path) -> std::io::Result<StageCache> {
+        let out = std::path::absolute(out_dir)?;
+        let name = sluice_core::digest::sha256_hex(out.to_string_lossy().as_bytes());
+        let namespace = root.join(name.get(..16).unwrap_or(&name));
+        create_private_dir(root)?;
+        create_private_dir(&namespace)?;
+        Ok(StageCache {
+            namespace,
+            used: BTreeSet::new(),
+        })
+    }
+
+    /// The namespace directory.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.namespace
+    }
+
+    /// True when an entry for `key` exists (without reading it).
+    pub(crate) fn contains(&self, key: &str) -> bool {
+        self.namespace.join(key).join(STATE_FILE).is_file()
+    }
+
+    /// Keeps entry `key` (if present) through [`StageCache::prune`] without reading it.
+    pub(crate) fn retain(&mut self, key: &str) {
+        if self.contains(key) {
+            self.used.insert(key.to_owned());
+        }
+    }
+
+    /// Reads the entry `key`, whose batches have `schema`. A missing or unreadable entry is a
+    /// miss; an unreadable one is removed.
+    pub(crate) fn get(&mut self, key: &str, schema: &SchemaRef) -> Option<RunState> {
+        let dir = self.namespace.join(key);
+        if !dir.join(STATE_FILE).is_file() {
+            return None;
+        }
+        match read_entry(&dir, schema) {
+            Ok(state) => {
+                self.used.insert(key.to_owned());
+                touch(&self.namespace);
+                Some(state)
+            }
+            Err(message) => {
+                tracing::warn!(entry = %dir.display(), %message, "ignoring unreadable cache entry");
+                let _ = fs_err::remove_dir_all(&dir);
+                None
+            }
+        }
+    }
+
+    /// Stores `state` as entry `key`. Failing to store is not an error of the run: it is logged
+    /// and the next run recomputes.
+    pub(crate) fn put(&mut self, key: &str, state: &RunState) {
+        self.used.insert(key.to_owned());
+        let target = self.namespace.join(key);
+        if target.join(STATE_FILE).is_file() {
+            return;
+        }
+        let temp = self
+            .namespace
+            .join(format!(".tmp-{key}-{}", std::process::id()));
+        let written = write_entry(&temp, state)
+            .and_then(|()| fs_err::rename(&temp, &target).map_err(|e| e.to_string()));
+        if let Err(message) = written {
+            tracing::warn!(entry = %target.display(), %message, "could not store cache entry");
+            let _ = fs_err::remove_dir_all(&temp);
+        }
+    }
+
+    /// Removes this namespace's entries the run did not use (leftover temporaries included) and
+    /// other namespaces untouched for [`STALE_NAMESPACE_DAYS`] days.
+    pub(crate) fn prune(&self) {
+        if let Ok(entries) = fs_err::read_dir(&self.namespace) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name != USED_MARKER && !self.used.contains(&name) {
+                    let _ = fs_err::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let Some(root) = self.namespace.parent() else {
+            return;
+        };
+        let stale = Duration::from_secs(STALE_NAMESPACE_DAYS * 24 * 3600);
+        if let Ok(namespaces) = fs_err::read_dir(root) {
+            for entry in namespaces.flatten() {
+                let age = entry
+                    .metadata()
+                    .ok()
+                    .and_then(|m| m.modified().ok())
+                    .and_then(|t| t.elapsed().ok());
+                if entry.path() != self.namespace && age.is_some_and(|a| a > stale) {
+                    let _ = fs_err::remove_dir_all(entry.path());
+                }
+            }
+        }
+    }
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    fs_err::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs_err::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Marks a namespace as used now (its mtime drives stale-namespace removal).
+fn touch(dir: &Path) {
+    let marker = dir.join(USED_MARKER);
+    let _ = fs_err::write(marker, b"");
+}
+
+/// The JSON half of an entry: everything but the batches' columns.
+#[derive(Serialize, Deserialize)]
+struct StoredState {
+    format: u32,
+    inputs: Vec<StoredInput>,
+    batch_rows: Vec<usize>,
+    removed: Vec<StoredRemoved>,
+    spans: Vec<(String, Vec<StoredSpan>)>,
+    flags: Vec<(String, Vec<String>)>,
+    clusters: Vec<(String, StoredCluster)>,
+    stages: Vec<StoredStage>,
+    redacted: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredInput {
+    sha256: String,
+    bytes: u64,
+    format: String,
+    compression: String,
+    encoding: String,
+    records: u64,
+    blank_lines: u64,
+    rejects: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredRemoved {
+    stage: String,
+    redacted: bool,
+    id: String,
+    input: u32,
+    row: u64,
+    line: u64,
+    reason: String,
+    detail: String,
+    survivor: Option<String>,
+    content: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredSpan {
+    field: String,
+    element: u32,
+    entity: String,
+    detector: String,
+    start: u32,
+    end: u32,
+    action: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredCluster {
+    cluster_id: String,
+    size: u32,
+    similarity: Option<f32>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredStage {
+    index: usize,
+    kind: String,
+    config_sha256: String,
+    report: StageReport,
+    key_fingerprint: Option<String>,
+}
+
+fn batch_file(dir: &Path, index: usize) -> PathBuf {
+    dir.join(format!("batch-{index:06}.parquet"))
+}
+
+fn write_entry(dir: &Path, state: &RunState) -> Result<(), String> {
+    let _ = fs_err::remove_dir_all(dir);
+    fs_err::create_dir_all(dir).map_err(|e| e.to_string())?;
+    state
+        .batches
+        .par_iter()
+        .enumerate()
+        .try_for_each(|(index, batch)| write_batch(&batch_file(dir, index), batch))?;
+    let stored = StoredState {
+        format: FORMAT,
+        inputs: state
+            .inputs
+            .iter()
+            .map(|i| StoredInput {
+                sha256: i.sha256.clone(),
+                bytes: i.bytes,
+                format: i.format.clone(),
+                compression: i.compression.clone(),
+                encoding: i.encoding.clone(),
+                records: i.records,
+                blank_lines: i.blank_lines,
+                rejects: i.rejects,
+            })
+            .collect(),
+        batch_rows: state.batches.iter().map(Batch::len).collect(),
+        removed: state
+            .removed
+            .iter()
+            .map(|r| StoredRemoved {
+                stage: r.stage.clone(),
+                redacted: r.redacted,
+                id: r.removal.row.id.to_string(),
+                input: r.removal.row.source.input,
+                row: r.removal.row.source.row,
+                line: r.removal.row.source.line,
+                reason: r.removal.reason.to_string(),
+                detail: r.removal.detail.clone(),
+                survivor: r.removal.survivor.as_ref().map(RecordId::to_string),
+                content: r.removal.content.clone(),
+            })
+            .collect(),
+        spans: state
+            .marks
+            .spans
+            .iter()
+            .map(|(id, spans)| {
+                let spans = spans
+                    .iter()
+                    .map(|s| StoredSpan {
+                        field: s.field.clone(),
+                        element: s.element,
+                        entity: s.entity.clone(),
+                        detector: s.detector.clone(),
+                        start: s.start,
+                        end: s.end,
+                        action: s.action.clone(),
+                    })
+                    .collect();
+                (id.to_string(), spans)
+            })
+            .collect(),
+        flags: state
+            .marks
+            .flags
+            .iter()
+            .map(|(id, codes)| (id.to_string(), codes.clone()))
+            .collect(),
+        clusters: state
+            .clusters
+            .iter()
+            .map(|(id, c)| {
+                let cluster = StoredCluster {
+                    cluster_id: c.cluster_id.clone(),
+                    size: c.size,
+                    similarity: c.similarity,
+                };
+                (id.to_string(), cluster)
+            })
+            .collect(),
+        stages: state
+            .stages
+            .iter()
+            .map(|s| StoredStage {
+                index: s.index,
+                kind: s.kind.clone(),
+                config_sha256: s.config_sha256.clone(),
+                report: s.report.clone(),
+                key_fingerprint: s.key_fingerprint.clone(),
+            })
+            .collect(),
+        redacted: state.redacted,
+    };
+    let json = serde_json::to_vec(&stored).map_err(|e| e.to_string())?;
+    // The description goes last: an entry is complete exactly when it has one.
+    fs_err::write(dir.join(STATE_FILE), json).map_err(|e| e.to_string())
+}
+
+fn read_entry(dir: &Path, schema: &SchemaRef) -> Result<RunState, String> {
+    let json = fs_err::read(dir.join(STATE_FILE)).map_err(|e| e.to_string())?;
+    let stored: StoredState = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
+    if stored.format != FORMAT {
+        return Err(format!(
+            "entry format {} (expected {FORMAT})",
+            stored.format
+        ));
+    }
+    let batches = stored
+        .batch_rows
+        .par_iter()
+        .enumerate()
+        .map(|(index, rows)| read_batch(&batch_file(dir, index), schema, *rows))
+        .collect::<Result<Vec<_>, _>>()?;
+    let inputs = stored
+        .inputs
+        .into_iter()
+        .map(|i| IngestedInput {
+            sha256: i.sha256,
+            bytes: i.bytes,
+            format: i.format,
+            compression: i.compression,
+            encoding: i.encoding,
+            records: i.records,
+            blank_lines: i.blank_lines,
+            rejects: i.rejects,
+        })
+        .collect();
+    let removed = stored
+        .removed
+        .into_iter()
+        .map(|r| Removed {
+            stage: r.stage,
+            redacted: r.redacted,
+            removal: Removal {
+                row: RowMeta {
+                    id: RecordId::from_string(r.id),
+                    source: SourceRef {
+                        input: r.input,
+                        row: r.row,
+                        line: r.line,
+                    },
+                },
+                reason: ReasonCode::owned(r.reason),
+                detail: r.detail,
+                survivor: r.survivor.map(RecordId::from_string),
+                content: r.content,
+            },
+        })
+        .collect();
+    let marks = RecordMarks {
+        spans: stored
+            .spans
+            .into_iter()
+            .map(|(id, spans)| {
+                let spans = spans
+                    .into_iter()
+                    .map(|s| LineageSpan {
+                        field: s.field,
+                        element: s.element,
+                        entity: s.entity,
+                        detector: s.detector,
+                        start: s.start,
+                        end: s.end,
+                        action: s.action,
+                    })
+                    .collect();
+                (RecordId::from_string(id), spans)
+            })
+            .collect(),
+        flags: stored
+            .flags
+            .into_iter()
+            .map(|(id, codes)| (RecordId::from_string(id), codes))
+            .collect(),
+    };
+    let clusters = stored
+        .clusters
+        .into_iter()
+        .map(|(id, c)| {
+            let info = ClusterInfo {
+                cluster_id: c.cluster_id,
+                size: c.size,
+                similarity: c.similarity,
+            };
+            (RecordId::from_string(id), info)
+        })
+        .collect();
+    let stages = stored
+        .stages
+        .into_iter()
+        .map(|s| StageResult {
+            index: s.index,
+            kind: s.kind,
+            config_sha256: s.config_sha256,
+            report: s.report,
+            key_fingerprint: s.key_fingerprint,
+        })
+        .collect();
+    Ok(RunState {
+        inputs,
+        batches,
+        removed,
+        marks,
+        clusters,
+        stages,
+        redacted: stored.redacted,
+    })
+}
+
+/// Writes a batch's columns plus its row identities as one Parquet file (snappy: the cache
+/// favours speed over size).
+fn write_batch(path: &Path, batch: &Batch) -> Result<(), String> {
+    let data = &batch.data;
+    let mut fields: Vec<Arc<Field>> = data.schema().fields().iter().cloned().collect();
+    let mut columns: Vec<ArrayRef> = data.columns().to_vec();
+    for (name, ty) in [
+        (ID_COLUMN, DataType::Utf8),
+        (INPUT_COLUMN, DataType::UInt32),
+        (ROW_COLUMN, DataType::UInt64),
+        (LINE_COLUMN, DataType::UInt64),
+    ] {
+        if data.schema().field_with_name(name).is_ok() {
+            return Err(format!("the data has a reserved column `{name}`"));
+        }
+        fields.push(Arc::new(Field::new(name, ty, false)));
+    }
+    columns.push(Arc::new(StringArray::from_iter_values(
+        batch.rows.iter().map(|r| r.id.as_str()),
+    )));
+    columns.push(Arc::new(UInt32Array::from_iter_values(
+        batch.rows.iter().map(|r| r.source.input),
+    )));
+    columns.push(Arc::new(UInt64Array::from_iter_values(
+        batch.rows.iter().map(|r| r.source.row),
+    )));
+    columns.push(Arc::new(UInt64Array::from_iter_values(
+        batch.rows.iter().map(|r| r.source.line),
+    )));
+    let schema = Arc::new(Schema::new(fields));
+    let with_ids = RecordBatch::try_new(schema.clone(), columns).map_err(|e| e.to_string())?;
+    let file = fs_err::File::create(path).map_err(|e| e.to_string())?;
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(batch.len().max(1)))
+        .build();
+    let mut writer =
+        ArrowWriter::try_new(file, schema, Some(properties)).map_err(|e| e.to_string())?;
+    writer.write(&with_ids).map_err(|e| e.to_string())?;
+    writer.close().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Reads a batch written by [`write_batch`]; its data columns must match `schema` exactly.
+fn read_batch(path: &Path, schema: &SchemaRef, rows: usize) -> Result<Batch, String> {
+    if rows == 0 {
+        return Ok(Batch::empty(schema.clone()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| e.to_string())?
+        .with_batch_size(rows.max(1))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let parts = reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let Some(first) = parts.first() else {
+        return Err(format!("{} has no rows", path.display()));
+    };
+    let whole =
+        arrow::compute::concat_batches(&first.schema(), &parts).map_err(|e| e.to_string())?;
+    if whole.num_rows() != rows {
+        return Err(format!(
+            "{} has {} rows, expected {rows}",
+            path.display(),
+            whole.num_rows()
+        ));
+    }
+    let column = |name: &str| {
+        whole
+            .column_by_name(name)
+            .cloned()
+            .ok_or_else(|| format!("{} lacks column {name}", path.display()))
+    };
+    let ids = column(ID_COLUMN)?;
+    let inputs = column(INPUT_COLUMN)?;
+    let source_rows = column(ROW_COLUMN)?;
+    let lines = column(LINE_COLUMN)?;
+    let (Some(ids), Some(inputs), Some(source_rows), Some(lines)) = (
+        ids.as_string_opt::<i32>(),
+        inputs.as_primitive_opt::<UInt32Type>(),
+        source_rows.as_primitive_opt::<UInt64Type>(),
+        lines.as_primitive_opt::<UInt64Type>(),
+    ) else {
+        return Err(format!("{} has mistyped identity columns", path.display()));
+    };
+    let metas = (0..rows)
+        .map(|i| RowMeta {
+            id: RecordId::from_string(ids.value(i).to_owned()),
+            source: SourceRef {
+                input: inputs.value(i),
+                row: source_rows.value(i),
+                line: lines.value(i),
+            },
+        })
+        .collect();
+    let stored_names: Vec<&String> = whole
+        .schema_ref()
+        .fields()
+        .iter()
+        .map(|f| f.name())
+        .collect();
+    let expected_names: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
+    if stored_names.len() != expected_names.len() + 4
+        || stored_names[..expected_names.len()] != expected_names[..]
+    {
+        return Err(format!(
+            "{} holds other columns than the stage's schema",
+            path.display()
+        ));
+    }
+    let data_columns = schema
+        .fields()
+        .iter()
+        .map(|f| column(f.name()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let data = RecordBatch::try_new_with_options(
+        schema.clone(),
+        data_columns,
+        &arrow::array::RecordBatchOptions::new().with_row_count(Some(rows)),
+    )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    debug_assert!(data.columns().iter().all(|c| c.len() == rows));
+    Batch::new(data, metas).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::PlanOptions;
+    use arrow::array::{ListArray, StructArray};
+    use arrow::datatypes::Fields;
+
+    const PIPELINE: &str = r#"
+[pipeline]
+name = "keys"
+[[inputs]]
+path = "*.jsonl"
+[fields]
+text = { type = "string", required = true }
+[[stages]]
+kind = "dedup"
+key = ["text"]
+[[stages]]
+kind = "redact"
+fields = ["text"]
+[[stages.dictionaries]]
+code = "names"
+entity = "PERSON"
+terms_file = "names.txt"
+[[stages]]
+kind = "validate"
+[[stages.rules]]
+kind = "length"
+field = "text"
+min = 3
+"#;
+
+    fn plan_in(dir: &Path, text: &str) -> Plan {
+        Plan::from_text("p.toml", text, dir, &PlanOptions::default()).unwrap()
+    }
+
+    fn project() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        fs_err::write(dir.path().join("a.jsonl"), "{}\n").unwrap();
+        fs_err::write(dir.path().join("b.jsonl"), "{}\n").unwrap();
+        fs_err::write(dir.path().join("names.txt"), "Ada\n").unwrap();
+        dir
+    }
+
+    #[test]
+    fn keys_change_exactly_where_their_inputs_change() {
+        let dir = project();
+        let plan = plan_in(dir.path(), PIPELINE);
+        let digests = vec!["a".repeat(64), "b".repeat(64)];
+        let base = cache_keys(&plan, &digests, 100, "build");
+        assert_eq!(base, cache_keys(&plan, &digests, 100, "build"));
+        assert_eq!((base.ingest.len(), base.stages.len()), (2, 3));
+
+        // A changed input: its ingest key and every stage key change, the other input's not.
+        let changed = cache_keys(&plan, &["a".repeat(64), "c".repeat(64)], 100, "build");
+        assert_eq!(changed.ingest[0], base.ingest[0]);
+        assert_ne!(changed.ingest[1], base.ingest[1]);
+        assert!(changed.stages.iter().zip(&base.stages).all(|(a, b)| a != b));
+
+        // The last stage's configuration: only its key changes.
+        let plan_min4 = plan_in(dir.path(), &PIPELINE.replace("min = 3", "min = 4"));
+        let config = cache_keys(&plan_min4, &digests, 100, "build");
+        assert_eq!(config.ingest, base.ingest);
+        assert_eq!(config.stages[..2], base.stages[..2]);
+        assert_ne!(config.stages[2], base.stages[2]);
+
+        // A file the redact stage names: redact and everything after it.
+        fs_err::write(dir.path().join("names.txt"), "Ada\nGrace\n").unwrap();
+        let replanned = plan_in(dir.path(), PIPELINE);
+        let file = cache_keys(&replanned, &digests, 100, "build");
+        assert_eq!(file.stages[0], base.stages[0]);
+        assert_ne!(file.stages[1], base.stages[1]);
+        assert_ne!(file.stages[2], base.stages[2]);
+
+        // Another build or batch size shares nothing.
+        for other in [
+            cache_keys(&plan, &digests, 100, "other build"),
+            cache_keys(&plan, &digests, 50, "build"),
+        ] {
+            assert!(other.ingest.iter().zip(&base.ingest).all(|(a, b)| a != b));
+            assert!(other.stages.iter().zip(&base.stages).all(|(a, b)| a != b));
+        }
+    }
+
+    /// A batch with a nested `messages` column (list of role/content structs) and nulls.
+    fn nested_batch() -> Batch {
+        let fields = Fields::from(vec![
+            Field::new("role", DataType::Utf8, true),
+            Field::new("content", DataType::Utf8, true),
+        ]);
+        let structs = StructArray::new(
+            fields.clone(),
+            vec![
+                Arc::new(StringArray::from(vec![
+                    Some("user"),
+                    Some("assistant"),
+                    None,
+                ])),
+                Arc::new(StringArray::from(vec![Some("hi 你好"), None, Some("x")])),
+            ],
+            None,
+        );
+        let item = Arc::new(Field::new("item", DataType::Struct(fields), true));
+        let messages = ListArray::new(
+            item,
+            arrow::buffer::OffsetBuffer::from_lengths([2, 0, 1]),
+            Arc::new(structs),
+            Some(arrow::buffer::NullBuffer::from(vec![true, false, true])),
+        );
+        let text = StringArray::from(vec![Some("a"), None, Some("c")]);
+        let data = RecordBatch::try_from_iter([
+            ("text", Arc::new(text) as ArrayRef),
+            ("messages", Arc::new(messages) as ArrayRef),
+        ])
+        .unwrap();
+        let rows = (0..3)
+            .map(|i| RowMeta {
+                id: RecordId::new(&"f".repeat(64), i),
+                source: SourceRef {
+                    input: 1,
+                    row: i,
+                    line: i + 2,
+                },
+            })
+            .collect();
+        Batch::new(data, rows).unwrap()
+    }
+
+    #[test]
+    fn entries_round_trip_every_part_of_the_state() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        let mut cache = StageCache::open(&root.path().join("cache"), &out).unwrap();
+        let batch = nested_batch();
+        let schema = batch.data.schema();
+        let removal = Removal {
+            row: batch.rows[0].clone(),
+            reason: ReasonCode::owned("Q_SHORT".to_owned()),
+            detail: "field text: 1 chars < min 3".to_owned(),
+            survivor: None,
+            content: Some("{\"text\":\"<PERSON>\"}".to_owned()),
+        };
+        let mut state = RunState {
+            inputs: vec![IngestedInput {
+                sha256: "f".repeat(64),
+                bytes: 10,
+                format: "jsonl".to_owned(),
+                compression: "none".to_owned(),
+                encoding: "utf-8".to_owned(),
+                records: 4,
+                blank_lines: 1,
+                rejects: 1,
+            }],
+            batches: vec![batch.clone(), Batch::empty(schema.clone()), batch],
+            removed: vec![Removed {
+                stage: "validate".to_owned(),
+                removal,
+                redacted: true,
+            }],
+            redacted: true,
+            ..RunState::default()
+        };
+        state.marks.flags.insert(
+            RecordId::from_string("f:1".to_owned()),
+            vec!["Q_WARN".to_owned()],
+        );
+        state.clusters.insert(
+            RecordId::from_string("f:2".to_owned()),
+            ClusterInfo {
+                cluster_id: "f:0".to_owned(),
+                size: 2,
+                similarity: Some(0.875),
+            },
+        );
+        cache.put("k", &state);
+        assert!(cache.contains("k"));
+        let back = cache.get("k", &schema).unwrap();
+        assert_eq!(back.batches.len(), 3);
+        for (a, b) in back.batches.iter().zip(&state.batches) {
+            assert_eq!(a.data, b.data);
+            assert_eq!(a.rows, b.rows);
+        }
+        assert_eq!(back.removed.len(), 1);
+        assert_eq!(back.removed[0].removal.row, state.removed[0].removal.row);
+        assert_eq!(
+            back.removed[0].removal.content,
+            state.removed[0].removal.content
+        );
+        assert_eq!(back.marks.flags, state.marks.flags);
+        assert_eq!(back.clusters, state.clusters);
+        assert_eq!(back.inputs[0].records, 4);
+        assert!(back.redacted);
+
+        // A schema that does not match is a miss, and the entry is dropped.
+        let other = Arc::new(Schema::new(vec![Field::new("text", DataType::Utf8, true)]));
+        assert!(cache.get("k", &other).is_none());
+        assert!(!cache.contains("k"));
+    }
+
+    #[test]
+    fn prune_keeps_only_what_the_run_used() {
+        let root = tempfile::tempdir().unwrap();
+        let mut cache = StageCache::open(&root.path().join("cache"), root.path()).unwrap();
+        let state = RunState::default();
+        cache.put("used", &state);
+        cache.put("unused", &state);
+        let mut next = StageCache::open(&root.path().join("cache"), root.path()).unwrap();
+        next.retain("used");
+        next.prune();
+        assert!(next.contains("used"));
+        assert!(!next.contains("unused"));
+    }
+}

@@ -1,0 +1,102 @@
+//! What a run knows between stages: the rows still moving, every row removed so far and why, the
+//! marks stages left on rows, and what ingest read. A checkpoint of this state after a stage is
+//! what the stage cache stores.
+
+use sluice_core::{Batch, RecordId, Removal, StageReport};
+use sluice_dedup::ClusterInfo;
+use sluice_export::LineageSpan;
+use std::collections::BTreeMap;
+
+/// One input as ingest read it, without its rows (those move on as batches).
+#[derive(Debug, Clone)]
+pub(crate) struct IngestedInput {
+    /// sha256 of the file as stored.
+    pub sha256: String,
+    /// File size in bytes.
+    pub bytes: u64,
+    /// Format read (`jsonl`, `csv`, …).
+    pub format: String,
+    /// Outer compression undone (`none`, `gzip`, `zstd`).
+    pub compression: String,
+    /// Encoding read.
+    pub encoding: String,
+    /// Records seen, kept and rejected.
+    pub records: u64,
+    /// Blank lines skipped.
+    pub blank_lines: u64,
+    /// Records quarantined at read.
+    pub rejects: u64,
+}
+
+impl IngestedInput {
+    /// Splits an ingest result into its description, its kept rows and its rejects.
+    pub(crate) fn from_result(
+        result: sluice_ingest::IngestResult,
+    ) -> (IngestedInput, Vec<Batch>, Vec<Removal>) {
+        let input = IngestedInput {
+            sha256: result.sha256,
+            bytes: result.bytes,
+            format: result.format.to_string(),
+            compression: result.compression.to_string(),
+            encoding: result.encoding,
+            records: result.records,
+            blank_lines: result.blank_lines,
+            rejects: result.rejects.len() as u64,
+        };
+        (input, result.batches, result.rejects)
+    }
+}
+
+/// A removed row and the stage that removed it.
+#[derive(Debug, Clone)]
+pub(crate) struct Removed {
+    /// Stage kind (`ingest` for rows that could not be read).
+    pub stage: String,
+    /// The row, why, and its content for quarantine.
+    pub removal: Removal,
+    /// True once a redact stage has processed the row's content.
+    pub redacted: bool,
+}
+
+/// What stages noted about records they did not remove: redaction spans and warn flags.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RecordMarks {
+    /// Redaction spans by record.
+    pub spans: BTreeMap<RecordId, Vec<LineageSpan>>,
+    /// Warn-rule codes by record.
+    pub flags: BTreeMap<RecordId, Vec<String>>,
+}
+
+/// One stage's entry for the manifest.
+#[derive(Debug, Clone)]
+pub(crate) struct StageResult {
+    /// 0-based position.
+    pub index: usize,
+    /// Stage kind.
+    pub kind: String,
+    /// Digest of the stage's configuration.
+    pub config_sha256: String,
+    /// The stage's merged counters.
+    pub report: StageReport,
+    /// Fingerprint of the pseudonym key (redact only).
+    pub key_fingerprint: Option<String>,
+}
+
+/// Everything a run has after ingest and after each stage.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RunState {
+    /// What each input was, in read order.
+    pub inputs: Vec<IngestedInput>,
+    /// Rows still in the run, in input order.
+    pub batches: Vec<Batch>,
+    /// Rows removed so far, in the order they were removed.
+    pub removed: Vec<Removed>,
+    /// Spans and flags on rows.
+    pub marks: RecordMarks,
+    /// Dedup clusters (from the first dedup stage) by record.
+    pub clusters: BTreeMap<RecordId, ClusterInfo>,
+    /// Results of the stages run so far.
+    pub stages: Vec<StageResult>,
+    /// True once a redact stage ran.
+    pub redacted: bool,
+}
