@@ -69,6 +69,51 @@ pub struct RunArgs {
     /// Recompute everything: neither read nor write the stage cache.
     #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
+    /// Row data kept in memory between passes, e.g. `512MiB`, `4G`; beyond it batches spill to
+    /// disk [default: half the machine's memory]. `none` turns spilling off.
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory_budget)]
+    pub memory_budget: Option<MemoryBudget>,
+    /// Directory for spill files [default: the system temporary directory]. Spilled rows may
+    /// precede redaction: the files are private to the user and removed when the run ends.
+    #[arg(long, value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
+}
+
+/// A `--memory-budget` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryBudget {
+    /// Never spill.
+    Unlimited,
+    /// At most this many bytes of row data in memory.
+    Bytes(u64),
+}
+
+/// Parses `512MiB`, `4G`, `1.5GB`, `65536` (bytes) or `none`. Units are binary (K = 1024).
+pub fn parse_memory_budget(text: &str) -> Result<MemoryBudget, String> {
+    let trimmed = text.trim();
+    if trimmed.eq_ignore_ascii_case("none") || trimmed.eq_ignore_ascii_case("unlimited") {
+        return Ok(MemoryBudget::Unlimited);
+    }
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size like 512MiB, 4G or none"))?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => return Err(format!("unknown size unit `{other}` (use K, M, G or T)")),
+    };
+    let bytes = value * scale as f64;
+    if !bytes.is_finite() || bytes < 1.0 {
+        return Err(format!("`{text}` is not a positive size"));
+    }
+    Ok(MemoryBudget::Bytes(bytes as u64))
 }
 
 /// `sluice check`.
@@ -199,4 +244,27 @@ pub struct EmitArgs {
     /// Croissant only: dataset version (semver).
     #[arg(long)]
     pub version: Option<String>,
+}
+
+#[cfg(test)]
+mod memory_budget_tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_memory_budget("65536"), Ok(MemoryBudget::Bytes(65536)));
+        assert_eq!(
+            parse_memory_budget("512MiB"),
+            Ok(MemoryBudget::Bytes(512 << 20))
+        );
+        assert_eq!(parse_memory_budget("4G"), Ok(MemoryBudget::Bytes(4 << 30)));
+        assert_eq!(
+            parse_memory_budget("1.5 gb"),
+            Ok(MemoryBudget::Bytes(3 << 29))
+        );
+        assert_eq!(parse_memory_budget("none"), Ok(MemoryBudget::Unlimited));
+        for bad in ["", "lots", "12 parsecs", "0", "-5M"] {
+            assert!(parse_memory_budget(bad).is_err(), "{bad}");
+        }
+    }
 }

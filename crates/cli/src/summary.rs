@@ -93,6 +93,12 @@ pub fn as_json(name: &str, s: &RunSummary) -> String {
         "redactions_by_type": s.redactions_by_type,
         "failed_gates": s.failed_gates.iter().map(|g| &g.name).collect::<Vec<_>>(),
         "duration_ms": s.duration_ms,
+        "spill": {
+            "budget_bytes": s.spill.budget,
+            "batches": s.spill.batches,
+            "bytes": s.spill.bytes,
+            "peak_resident_bytes": s.spill.peak_resident,
+        },
         "cache": s.cache.dir.as_ref().map(|dir| serde_json::json!({
             "dir": dir.display().to_string(),
             "inputs_reused": s.cache.inputs_reused,

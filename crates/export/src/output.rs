@@ -65,3 +65,45 @@ pub fn write_side_file(
         sha256: sluice_core::digest::sha256_hex(bytes),
     })
 }
+
+/// A side file written piece by piece (a JSONL export too large to build in memory): atomic like
+/// [`write_side_file`], with its digest computed over exactly the bytes written.
+pub struct SideFileWriter {
+    relative: String,
+    file: crate::atomic::AtomicFile,
+    hasher: sluice_core::digest::Sha256Hasher,
+    bytes: u64,
+}
+
+impl SideFileWriter {
+    /// Starts `out_dir/relative` (parent directories are created).
+    pub fn create(out_dir: &Path, relative: &str) -> Result<Self, ExportError> {
+        Ok(SideFileWriter {
+            relative: relative.to_owned(),
+            file: crate::atomic::AtomicFile::create(&out_dir.join(relative))?,
+            hasher: sluice_core::digest::Sha256Hasher::new(),
+            bytes: 0,
+        })
+    }
+
+    /// Appends `bytes`.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), ExportError> {
+        use std::io::Write;
+        self.file.write_all(bytes)?;
+        self.hasher.update(bytes);
+        self.bytes += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Commits the file and describes it; `rows` is what the file counts.
+    pub fn finish(self, role: &str, rows: u64) -> Result<OutputFile, ExportError> {
+        self.file.commit()?;
+        Ok(OutputFile {
+            path: self.relative,
+            role: role.to_owned(),
+            rows,
+            bytes: self.bytes,
+            sha256: self.hasher.finish_hex(),
+        })
+    }
+}

@@ -20,7 +20,7 @@ pub struct Placement {
 
 /// The index (into `config.splits`) of the split every row goes to, same shape as `split_keys`.
 /// The one place split choice happens: the writer and [`placements`] both use it.
-pub(crate) fn split_indices(split_keys: &[Vec<String>], config: &OutputConfig) -> Vec<Vec<usize>> {
+pub fn split_indices(split_keys: &[Vec<String>], config: &OutputConfig) -> Vec<Vec<usize>> {
     let split_of = |key: &str| -> usize {
         let name = assign_split(key, &config.splits);
         config

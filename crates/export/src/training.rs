@@ -55,36 +55,193 @@ pub fn write_training_set_with_schema(
 ) -> Result<Vec<OutputFile>, ExportError> {
     config.validate()?;
     check_inputs(data_schema, batches, split_keys)?;
-    let schema = shard_schema(data_schema);
-    let mut per_split: Vec<Vec<RecordBatch>> = vec![Vec::new(); config.splits.len()];
     let indices = split_indices(split_keys, config);
-    for (batch, targets) in batches.iter().zip(&indices) {
-        let with_id = with_record_ids(&schema, batch)?;
-        for (split, parts) in per_split.iter_mut().enumerate() {
-            let rows: Vec<u64> = (0..targets.len() as u64)
-                .filter(|&i| targets[i as usize] == split)
-                .collect();
-            if rows.len() == batch.len() {
-                parts.push(with_id.clone());
-            } else if !rows.is_empty() {
-                parts.push(take_record_batch(&with_id, &UInt64Array::from(rows))?);
-            }
+    let mut totals = vec![0u64; config.splits.len()];
+    for split in indices.iter().flatten() {
+        totals[*split] += 1;
+    }
+    let mut writer = TrainingSetWriter::new(out_dir, data_schema, &totals, config)?;
+    for (batch, splits) in batches.iter().zip(&indices) {
+        writer.push(batch, splits)?;
+    }
+    writer.finish()
+}
+
+/// Writes the training set batch by batch, holding at most one shard's rows per split in memory:
+/// the shard layout (`-of-{k}`) needs each split's row count up front, which the caller knows
+/// from the row identities alone. Given the same rows in the same order it writes the same bytes
+/// as [`write_training_set_with_schema`].
+pub struct TrainingSetWriter {
+    out_dir: std::path::PathBuf,
+    data_schema: SchemaRef,
+    schema: SchemaRef,
+    rows_per_shard: usize,
+    splits: Vec<SplitShards>,
+}
+
+/// One split's progress: rows waiting for their shard and the shards written.
+struct SplitShards {
+    name: String,
+    total: u64,
+    received: u64,
+    shard_count: usize,
+    next_shard: usize,
+    pending: Vec<RecordBatch>,
+    pending_rows: usize,
+    outputs: Vec<OutputFile>,
+}
+
+impl TrainingSetWriter {
+    /// Starts a training set in `out_dir` whose split `i` (in `config.splits` order) will receive
+    /// exactly `split_totals[i]` rows of `data_schema`.
+    pub fn new(
+        out_dir: &Path,
+        data_schema: &SchemaRef,
+        split_totals: &[u64],
+        config: &OutputConfig,
+    ) -> Result<Self, ExportError> {
+        config.validate()?;
+        if data_schema.field_with_name(RECORD_ID_COLUMN).is_ok() {
+            return Err(ExportError::Input(format!(
+                "the data already has a `{RECORD_ID_COLUMN}` column, which sluice reserves"
+            )));
         }
+        if split_totals.len() != config.splits.len() {
+            return Err(ExportError::Input(format!(
+                "{} split totals for {} splits",
+                split_totals.len(),
+                config.splits.len()
+            )));
+        }
+        let rows_per_shard = config.rows_per_shard.max(1);
+        let splits = config
+            .splits
+            .iter()
+            .zip(split_totals)
+            .map(|((name, _), &total)| SplitShards {
+                name: name.clone(),
+                total,
+                received: 0,
+                shard_count: (total as usize).div_ceil(rows_per_shard).max(1),
+                next_shard: 0,
+                pending: Vec::new(),
+                pending_rows: 0,
+                outputs: Vec::new(),
+            })
+            .collect();
+        Ok(TrainingSetWriter {
+            out_dir: out_dir.to_path_buf(),
+            data_schema: data_schema.clone(),
+            schema: shard_schema(data_schema),
+            rows_per_shard,
+            splits,
+        })
     }
 
-    let mut outputs = Vec::new();
-    for ((name, _), parts) in config.splits.iter().zip(&per_split) {
-        outputs.extend(write_split(
-            out_dir,
-            name,
-            &schema,
-            parts,
-            config.rows_per_shard,
-        )?);
+    /// Adds `batch`, whose row `i` goes to split `splits[i]` (an index into `config.splits`).
+    /// Shards are written as soon as they are full.
+    pub fn push(&mut self, batch: &Batch, splits: &[usize]) -> Result<(), ExportError> {
+        if batch.data.schema().fields() != self.data_schema.fields() {
+            return Err(ExportError::Input(
+                "a batch has a different schema from the data schema".to_owned(),
+            ));
+        }
+        if splits.len() != batch.len() {
+            return Err(ExportError::Input(format!(
+                "a batch has {} rows but {} split assignments",
+                batch.len(),
+                splits.len()
+            )));
+        }
+        let with_id = with_record_ids(&self.schema, batch)?;
+        for (index, split) in self.splits.iter_mut().enumerate() {
+            let rows: Vec<u64> = (0..splits.len() as u64)
+                .filter(|&i| splits[i as usize] == index)
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            split.received += rows.len() as u64;
+            if split.received > split.total {
+                return Err(ExportError::Input(format!(
+                    "split {} received more rows than the {} announced",
+                    split.name, split.total
+                )));
+            }
+            let part = if rows.len() == batch.len() {
+                with_id.clone()
+            } else {
+                take_record_batch(&with_id, &UInt64Array::from(rows))?
+            };
+            split.pending_rows += part.num_rows();
+            split.pending.push(part);
+            while split.pending_rows >= self.rows_per_shard {
+                write_next_shard(&self.out_dir, &self.schema, self.rows_per_shard, split)?;
+            }
+        }
+        Ok(())
     }
-    let written: BTreeSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
-    remove_stale_shards(out_dir, &written)?;
-    Ok(outputs)
+
+    /// Writes what is left (an empty shard for a split that received nothing), removes shards
+    /// of earlier runs that this one did not write, and returns every shard, splits in declared
+    /// order.
+    pub fn finish(mut self) -> Result<Vec<OutputFile>, ExportError> {
+        let mut outputs = Vec::new();
+        for split in &mut self.splits {
+            if split.received != split.total {
+                return Err(ExportError::Input(format!(
+                    "split {} received {} rows, {} announced",
+                    split.name, split.received, split.total
+                )));
+            }
+            while split.next_shard < split.shard_count {
+                write_next_shard(&self.out_dir, &self.schema, self.rows_per_shard, split)?;
+            }
+            outputs.append(&mut split.outputs);
+        }
+        let written: BTreeSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
+        remove_stale_shards(&self.out_dir, &written)?;
+        Ok(outputs)
+    }
+}
+
+/// Writes the split's next shard from the first `rows_per_shard` pending rows (or all of them for
+/// the last shard).
+fn write_next_shard(
+    out_dir: &Path,
+    schema: &SchemaRef,
+    rows_per_shard: usize,
+    split: &mut SplitShards,
+) -> Result<(), ExportError> {
+    let mut wanted = rows_per_shard.min(split.pending_rows);
+    let mut slices = Vec::new();
+    let mut rest = Vec::new();
+    for part in split.pending.drain(..) {
+        if wanted == 0 {
+            rest.push(part);
+            continue;
+        }
+        let take = wanted.min(part.num_rows());
+        slices.push(part.slice(0, take));
+        if take < part.num_rows() {
+            rest.push(part.slice(take, part.num_rows() - take));
+        }
+        wanted -= take;
+    }
+    split.pending = rest;
+    let rows: usize = slices.iter().map(RecordBatch::num_rows).sum();
+    split.pending_rows -= rows;
+    let relative = shard_path(&split.name, split.next_shard, split.shard_count);
+    split.next_shard += 1;
+    let written = write_parquet(out_dir, &relative, schema, &slices)?;
+    split.outputs.push(OutputFile {
+        path: relative,
+        role: split.name.clone(),
+        rows: written.rows,
+        bytes: written.bytes,
+        sha256: written.sha256,
+    });
+    Ok(())
 }
 
 fn check_inputs(
@@ -142,47 +299,6 @@ fn with_record_ids(schema: &SchemaRef, batch: &Batch) -> Result<RecordBatch, Exp
     let mut columns = vec![ids];
     columns.extend(batch.data.columns().iter().cloned());
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
-}
-
-/// Writes one split's rows (`parts`, in order) as shards of at most `rows_per_shard` rows.
-fn write_split(
-    out_dir: &Path,
-    split: &str,
-    schema: &SchemaRef,
-    parts: &[RecordBatch],
-    rows_per_shard: usize,
-) -> Result<Vec<OutputFile>, ExportError> {
-    let total: usize = parts.iter().map(RecordBatch::num_rows).sum();
-    let shard_count = total.div_ceil(rows_per_shard).max(1);
-    let mut outputs = Vec::with_capacity(shard_count);
-    let (mut part, mut offset) = (0, 0);
-    for index in 0..shard_count {
-        let mut wanted = rows_per_shard.min(total - index * rows_per_shard);
-        let mut slices = Vec::new();
-        while wanted > 0 {
-            let Some(current) = parts.get(part) else {
-                break;
-            };
-            let take = wanted.min(current.num_rows() - offset);
-            slices.push(current.slice(offset, take));
-            wanted -= take;
-            offset += take;
-            if offset == current.num_rows() {
-                part += 1;
-                offset = 0;
-            }
-        }
-        let relative = shard_path(split, index, shard_count);
-        let written = write_parquet(out_dir, &relative, schema, &slices)?;
-        outputs.push(OutputFile {
-            path: relative,
-            role: split.to_owned(),
-            rows: written.rows,
-            bytes: written.bytes,
-            sha256: written.sha256,
-        });
-    }
-    Ok(outputs)
 }
 
 /// `data/{split}-{index:05}-of-{count:05}.parquet`.

@@ -8,6 +8,14 @@ use thiserror::Error;
 /// carries a value read from the data.
 #[derive(Debug, Error)]
 pub enum IngestError {
+    /// The run could not take the rows read (e.g. spilling them to disk failed).
+    #[error("cannot hold the rows of input {}: {message}", .path.display())]
+    BatchSink {
+        /// The input file.
+        path: PathBuf,
+        /// What failed (no data values).
+        message: String,
+    },
     /// The file could not be opened or read.
     #[error("cannot read input {}", .path.display())]
     Read {

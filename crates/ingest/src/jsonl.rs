@@ -17,9 +17,20 @@ pub(crate) fn read_jsonl(
     schema: &TargetSchema,
     sink: &mut RecordSink<'_>,
 ) -> Result<(), IngestError> {
+    read_jsonl_from(text, 0, schema, sink).map(|_| ())
+}
+
+/// [`read_jsonl`] on a piece of an input whose first line is line `lines_before + 1`; returns
+/// the number of the piece's last line.
+pub(crate) fn read_jsonl_from(
+    text: &Text,
+    lines_before: u64,
+    schema: &TargetSchema,
+    sink: &mut RecordSink<'_>,
+) -> Result<u64, IngestError> {
     let bytes = text.bytes();
     let mut start = 0;
-    let mut line = 0u64;
+    let mut line = lines_before;
     while start < bytes.len() {
         let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
         let content_end = if end > start && bytes[end - 1] == b'\r' {
@@ -31,7 +42,7 @@ pub(crate) fn read_jsonl(
         read_line(text, start..content_end, line, schema, sink)?;
         start = end + 1;
     }
-    Ok(())
+    Ok(line)
 }
 
 fn read_line(

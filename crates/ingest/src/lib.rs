@@ -33,4 +33,5 @@ pub use identity::MAX_CONTENT_BYTES;
 pub use infer::infer_schema;
 pub use options::{InputOptions, InputSpec};
 pub use paths::expand_glob;
-pub use read::{IngestResult, read_bytes, read_input};
+pub use read::{IngestResult, read_bytes, read_input, read_input_streaming};
+pub use sink::BatchHandler;

@@ -5,11 +5,10 @@ use crate::conform::{conform, conformable};
 use crate::error::IngestError;
 use crate::identity::RowIdentity;
 use crate::problem::Problem;
-use crate::sink::Collected;
+use crate::sink::{BatchHandler, Collected};
 use arrow::array::{Array, BooleanArray, RecordBatch, RecordBatchOptions};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{Schema, SchemaRef};
-use bytes::Bytes;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sluice_core::batch::rows_as_json;
@@ -18,18 +17,19 @@ use std::path::Path;
 
 /// Reads every row of the Parquet file held in `raw`. Rows are numbered from 0 in file order;
 /// `line` is `row + 1`.
-pub(crate) fn read_parquet(
-    raw: Vec<u8>,
+pub(crate) fn read_parquet<R: parquet::file::reader::ChunkReader + 'static>(
+    source: R,
     path: &Path,
     schema: &TargetSchema,
     ids: &RowIdentity,
     batch_rows: usize,
+    emit: Option<BatchHandler>,
 ) -> Result<Collected, IngestError> {
     let unreadable = |source| IngestError::Parquet {
         path: path.to_path_buf(),
         source,
     };
-    let builder = ParquetRecordBatchReaderBuilder::try_new(Bytes::from(raw)).map_err(unreadable)?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(source).map_err(unreadable)?;
     let mut roots = resolve_columns(builder.schema(), schema, path)?;
     roots.sort_unstable();
     roots.dedup();
@@ -40,7 +40,7 @@ pub(crate) fn read_parquet(
         .build()
         .map_err(unreadable)?;
     let target = schema.arrow_schema();
-    let mut out = Collected::default();
+    let mut out = Collected::with_emit(emit);
     for batch in reader {
         let batch = batch.map_err(|source| IngestError::ParquetData {
             path: path.to_path_buf(),
@@ -185,7 +185,7 @@ impl BatchConverter<'_> {
         if !kept_rows.is_empty() {
             let kept = Batch::new(kept_data, kept_rows)
                 .map_err(|_| self.assembly_failed(first_row, rows))?;
-            out.batches.push(kept);
+            out.push_batch(kept, self.path)?;
         }
         Ok(())
     }

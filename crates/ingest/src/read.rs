@@ -8,7 +8,7 @@ use crate::identity::RowIdentity;
 use crate::jsonl::read_jsonl;
 use crate::options::InputOptions;
 use crate::parquet_reader::read_parquet;
-use crate::sink::RecordSink;
+use crate::sink::{BatchHandler, RecordSink};
 use crate::text::{Text, encoding_for_label};
 use sluice_core::digest::Sha256Hasher;
 use sluice_core::{Batch, Removal, TargetSchema};
@@ -55,6 +55,235 @@ pub fn read_input(
     read_bytes(raw, path, input_index, opts, schema, batch_rows)
 }
 
+/// [`read_input`] handing each batch of kept rows to `emit` as soon as it is assembled, in file
+/// order; the result's `batches` is then empty. The file is read twice (its digest names the
+/// records, so it comes first), and never whole: JSONL in an ASCII-compatible encoding (UTF-8,
+/// GBK, …; plain, gzip or zstd) is decoded in pieces of about [`STREAM_PIECE_BYTES`] cut at line
+/// ends, and Parquet is read row group by row group from the file. CSV/TSV and UTF-16 text are
+/// still read whole (a CSV record may span lines; UTF-16 has no byte-level line ends).
+pub fn read_input_streaming(
+    path: &Path,
+    input_index: u32,
+    opts: &InputOptions,
+    schema: &TargetSchema,
+    batch_rows: usize,
+    emit: BatchHandler,
+) -> Result<IngestResult, IngestError> {
+    read_in_pieces(
+        path,
+        input_index,
+        opts,
+        schema,
+        batch_rows,
+        emit,
+        STREAM_PIECE_BYTES,
+    )
+}
+
+/// [`read_input_streaming`] with pieces of `piece_bytes` (tests use tiny ones).
+fn read_in_pieces(
+    path: &Path,
+    input_index: u32,
+    opts: &InputOptions,
+    schema: &TargetSchema,
+    batch_rows: usize,
+    emit: BatchHandler,
+    piece_bytes: usize,
+) -> Result<IngestResult, IngestError> {
+    let read_error = |source| IngestError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let (sha256, bytes, head) = digest_file(path).map_err(read_error)?;
+    let (format, compression) = resolve_format(path, opts, &head)?;
+    let ids = RowIdentity::new(sha256.clone(), input_index);
+    let result = |encoding: String, collected: crate::sink::Collected| IngestResult {
+        sha256: sha256.clone(),
+        bytes,
+        format,
+        compression,
+        encoding,
+        records: collected.records,
+        blank_lines: collected.blank_lines,
+        batches: collected.batches,
+        rejects: collected.rejects,
+    };
+    match format {
+        InputFormat::Parquet => {
+            check_parquet_options(path, opts, compression)?;
+            let file = std::fs::File::open(path).map_err(read_error)?;
+            let collected = read_parquet(file, path, schema, &ids, batch_rows, Some(emit))?;
+            Ok(result("utf-8".to_owned(), collected))
+        }
+        InputFormat::Jsonl => {
+            delimiter_for(path, format, opts)?;
+            let pieces = JsonlPieces {
+                path,
+                compression,
+                opts,
+                schema,
+                ids: &ids,
+                batch_rows,
+                piece_bytes,
+            };
+            match pieces.read(emit)? {
+                Pieces::Read(encoding, collected) => Ok(result(encoding, collected)),
+                Pieces::NotAsciiCompatible(emit) => {
+                    let raw = fs_err::read(path).map_err(read_error)?;
+                    read_bytes_with(raw, path, input_index, opts, schema, batch_rows, Some(emit))
+                }
+            }
+        }
+        InputFormat::Csv | InputFormat::Tsv => {
+            let raw = fs_err::read(path).map_err(read_error)?;
+            read_bytes_with(raw, path, input_index, opts, schema, batch_rows, Some(emit))
+        }
+    }
+}
+
+/// Decoded text handed to the parsers at a time when an input is streamed (a longer line makes a
+/// longer piece).
+pub const STREAM_PIECE_BYTES: usize = 8 << 20;
+
+/// The sha256 and size of the file at `path`, streamed, plus its first bytes (for sniffing).
+fn digest_file(path: &Path) -> std::io::Result<(String, u64, Vec<u8>)> {
+    use std::io::Read;
+    let mut file = fs_err::File::open(path)?;
+    let mut hasher = Sha256Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut head = Vec::new();
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        if head.len() < 64 {
+            head.extend_from_slice(&buf[..n.min(64 - head.len())]);
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    Ok((hasher.finish_hex(), bytes, head))
+}
+
+enum Pieces {
+    /// Read completely: the encoding's name and what was collected.
+    Read(String, crate::sink::Collected),
+    /// The encoding has no byte-level line ends (UTF-16): read the file whole instead.
+    NotAsciiCompatible(BatchHandler),
+}
+
+/// A JSONL input to read piece by piece through its decompressor.
+struct JsonlPieces<'a> {
+    path: &'a Path,
+    compression: Compression,
+    opts: &'a InputOptions,
+    schema: &'a TargetSchema,
+    ids: &'a RowIdentity,
+    batch_rows: usize,
+    piece_bytes: usize,
+}
+
+impl JsonlPieces<'_> {
+    fn read(&self, emit: BatchHandler) -> Result<Pieces, IngestError> {
+        let JsonlPieces {
+            path,
+            compression,
+            opts,
+            schema,
+            ids,
+            batch_rows,
+            piece_bytes,
+        } = *self;
+        use std::io::Read;
+        let read_error = |source| IngestError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let decompress_error = |source| IngestError::Decompress {
+            path: path.to_path_buf(),
+            compression,
+            source,
+        };
+        let file = std::io::BufReader::new(std::fs::File::open(path).map_err(read_error)?);
+        let mut reader: Box<dyn Read> = match compression {
+            Compression::None => Box::new(file),
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
+            Compression::Zstd => {
+                Box::new(zstd::stream::read::Decoder::with_buffer(file).map_err(decompress_error)?)
+            }
+        };
+        // Fill up to one piece (or one more piece when what is pending has no line end yet), then
+        // cut after the last line end; the rest starts the next piece. Returns true at the end.
+        let fill = |reader: &mut Box<dyn Read>, buf: &mut Vec<u8>| -> Result<bool, IngestError> {
+            let mut chunk = vec![0u8; piece_bytes.clamp(1, 1 << 20)];
+            let target = if buf.len() >= piece_bytes {
+                buf.len() + piece_bytes
+            } else {
+                piece_bytes
+            };
+            while buf.len() < target {
+                let n = reader
+                    .read(&mut chunk)
+                    .map_err(|source| match compression {
+                        Compression::None => read_error(source),
+                        _ => decompress_error(source),
+                    })?;
+                if n == 0 {
+                    return Ok(true);
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            Ok(false)
+        };
+        let mut pending = Vec::new();
+        let mut at_end = false;
+        let mut first_piece = Vec::new();
+        // The first piece carries the BOM, if any, which decides the encoding.
+        while first_piece.is_empty() && !at_end {
+            at_end = fill(&mut reader, &mut pending)?;
+            first_piece = split_piece(&mut pending, at_end);
+        }
+        let text = Text::decode(first_piece, opts.encoding.as_deref(), path)?;
+        let encoding = text.encoding();
+        if !encoding.is_ascii_compatible() {
+            return Ok(Pieces::NotAsciiCompatible(emit));
+        }
+        let mut sink = RecordSink::new(ids, path, schema, batch_rows, Some(emit))?;
+        let mut line = crate::jsonl::read_jsonl_from(&text, 0, schema, &mut sink)?;
+        let name = text.encoding_name();
+        drop(text);
+        while !(at_end && pending.is_empty()) {
+            if !at_end {
+                at_end = fill(&mut reader, &mut pending)?;
+            }
+            let piece = split_piece(&mut pending, at_end);
+            if piece.is_empty() {
+                continue;
+            }
+            let text = Text::decode_as(piece, encoding);
+            line = crate::jsonl::read_jsonl_from(&text, line, schema, &mut sink)?;
+        }
+        Ok(Pieces::Read(name, sink.finish()?))
+    }
+}
+
+/// Takes the complete lines off the front of `pending` (everything at the end of the input); a
+/// piece without a line end waits for more bytes unless the input ended.
+fn split_piece(pending: &mut Vec<u8>, at_end: bool) -> Vec<u8> {
+    if at_end {
+        return std::mem::take(pending);
+    }
+    match memchr::memrchr(b'\n', pending) {
+        Some(last) => {
+            let rest = pending.split_off(last + 1);
+            std::mem::replace(pending, rest)
+        }
+        None => Vec::new(),
+    }
+}
+
 /// [`read_input`] on bytes already in memory: `path` only names the input (format detection by
 /// extension, messages) and is never opened. This is the entry point for fuzzing and for
 /// callers that obtain the bytes themselves.
@@ -66,6 +295,18 @@ pub fn read_bytes(
     schema: &TargetSchema,
     batch_rows: usize,
 ) -> Result<IngestResult, IngestError> {
+    read_bytes_with(raw, path, input_index, opts, schema, batch_rows, None)
+}
+
+fn read_bytes_with(
+    raw: Vec<u8>,
+    path: &Path,
+    input_index: u32,
+    opts: &InputOptions,
+    schema: &TargetSchema,
+    batch_rows: usize,
+    emit: Option<BatchHandler>,
+) -> Result<IngestResult, IngestError> {
     let mut hasher = Sha256Hasher::new();
     hasher.update(&raw);
     let sha256 = hasher.finish_hex();
@@ -75,7 +316,14 @@ pub fn read_bytes(
     let (encoding, collected) = match format {
         InputFormat::Parquet => {
             check_parquet_options(path, opts, compression)?;
-            let collected = read_parquet(raw, path, schema, &ids, batch_rows)?;
+            let collected = read_parquet(
+                bytes::Bytes::from(raw),
+                path,
+                schema,
+                &ids,
+                batch_rows,
+                emit,
+            )?;
             // Parquet strings are UTF-8 by specification.
             ("utf-8".to_owned(), collected)
         }
@@ -83,7 +331,7 @@ pub fn read_bytes(
             let delimiter = delimiter_for(path, format, opts)?;
             let data = decompress(raw, compression, path)?;
             let text = Text::decode(data, opts.encoding.as_deref(), path)?;
-            let mut sink = RecordSink::new(&ids, path, schema, batch_rows)?;
+            let mut sink = RecordSink::new(&ids, path, schema, batch_rows, emit)?;
             match delimiter {
                 Some(delimiter) => read_delimited(&text, delimiter, schema, &mut sink, path)?,
                 None => read_jsonl(&text, schema, &mut sink)?,
@@ -261,5 +509,149 @@ mod tests {
             result.batches[0].rows[0].id.as_str(),
             format!("{}:0", &result.sha256[..16])
         );
+    }
+}
+
+#[cfg(test)]
+mod streaming_tests {
+    use super::*;
+    use crate::testutil::*;
+    use std::sync::{Arc, Mutex};
+
+    /// Reads `path` in pieces of `piece` bytes, collecting the emitted batches into the result.
+    fn streamed(
+        path: &Path,
+        opts: &InputOptions,
+        schema: &TargetSchema,
+        piece: usize,
+    ) -> IngestResult {
+        let got: Arc<Mutex<Vec<Batch>>> = Arc::default();
+        let sink = got.clone();
+        let emit: BatchHandler = Box::new(move |b| {
+            sink.lock().unwrap().push(b);
+            Ok(())
+        });
+        let mut result = read_in_pieces(path, 3, opts, schema, 4, emit, piece).unwrap();
+        assert!(
+            result.batches.is_empty(),
+            "streamed batches are emitted, not kept"
+        );
+        result.batches = std::mem::take(&mut *got.lock().unwrap());
+        result
+    }
+
+    fn assert_same(whole: &IngestResult, streamed: &IngestResult, what: &str) {
+        assert_eq!(whole.sha256, streamed.sha256, "{what}");
+        assert_eq!(whole.bytes, streamed.bytes, "{what}");
+        assert_eq!(whole.encoding, streamed.encoding, "{what}");
+        assert_eq!(whole.records, streamed.records, "{what}");
+        assert_eq!(whole.blank_lines, streamed.blank_lines, "{what}");
+        let rejects = |r: &IngestResult| {
+            r.rejects
+                .iter()
+                .map(|m| {
+                    (
+                        m.row.clone(),
+                        m.reason.clone(),
+                        m.detail.clone(),
+                        m.content.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rejects(whole), rejects(streamed), "{what}");
+        assert_eq!(whole.batches.len(), streamed.batches.len(), "{what}");
+        for (a, b) in whole.batches.iter().zip(&streamed.batches) {
+            assert_eq!(a.rows, b.rows, "{what}");
+            assert_eq!(a.data, b.data, "{what}");
+        }
+    }
+
+    #[test]
+    fn jsonl_read_in_pieces_equals_reading_it_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = schema(&[
+            ("id", "id", "string", true),
+            ("body", "body", "string", false),
+        ]);
+        let long = "長".repeat(300);
+        let mut text = String::from("\u{feff}");
+        for i in 0..40 {
+            match i % 9 {
+                3 => text.push_str("\r\n"),
+                5 => text.push_str("{not json\n"),
+                7 => text.push_str(&format!("{{\"id\":\"{i}\",\"body\":\"{long}\"}}\r\n")),
+                _ => text.push_str(&format!("{{\"id\":\"{i}\",\"body\":\"订单 {i} ok\"}}\n")),
+            }
+        }
+        text.push_str("{\"id\":\"last\"}");
+        let utf8 = text.as_bytes().to_vec();
+        let mut invalid = utf8.clone();
+        invalid.splice(40..40, [0xff, 0xfe, b'x']);
+        let (gbk, _, _) = encoding_rs::GBK.encode(text.trim_start_matches('\u{feff}'));
+        let cases: Vec<(&str, Vec<u8>, InputOptions)> = vec![
+            ("plain.jsonl", utf8.clone(), InputOptions::default()),
+            ("bad-utf8.jsonl", invalid, InputOptions::default()),
+            ("zipped.jsonl.gz", gzip(&utf8), InputOptions::default()),
+            (
+                "packed.jsonl.zst",
+                zstd::encode_all(utf8.as_slice(), 3).unwrap(),
+                InputOptions::default(),
+            ),
+            (
+                "gbk.jsonl",
+                gbk.into_owned(),
+                InputOptions {
+                    encoding: Some("gbk".to_owned()),
+                    ..InputOptions::default()
+                },
+            ),
+        ];
+        for (name, bytes, opts) in cases {
+            let path = write(dir.path(), name, &bytes);
+            let whole = read_input(&path, 3, &opts, &schema, 4).unwrap();
+            assert!(whole.records > 30, "{name} has records");
+            for piece in [1, 7, 100, 1 << 20] {
+                assert_same(
+                    &whole,
+                    &streamed(&path, &opts, &schema, piece),
+                    &format!("{name} / {piece}"),
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn utf16_and_csv_fall_back_to_reading_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = schema(&[("id", "id", "string", true)]);
+        let mut utf16 = vec![0xff, 0xfe];
+        for unit in "{\"id\":\"a\"}\n{\"id\":\"b\"}\n".encode_utf16() {
+            utf16.extend(unit.to_le_bytes());
+        }
+        let csv = b"id\n\"multi\nline\"\nb\n".to_vec();
+        for (name, bytes) in [("wide.jsonl", utf16), ("t.csv", csv)] {
+            let path = write(dir.path(), name, &bytes);
+            let whole = read_input(&path, 3, &InputOptions::default(), &schema, 4).unwrap();
+            assert_eq!(whole.records, 2, "{name}");
+            assert_same(
+                &whole,
+                &streamed(&path, &InputOptions::default(), &schema, 3),
+                name,
+            );
+        }
+    }
+
+    #[test]
+    fn a_truncated_stream_fails_like_reading_it_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = schema(&[("id", "id", "string", true)]);
+        let gz = gzip(b"{\"id\":\"a\"}\n{\"id\":\"b\"}\n");
+        let path = write(dir.path(), "cut.jsonl.gz", &gz[..gz.len() - 6]);
+        let emit: BatchHandler = Box::new(|_| Ok(()));
+        let err =
+            read_in_pieces(&path, 0, &InputOptions::default(), &schema, 4, emit, 4).unwrap_err();
+        assert!(matches!(err, IngestError::Decompress { .. }));
+        assert!(err.to_string().contains("cut.jsonl.gz"));
     }
 }

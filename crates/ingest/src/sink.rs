@@ -8,13 +8,43 @@ use serde_json::{Map, Value};
 use sluice_core::{Batch, Removal, RowMeta, TargetSchema};
 use std::path::Path;
 
+/// Takes each batch of kept rows as soon as it is assembled, in file order, instead of
+/// collecting them (so a caller can spill them and hold a whole input in bounded memory).
+pub type BatchHandler = Box<dyn FnMut(Batch) -> Result<(), String> + Send>;
+
 /// What reading one input produced, in file order.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Collected {
     pub batches: Vec<Batch>,
     pub rejects: Vec<Removal>,
     pub records: u64,
     pub blank_lines: u64,
+    /// Where batches go instead of `batches`, when set.
+    pub emit: Option<BatchHandler>,
+}
+
+impl Collected {
+    /// Collected rows handed to `emit` when given.
+    pub(crate) fn with_emit(emit: Option<BatchHandler>) -> Self {
+        Collected {
+            emit,
+            ..Collected::default()
+        }
+    }
+
+    /// Hands `batch` to the handler, or keeps it.
+    pub(crate) fn push_batch(&mut self, batch: Batch, path: &Path) -> Result<(), IngestError> {
+        match self.emit.as_mut() {
+            Some(emit) => emit(batch).map_err(|message| IngestError::BatchSink {
+                path: path.to_path_buf(),
+                message,
+            }),
+            None => {
+                self.batches.push(batch);
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Accepts records in file order, numbering them; kept rows are buffered as coerced JSON
@@ -35,6 +65,7 @@ impl<'a> RecordSink<'a> {
         path: &'a Path,
         schema: &TargetSchema,
         batch_rows: usize,
+        emit: Option<BatchHandler>,
     ) -> Result<Self, IngestError> {
         let batch_rows = batch_rows.max(1);
         let decoder = ReaderBuilder::new(schema.arrow_schema())
@@ -52,7 +83,7 @@ impl<'a> RecordSink<'a> {
             decoder,
             pending: Vec::with_capacity(batch_rows),
             pending_rows: Vec::with_capacity(batch_rows),
-            out: Collected::default(),
+            out: Collected::with_emit(emit),
         })
     }
 
@@ -106,8 +137,7 @@ impl<'a> RecordSink<'a> {
         self.pending.clear();
         let rows = std::mem::take(&mut self.pending_rows);
         let batch = Batch::new(data, rows).map_err(|_| failed)?;
-        self.out.batches.push(batch);
-        Ok(())
+        self.out.push_batch(batch, self.path)
     }
 
     /// Flushes the last partial batch and hands over everything collected.
@@ -156,7 +186,7 @@ mod tests {
     fn numbers_rows_across_kept_and_rejected_and_splits_batches() {
         let ids = RowIdentity::new("f".repeat(64), 0);
         let schema = schema();
-        let mut sink = RecordSink::new(&ids, Path::new("x.jsonl"), &schema, 2).unwrap();
+        let mut sink = RecordSink::new(&ids, Path::new("x.jsonl"), &schema, 2, None).unwrap();
         sink.keep(1, row(10)).unwrap();
         sink.reject(2, Problem::not_an_object("array"), "[1]");
         sink.keep(3, row(30)).unwrap();
@@ -186,7 +216,7 @@ mod tests {
     #[test]
     fn no_rows_means_no_batches() {
         let ids = RowIdentity::new("f".repeat(64), 0);
-        let sink = RecordSink::new(&ids, Path::new("x.jsonl"), &schema(), 0).unwrap();
+        let sink = RecordSink::new(&ids, Path::new("x.jsonl"), &schema(), 0, None).unwrap();
         let out = sink.finish().unwrap();
         assert!(out.batches.is_empty());
         assert_eq!(out.records, 0);

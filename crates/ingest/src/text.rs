@@ -73,6 +73,29 @@ impl Text {
         })
     }
 
+    /// Decodes a later piece of an input already known to be in `encoding` (no BOM sniffing),
+    /// for inputs read in pieces cut at line ends.
+    pub(crate) fn decode_as(data: Vec<u8>, encoding: &'static Encoding) -> Text {
+        if encoding == UTF_8 {
+            return Text {
+                bytes: data,
+                encoding,
+                malformed: Vec::new(),
+            };
+        }
+        let (bytes, malformed) = transcode(encoding, &data);
+        Text {
+            bytes,
+            encoding,
+            malformed,
+        }
+    }
+
+    /// The encoding decoded from.
+    pub(crate) fn encoding(&self) -> &'static Encoding {
+        self.encoding
+    }
+
     /// The text's bytes (UTF-8 wherever valid).
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.bytes

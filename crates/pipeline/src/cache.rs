@@ -17,16 +17,12 @@
 
 use crate::plan::Plan;
 use crate::state::{IngestedInput, RecordMarks, Removed, RunState, StageResult};
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray, UInt32Array, UInt64Array};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt32Type, UInt64Type};
-use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use crate::store::{BatchStore, Spill};
+use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sluice_core::digest::Sha256Hasher;
-use sluice_core::{Batch, ReasonCode, RecordId, Removal, RowMeta, SourceRef, StageReport};
+use sluice_core::{ReasonCode, RecordId, Removal, RowMeta, SourceRef, StageReport};
 use sluice_dedup::ClusterInfo;
 use sluice_export::LineageSpan;
 use std::collections::BTreeSet;
@@ -42,11 +38,6 @@ pub const STALE_NAMESPACE_DAYS: u64 = 14;
 const STATE_FILE: &str = "state.json";
 /// File whose modification time says when a namespace was last used.
 const USED_MARKER: &str = ".used";
-/// Columns appended to cached batches for the row identities (sluice reserves the prefix).
-const ID_COLUMN: &str = "__sluice_record_id";
-const INPUT_COLUMN: &str = "__sluice_input";
-const ROW_COLUMN: &str = "__sluice_row";
-const LINE_COLUMN: &str = "__sluice_line";
 
 /// The cache keys of one run: one per input, one per stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,12 +187,17 @@ impl StageCache {
 
     /// Reads the entry `key`, whose batches have `schema`. A missing or unreadable entry is a
     /// miss; an unreadable one is removed.
-    pub(crate) fn get(&mut self, key: &str, schema: &SchemaRef) -> Option<RunState> {
+    pub(crate) fn get(
+        &mut self,
+        key: &str,
+        schema: &SchemaRef,
+        spill: &Arc<Spill>,
+    ) -> Option<RunState> {
         let dir = self.namespace.join(key);
         if !dir.join(STATE_FILE).is_file() {
             return None;
         }
-        match read_entry(&dir, schema) {
+        match read_entry(&dir, schema, spill) {
             Ok(state) => {
                 self.used.insert(key.to_owned());
                 touch(&self.namespace);
@@ -354,11 +350,12 @@ fn batch_file(dir: &Path, index: usize) -> PathBuf {
 fn write_entry(dir: &Path, state: &RunState) -> Result<(), String> {
     let _ = fs_err::remove_dir_all(dir);
     fs_err::create_dir_all(dir).map_err(|e| e.to_string())?;
-    state
-        .batches
-        .par_iter()
-        .enumerate()
-        .try_for_each(|(index, batch)| write_batch(&batch_file(dir, index), batch))?;
+    (0..state.batches.batch_count())
+        .into_par_iter()
+        .try_for_each(|index| {
+            let batch = state.batches.get(index)?;
+            crate::batch_file::write_batch(&batch_file(dir, index), &batch)
+        })?;
     let stored = StoredState {
         format: FORMAT,
         inputs: state
@@ -375,7 +372,7 @@ fn write_entry(dir: &Path, state: &RunState) -> Result<(), String> {
                 rejects: i.rejects,
             })
             .collect(),
-        batch_rows: state.batches.iter().map(Batch::len).collect(),
+        batch_rows: state.batches.metas().map(<[_]>::len).collect(),
         removed: state
             .removed
             .iter()
@@ -448,7 +445,7 @@ fn write_entry(dir: &Path, state: &RunState) -> Result<(), String> {
     fs_err::write(dir.join(STATE_FILE), json).map_err(|e| e.to_string())
 }
 
-fn read_entry(dir: &Path, schema: &SchemaRef) -> Result<RunState, String> {
+fn read_entry(dir: &Path, schema: &SchemaRef, spill: &Arc<Spill>) -> Result<RunState, String> {
     let json = fs_err::read(dir.join(STATE_FILE)).map_err(|e| e.to_string())?;
     let stored: StoredState = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
     if stored.format != FORMAT {
@@ -457,12 +454,25 @@ fn read_entry(dir: &Path, schema: &SchemaRef) -> Result<RunState, String> {
             stored.format
         ));
     }
-    let batches = stored
-        .batch_rows
-        .par_iter()
-        .enumerate()
-        .map(|(index, rows)| read_batch(&batch_file(dir, index), schema, *rows))
-        .collect::<Result<Vec<_>, _>>()?;
+    // Read a chunk at a time into a store, so a large entry respects the memory budget.
+    let mut batches = BatchStore::new(spill.clone());
+    let chunk = rayon::current_num_threads().max(1);
+    for start in (0..stored.batch_rows.len()).step_by(chunk) {
+        let end = (start + chunk).min(stored.batch_rows.len());
+        let loaded = (start..end)
+            .into_par_iter()
+            .map(|index| {
+                crate::batch_file::read_batch(
+                    &batch_file(dir, index),
+                    schema,
+                    stored.batch_rows[index],
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for batch in loaded {
+            batches.push(batch)?;
+        }
+    }
     let inputs = stored
         .inputs
         .into_iter()
@@ -559,139 +569,16 @@ fn read_entry(dir: &Path, schema: &SchemaRef) -> Result<RunState, String> {
     })
 }
 
-/// Writes a batch's columns plus its row identities as one Parquet file (snappy: the cache
-/// favours speed over size).
-fn write_batch(path: &Path, batch: &Batch) -> Result<(), String> {
-    let data = &batch.data;
-    let mut fields: Vec<Arc<Field>> = data.schema().fields().iter().cloned().collect();
-    let mut columns: Vec<ArrayRef> = data.columns().to_vec();
-    for (name, ty) in [
-        (ID_COLUMN, DataType::Utf8),
-        (INPUT_COLUMN, DataType::UInt32),
-        (ROW_COLUMN, DataType::UInt64),
-        (LINE_COLUMN, DataType::UInt64),
-    ] {
-        if data.schema().field_with_name(name).is_ok() {
-            return Err(format!("the data has a reserved column `{name}`"));
-        }
-        fields.push(Arc::new(Field::new(name, ty, false)));
-    }
-    columns.push(Arc::new(StringArray::from_iter_values(
-        batch.rows.iter().map(|r| r.id.as_str()),
-    )));
-    columns.push(Arc::new(UInt32Array::from_iter_values(
-        batch.rows.iter().map(|r| r.source.input),
-    )));
-    columns.push(Arc::new(UInt64Array::from_iter_values(
-        batch.rows.iter().map(|r| r.source.row),
-    )));
-    columns.push(Arc::new(UInt64Array::from_iter_values(
-        batch.rows.iter().map(|r| r.source.line),
-    )));
-    let schema = Arc::new(Schema::new(fields));
-    let with_ids = RecordBatch::try_new(schema.clone(), columns).map_err(|e| e.to_string())?;
-    let file = fs_err::File::create(path).map_err(|e| e.to_string())?;
-    let properties = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(batch.len().max(1)))
-        .build();
-    let mut writer =
-        ArrowWriter::try_new(file, schema, Some(properties)).map_err(|e| e.to_string())?;
-    writer.write(&with_ids).map_err(|e| e.to_string())?;
-    writer.close().map_err(|e| e.to_string())?;
-    Ok(())
-}
-
-/// Reads a batch written by [`write_batch`]; its data columns must match `schema` exactly.
-fn read_batch(path: &Path, schema: &SchemaRef, rows: usize) -> Result<Batch, String> {
-    if rows == 0 {
-        return Ok(Batch::empty(schema.clone()));
-    }
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| e.to_string())?
-        .with_batch_size(rows.max(1))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let parts = reader
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
-    let Some(first) = parts.first() else {
-        return Err(format!("{} has no rows", path.display()));
-    };
-    let whole =
-        arrow::compute::concat_batches(&first.schema(), &parts).map_err(|e| e.to_string())?;
-    if whole.num_rows() != rows {
-        return Err(format!(
-            "{} has {} rows, expected {rows}",
-            path.display(),
-            whole.num_rows()
-        ));
-    }
-    let column = |name: &str| {
-        whole
-            .column_by_name(name)
-            .cloned()
-            .ok_or_else(|| format!("{} lacks column {name}", path.display()))
-    };
-    let ids = column(ID_COLUMN)?;
-    let inputs = column(INPUT_COLUMN)?;
-    let source_rows = column(ROW_COLUMN)?;
-    let lines = column(LINE_COLUMN)?;
-    let (Some(ids), Some(inputs), Some(source_rows), Some(lines)) = (
-        ids.as_string_opt::<i32>(),
-        inputs.as_primitive_opt::<UInt32Type>(),
-        source_rows.as_primitive_opt::<UInt64Type>(),
-        lines.as_primitive_opt::<UInt64Type>(),
-    ) else {
-        return Err(format!("{} has mistyped identity columns", path.display()));
-    };
-    let metas = (0..rows)
-        .map(|i| RowMeta {
-            id: RecordId::from_string(ids.value(i).to_owned()),
-            source: SourceRef {
-                input: inputs.value(i),
-                row: source_rows.value(i),
-                line: lines.value(i),
-            },
-        })
-        .collect();
-    let stored_names: Vec<&String> = whole
-        .schema_ref()
-        .fields()
-        .iter()
-        .map(|f| f.name())
-        .collect();
-    let expected_names: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
-    if stored_names.len() != expected_names.len() + 4
-        || stored_names[..expected_names.len()] != expected_names[..]
-    {
-        return Err(format!(
-            "{} holds other columns than the stage's schema",
-            path.display()
-        ));
-    }
-    let data_columns = schema
-        .fields()
-        .iter()
-        .map(|f| column(f.name()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let data = RecordBatch::try_new_with_options(
-        schema.clone(),
-        data_columns,
-        &arrow::array::RecordBatchOptions::new().with_row_count(Some(rows)),
-    )
-    .map_err(|e| format!("{}: {e}", path.display()))?;
-    debug_assert!(data.columns().iter().all(|c| c.len() == rows));
-    Batch::new(data, metas).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plan::PlanOptions;
+    use arrow::array::{ArrayRef, RecordBatch, StringArray};
     use arrow::array::{ListArray, StructArray};
     use arrow::datatypes::Fields;
+    use arrow::datatypes::{DataType, Field, Schema};
+    use sluice_core::Batch;
+    use std::sync::Arc;
 
     const PIPELINE: &str = r#"
 [pipeline]
@@ -814,6 +701,14 @@ min = 3
         Batch::new(data, rows).unwrap()
     }
 
+    fn store_of(batches: Vec<Batch>) -> BatchStore {
+        let mut store = BatchStore::default();
+        for b in batches {
+            store.push(b).unwrap();
+        }
+        store
+    }
+
     #[test]
     fn entries_round_trip_every_part_of_the_state() {
         let root = tempfile::tempdir().unwrap();
@@ -839,7 +734,11 @@ min = 3
                 blank_lines: 1,
                 rejects: 1,
             }],
-            batches: vec![batch.clone(), Batch::empty(schema.clone()), batch],
+            batches: store_of(vec![
+                batch.clone(),
+                Batch::empty(schema.clone()),
+                batch.clone(),
+            ]),
             removed: vec![Removed {
                 stage: "validate".to_owned(),
                 removal,
@@ -862,9 +761,11 @@ min = 3
         );
         cache.put("k", &state);
         assert!(cache.contains("k"));
-        let back = cache.get("k", &schema).unwrap();
-        assert_eq!(back.batches.len(), 3);
-        for (a, b) in back.batches.iter().zip(&state.batches) {
+        let spill = Arc::new(Spill::default());
+        let back = cache.get("k", &schema, &spill).unwrap();
+        assert_eq!(back.batches.batch_count(), 2, "empty batches are not kept");
+        for i in 0..2 {
+            let (a, b) = (back.batches.get(i).unwrap(), state.batches.get(i).unwrap());
             assert_eq!(a.data, b.data);
             assert_eq!(a.rows, b.rows);
         }
@@ -881,7 +782,7 @@ min = 3
 
         // A schema that does not match is a miss, and the entry is dropped.
         let other = Arc::new(Schema::new(vec![Field::new("text", DataType::Utf8, true)]));
-        assert!(cache.get("k", &other).is_none());
+        assert!(cache.get("k", &other, &spill).is_none());
         assert!(!cache.contains("k"));
     }
 

@@ -3,6 +3,7 @@
 //! then executed by [`run::run`], which accounts for every input row and writes the outputs and
 //! the manifest.
 
+mod batch_file;
 pub mod cache;
 pub mod diagnostics;
 pub mod plan;
@@ -11,9 +12,11 @@ pub mod registry;
 pub mod run;
 pub mod spec;
 mod state;
+mod store;
 pub mod targets;
 
 pub use cache::{CacheUse, default_cache_root};
 pub use diagnostics::ConfigError;
 pub use plan::{Plan, PlanOptions};
 pub use run::{RunError, RunOptions, RunSummary, run};
+pub use store::SpillStats;

@@ -9,6 +9,7 @@ use crate::plan::{Plan, PlannedStage};
 use crate::quality;
 use crate::registry::BuiltStage;
 use crate::state::{IngestedInput, RecordMarks, Removed, RunState, StageResult};
+use crate::store::{BatchStore, Spill, SpillStats};
 use crate::targets;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -21,6 +22,7 @@ use sluice_lineage::{
 };
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 use thiserror::Error;
 
@@ -37,6 +39,11 @@ pub struct RunOptions {
     pub batch_rows: usize,
     /// Root of the stage cache (incremental reruns); `None` turns reuse off.
     pub cache_root: Option<PathBuf>,
+    /// Bytes of row data kept in memory between passes; beyond it batches spill to disk.
+    /// `None` is unlimited.
+    pub memory_budget: Option<u64>,
+    /// Where spill files go (default: the system temporary directory).
+    pub spill_dir: Option<PathBuf>,
 }
 
 /// What a run produced, for the closing summary.
@@ -68,6 +75,8 @@ pub struct RunSummary {
     pub duration_ms: u64,
     /// What the run reused from the stage cache.
     pub cache: CacheUse,
+    /// What the memory budget made the run spill.
+    pub spill: SpillStats,
     /// Inputs in the run.
     pub inputs: usize,
     /// Stages in the pipeline.
@@ -127,6 +136,12 @@ pub enum RunError {
     /// Building or writing the manifest failed.
     #[error(transparent)]
     Lineage(#[from] sluice_lineage::LineageError),
+    /// Rows could not be spilled to disk or read back.
+    #[error("cannot spill rows to disk: {message}")]
+    Spill {
+        /// What failed (paths and OS reasons, no data).
+        message: String,
+    },
     /// The thread pool could not be built.
     #[error("cannot start {threads} worker threads: {message}")]
     Threads {
@@ -171,6 +186,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     let clock = Instant::now();
     let batch_rows = options.batch_rows.max(1);
 
+    let spill = Arc::new(Spill::new(options.memory_budget, options.spill_dir.clone()));
     // With the cache on, every input is hashed first: the keys say what can be reused.
     let mut cache = open_cache(options);
     let keys = cache.as_ref().and_then(|_| {
@@ -199,7 +215,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             if let Some(state) = keys
                 .stages
                 .get(position)
-                .and_then(|key| cache.get(key, &schema))
+                .and_then(|key| cache.get(key, &schema, &spill))
             {
                 resumed = Some((position + 1, state));
                 break;
@@ -216,8 +232,14 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             (next, state)
         }
         None => {
-            let (state, reused) =
-                ingest_all(&plan, options, batch_rows, cache.as_mut(), keys.as_ref())?;
+            let (state, reused) = ingest_all(
+                &plan,
+                options,
+                batch_rows,
+                &spill,
+                cache.as_mut(),
+                keys.as_ref(),
+            )?;
             cache_use.inputs_reused = reused;
             (0, state)
         }
@@ -248,12 +270,12 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
 
     // Export the training set: split by hash of the dedup cluster id (a kept row's cluster is
     // named after it, so without near-dup flagging this equals its record id), so members of one
-    // cluster can never straddle splits.
+    // cluster can never straddle splits. Shards and target files stream, a chunk of batches at
+    // a time.
     let split_keys: Vec<Vec<String>> = batches
-        .iter()
-        .map(|b| {
-            b.rows
-                .iter()
+        .metas()
+        .map(|rows| {
+            rows.iter()
                 .map(|r| {
                     clusters
                         .get(&r.id)
@@ -262,18 +284,37 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
                 .collect()
         })
         .collect();
-    let mut outputs = sluice_export::write_training_set_with_schema(
+    let split_indices = sluice_export::split_indices(&split_keys, &plan.output);
+    let mut split_totals = vec![0u64; plan.output.splits.len()];
+    for split in split_indices.iter().flatten() {
+        if let Some(total) = split_totals.get_mut(*split) {
+            *total += 1;
+        }
+    }
+    let mut training = sluice_export::TrainingSetWriter::new(
         &options.out_dir,
         &plan.output_schema.arrow_schema(),
-        &batches,
-        &split_keys,
+        &split_totals,
         &plan.output,
     )?;
+    let mut target_writers = targets::TargetWriters::new(&options.out_dir, &plan);
+    let chunk = rayon::current_num_threads().max(1) * 2;
+    for start in (0..batches.batch_count()).step_by(chunk) {
+        let end = (start + chunk).min(batches.batch_count());
+        let loaded = batches
+            .load_range(start..end)
+            .map_err(|message| RunError::Spill { message })?;
+        for (batch, splits) in loaded.iter().zip(&split_indices[start..end]) {
+            training.push(batch, splits)?;
+            target_writers.push(batch, splits)?;
+        }
+    }
+    let mut outputs = training.finish()?;
     let card = targets::write_dataset_card(&options.out_dir, &plan, &outputs)?;
-    let target_exports =
-        targets::write_target_exports(&options.out_dir, &plan, &batches, &split_keys)?;
+    let target_exports = target_writers.finish()?;
     outputs.push(card);
     outputs.extend(target_exports);
+    let batch_metas: Vec<&[sluice_core::RowMeta]> = batches.metas().collect();
 
     // Quarantine and duplicates, in source order.
     removed.sort_by_key(|r| r.removal.row.source);
@@ -357,7 +398,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     let lineage_rows = lineage_rows(
         &plan,
         &ingested,
-        &batches,
+        &batch_metas,
         &split_keys,
         &removed,
         &mut marks,
@@ -371,8 +412,8 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     // Conservation, per input and overall.
     let input_count = plan.inputs.len();
     let mut kept_by_input = vec![0u64; input_count];
-    for b in &batches {
-        for r in &b.rows {
+    for rows in &batch_metas {
+        for r in rows.iter() {
             if let Some(k) = kept_by_input.get_mut(r.source.input as usize) {
                 *k += 1;
             }
@@ -549,6 +590,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         failed_gates: gates.into_iter().filter(|g| !g.passed).collect(),
         duration_ms,
         cache: cache_use,
+        spill: spill.stats(),
         inputs: plan.inputs.len(),
         stages: plan.stages.len(),
     })
@@ -560,7 +602,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
 fn lineage_rows(
     plan: &Plan,
     ingested: &[IngestedInput],
-    batches: &[Batch],
+    batches: &[&[sluice_core::RowMeta]],
     split_keys: &[Vec<String>],
     removed: &[Removed],
     marks: &mut RecordMarks,
@@ -606,8 +648,8 @@ fn lineage_rows(
     };
     let mut rows: Vec<(sluice_core::SourceRef, LineageRow)> = Vec::new();
     let placements = sluice_export::placements(split_keys, &plan.output);
-    for (batch, places) in batches.iter().zip(&placements) {
-        for (meta, place) in batch.rows.iter().zip(places) {
+    for (batch_rows, places) in batches.iter().zip(&placements) {
+        for (meta, place) in batch_rows.iter().zip(places) {
             let mut row = base(meta, "kept");
             row.split = Some(place.split.clone());
             row.shard = Some(place.shard.clone());
@@ -662,11 +704,13 @@ fn file_sha256(path: &std::path::Path) -> Option<String> {
 }
 
 /// Reads every input (in parallel, results in input order), reusing cached ingests; returns the
-/// run state after ingest and how many inputs were reused.
+/// run state after ingest and how many inputs were reused. Each input's batches go into the
+/// store as they are read, so ingest respects the memory budget.
 fn ingest_all(
     plan: &Plan,
     options: &RunOptions,
     batch_rows: usize,
+    spill: &Arc<Spill>,
     mut cache: Option<&mut StageCache>,
     keys: Option<&CacheKeys>,
 ) -> Result<(RunState, usize), RunError> {
@@ -674,7 +718,7 @@ fn ingest_all(
     let key_of = |i: usize| keys.and_then(|k| k.ingest.get(i));
     let cached: Vec<Option<RunState>> = (0..plan.inputs.len())
         .map(|i| match (cache.as_deref_mut(), key_of(i)) {
-            (Some(cache), Some(key)) => cache.get(key, &schema),
+            (Some(cache), Some(key)) => cache.get(key, &schema, spill),
             _ => None,
         })
         .collect();
@@ -693,15 +737,29 @@ fn ingest_all(
             if let Some(state) = cached {
                 return Ok((state, true));
             }
-            let result = sluice_ingest::read_input(
+            let store = Arc::new(Mutex::new(BatchStore::new(spill.clone())));
+            let sink = store.clone();
+            let emit: sluice_ingest::BatchHandler = Box::new(move |batch| {
+                sink.lock()
+                    .map_err(|_| "batch store lock poisoned".to_owned())?
+                    .push(batch)
+            });
+            let result = sluice_ingest::read_input_streaming(
                 &input.path,
                 i as u32,
                 &input.options,
                 &plan.schema,
                 batch_rows,
+                emit,
             )?;
             bar.inc(1);
-            let (ingested, batches, rejects) = IngestedInput::from_result(result);
+            let (ingested, _, rejects) = IngestedInput::from_result(result);
+            let batches = Arc::try_unwrap(store)
+                .ok()
+                .and_then(|m| m.into_inner().ok())
+                .ok_or_else(|| RunError::Spill {
+                    message: "the batch store of an input is still shared".to_owned(),
+                })?;
             let state = RunState {
                 inputs: vec![ingested],
                 batches,
@@ -719,13 +777,16 @@ fn ingest_all(
         })
         .collect::<Result<Vec<_>, RunError>>()?;
     bar.finish_and_clear();
-    let mut all = RunState::default();
+    let mut all = RunState {
+        batches: BatchStore::new(spill.clone()),
+        ..RunState::default()
+    };
     for (i, (state, was_cached)) in per_input.into_iter().enumerate() {
         if let (Some(cache), Some(key), false) = (cache.as_deref_mut(), key_of(i), was_cached) {
             cache.put(key, &state);
         }
         all.inputs.extend(state.inputs);
-        all.batches.extend(state.batches);
+        all.batches.append(state.batches);
         all.removed.extend(state.removed);
     }
     Ok((all, reused))
@@ -745,23 +806,19 @@ fn run_planned_stage(
         ..
     } = planned;
     let kind = stage.kind();
-    let rows_in: u64 = state.batches.iter().map(|b| b.len() as u64).sum();
-    let bar = progress_bar(options.progress, state.batches.len() as u64, kind);
-    let outputs = run_stage(
-        stage,
-        std::mem::take(&mut state.batches),
-        &bar,
-        &mut state.clusters,
-    )
-    .map_err(|source| RunError::Stage {
+    let stage_error = |source| RunError::Stage {
         index: *index + 1,
         kind,
         source,
-    })?;
-    bar.finish_and_clear();
-    let mut report = StageReport::default();
+    };
+    let spill = state.batches.spill().clone();
+    let input = std::mem::replace(&mut state.batches, BatchStore::new(spill));
+    let rows_in = input.rows();
+    let bar = progress_bar(options.progress, input.batch_count() as u64, kind);
     let is_redact = matches!(stage, BuiltStage::Redact(_));
-    for output in outputs {
+    let mut report = StageReport::default();
+    let mut failure: Option<RunError> = None;
+    let mut absorb = |output: StageOutput| {
         report.merge(&output.report);
         for span in &output.spans {
             state
@@ -787,11 +844,21 @@ fn run_planned_stage(
                 redacted: state.redacted || is_redact,
             });
         }
-        if !output.kept.is_empty() {
-            state.batches.push(output.kept);
+        if failure.is_none()
+            && let Err(message) = state.batches.push(output.kept)
+        {
+            failure = Some(RunError::Spill { message });
         }
+    };
+    run_stage(stage, input, &bar, &mut state.clusters, &mut absorb).map_err(|e| match e {
+        StageFailure::Core(source) => stage_error(source),
+        StageFailure::Spill(message) => RunError::Spill { message },
+    })?;
+    if let Some(failure) = failure {
+        return Err(failure);
     }
-    let rows_out: u64 = state.batches.iter().map(|b| b.len() as u64).sum();
+    bar.finish_and_clear();
+    let rows_out = state.batches.rows();
     if !report.conserves() || report.rows_in != rows_in || report.rows_out != rows_out {
         return Err(RunError::StageConservation {
             index: *index + 1,
@@ -816,19 +883,40 @@ fn run_planned_stage(
     Ok(())
 }
 
+/// Why a stage pass stopped.
+enum StageFailure {
+    /// The stage failed.
+    Core(CoreError),
+    /// Spilled rows could not be read back.
+    Spill(String),
+}
+
+impl From<CoreError> for StageFailure {
+    fn from(e: CoreError) -> Self {
+        StageFailure::Core(e)
+    }
+}
+
+/// Batches handled per parallel step: enough to keep every thread busy, few enough that a
+/// spilled store only has this many batches loaded at once.
+fn chunk_size() -> usize {
+    rayon::current_num_threads().max(1) * 2
+}
+
 fn run_stage(
     stage: &mut BuiltStage,
-    batches: Vec<Batch>,
+    input: BatchStore,
     bar: &ProgressBar,
     clusters: &mut BTreeMap<RecordId, ClusterInfo>,
-) -> Result<Vec<StageOutput>, CoreError> {
+    absorb: &mut dyn FnMut(StageOutput),
+) -> Result<(), StageFailure> {
     match stage {
         BuiltStage::Dedup(global) => {
-            let ids: Vec<Vec<RecordId>> = batches
-                .iter()
-                .map(|b| b.rows.iter().map(|r| r.id.clone()).collect())
+            let ids: Vec<Vec<RecordId>> = input
+                .metas()
+                .map(|rows| rows.iter().map(|r| r.id.clone()).collect())
                 .collect();
-            let outputs = run_global(global.as_mut(), batches, bar)?;
+            run_global(global.as_mut(), input, bar, absorb)?;
             // The first dedup stage defines the clusters that splits and lineage use.
             if clusters.is_empty() {
                 for (b, batch_ids) in ids.into_iter().enumerate() {
@@ -839,50 +927,90 @@ fn run_stage(
                     }
                 }
             }
-            Ok(outputs)
+            Ok(())
         }
-        BuiltStage::Decontaminate(local) => run_local(local.as_ref(), batches, bar),
-        BuiltStage::Redact(global) => run_global(global.as_mut(), batches, bar),
-        BuiltStage::Validate(global) => run_global(global.as_mut(), batches, bar),
-        BuiltStage::Format(local) => run_local(local.as_ref(), batches, bar),
+        BuiltStage::Decontaminate(local) => run_local(local.as_ref(), input, bar, absorb),
+        BuiltStage::Redact(global) => run_global(global.as_mut(), input, bar, absorb),
+        BuiltStage::Validate(global) => run_global(global.as_mut(), input, bar, absorb),
+        BuiltStage::Format(local) => run_local(local.as_ref(), input, bar, absorb),
     }
 }
 
 fn run_local(
     stage: &dyn RowStage,
-    batches: Vec<Batch>,
+    input: BatchStore,
     bar: &ProgressBar,
-) -> Result<Vec<StageOutput>, CoreError> {
-    batches
-        .into_par_iter()
-        .map(|b| {
-            let out = stage.process(b);
-            bar.inc(1);
-            out
-        })
-        .collect()
+    absorb: &mut dyn FnMut(StageOutput),
+) -> Result<(), StageFailure> {
+    for chunk in input.into_chunks(chunk_size()) {
+        let outputs = chunk
+            .map_err(StageFailure::Spill)?
+            .into_par_iter()
+            .map(|b| {
+                let out = stage.process(b);
+                bar.inc(1);
+                out
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        outputs.into_iter().for_each(&mut *absorb);
+    }
+    Ok(())
 }
 
+/// Tag pass over the store (spilled batches read back a chunk at a time), one decision over the
+/// attributes and row identities, then the apply pass consuming the store.
 fn run_global<G: GlobalStage>(
     stage: &mut G,
-    batches: Vec<Batch>,
+    input: BatchStore,
     bar: &ProgressBar,
-) -> Result<Vec<StageOutput>, CoreError> {
-    let attrs = batches
-        .par_iter()
-        .map(|b| stage.tag(b))
+    absorb: &mut dyn FnMut(StageOutput),
+) -> Result<(), StageFailure> {
+    let chunk = chunk_size();
+    let mut attrs = Vec::with_capacity(input.batch_count());
+    for start in (0..input.batch_count()).step_by(chunk) {
+        let end = (start + chunk).min(input.batch_count());
+        let batches = input.load_range(start..end).map_err(StageFailure::Spill)?;
+        let tagged = batches
+            .par_iter()
+            .map(|b| stage.tag(b))
+            .collect::<Result<Vec<_>, _>>()?;
+        attrs.extend(tagged);
+    }
+    // The decision sees the rows' identities only, never their columns.
+    let identities = input
+        .metas()
+        .map(identities_only)
         .collect::<Result<Vec<_>, _>>()?;
-    stage.decide(&batches, attrs)?;
+    stage.decide(&identities, attrs)?;
+    drop(identities);
     let stage = &*stage;
-    batches
-        .into_par_iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let out = stage.apply(i, b);
-            bar.inc(1);
-            out
-        })
-        .collect()
+    let mut index = 0;
+    for loaded in input.into_chunks(chunk) {
+        let loaded = loaded.map_err(StageFailure::Spill)?;
+        let first = index;
+        index += loaded.len();
+        let outputs = loaded
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let out = stage.apply(first + i, b);
+                bar.inc(1);
+                out
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        outputs.into_iter().for_each(&mut *absorb);
+    }
+    Ok(())
+}
+
+/// A batch of `rows` with no columns, for decisions that need only row identities.
+fn identities_only(rows: &[sluice_core::RowMeta]) -> Result<Batch, CoreError> {
+    let data = arrow::array::RecordBatch::try_new_with_options(
+        Arc::new(arrow::datatypes::Schema::empty()),
+        Vec::new(),
+        &arrow::array::RecordBatchOptions::new().with_row_count(Some(rows.len())),
+    )?;
+    Batch::new(data, rows.to_vec())
 }
 
 /// The leakage check behind leakage-free splits: how many dedup clusters have kept members in

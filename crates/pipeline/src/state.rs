@@ -2,6 +2,7 @@
 //! marks stages left on rows, and what ingest read. A checkpoint of this state after a stage is
 //! what the stage cache stores.
 
+use crate::store::BatchStore;
 use sluice_core::{Batch, RecordId, Removal, StageReport};
 use sluice_dedup::ClusterInfo;
 use sluice_export::LineageSpan;
@@ -83,12 +84,12 @@ pub(crate) struct StageResult {
 }
 
 /// Everything a run has after ingest and after each stage.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct RunState {
     /// What each input was, in read order.
     pub inputs: Vec<IngestedInput>,
     /// Rows still in the run, in input order.
-    pub batches: Vec<Batch>,
+    pub batches: BatchStore,
     /// Rows removed so far, in the order they were removed.
     pub removed: Vec<Removed>,
     /// Spans and flags on rows.

@@ -10,7 +10,7 @@ use crate::registry::BuiltStage;
 use arrow::array::UInt32Array;
 use arrow::compute::take_record_batch;
 use sluice_core::Batch;
-use sluice_export::{ExportError, OutputFile};
+use sluice_export::{ExportError, OutputFile, SideFileWriter};
 use sluice_finetune::{FormatError, Target};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -40,99 +40,132 @@ pub enum TargetExportError {
     Export(#[from] ExportError),
 }
 
-/// Row indices per split, per batch: `split → [(batch, rows)]`, splits in name order.
-type SplitRows = BTreeMap<String, Vec<(usize, Vec<u32>)>>;
-
-fn rows_by_split(plan: &Plan, batches: &[Batch], split_keys: &[Vec<String>]) -> SplitRows {
-    let mut by_split = SplitRows::new();
-    for (b, places) in sluice_export::placements(split_keys, &plan.output)
-        .iter()
-        .enumerate()
-        .take(batches.len())
-    {
-        let mut per_split: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-        for (row, place) in places.iter().enumerate() {
-            per_split
-                .entry(place.split.as_str())
-                .or_default()
-                .push(row as u32);
-        }
-        for (split, rows) in per_split {
-            by_split
-                .entry(split.to_owned())
-                .or_default()
-                .push((b, rows));
-        }
-    }
-    by_split
+/// The JSONL exports of the last format stage's targets, written as the training set streams
+/// past: one file per API target and split (created when the split gets its first row), plus
+/// LLaMA-Factory's `dataset_info.json`. Rows arrive in training-set order, so each file lists its
+/// split's rows in shard order.
+pub struct TargetWriters<'p> {
+    out_dir: std::path::PathBuf,
+    plan: &'p Plan,
+    format: Option<&'p sluice_finetune::FormatStage>,
+    /// Open files by (position among the targets, split name), with their line counts.
+    files: BTreeMap<(usize, String), (SideFileWriter, u64)>,
 }
 
-/// Writes the JSONL exports and `dataset_info.json` for the last format stage's targets (none
-/// when the pipeline has no format stage).
-pub fn write_target_exports(
-    out_dir: &Path,
-    plan: &Plan,
-    batches: &[Batch],
-    split_keys: &[Vec<String>],
-) -> Result<Vec<OutputFile>, TargetExportError> {
-    let Some(format) = plan.stages.iter().rev().find_map(|s| match &s.stage {
-        BuiltStage::Format(f) => Some(f.as_ref()),
-        _ => None,
-    }) else {
-        return Ok(Vec::new());
-    };
-    let by_split = rows_by_split(plan, batches, split_keys);
-    let mut outputs = Vec::new();
-    for target in format.targets() {
-        if !target.wants_jsonl() {
-            continue;
+impl<'p> TargetWriters<'p> {
+    /// Exports for `plan` into `out_dir` (nothing when the pipeline has no format stage).
+    pub fn new(out_dir: &Path, plan: &'p Plan) -> Self {
+        let format = plan.stages.iter().rev().find_map(|s| match &s.stage {
+            BuiltStage::Format(f) => Some(f.as_ref()),
+            _ => None,
+        });
+        TargetWriters {
+            out_dir: out_dir.to_path_buf(),
+            plan,
+            format,
+            files: BTreeMap::new(),
         }
-        let name = target.as_str();
-        let mut files = Vec::new();
-        for (split, parts) in &by_split {
-            let mut bytes = Vec::new();
-            let mut rows = 0u64;
-            for (b, indices) in parts {
-                let Some(batch) = batches.get(*b) else {
+    }
+
+    fn jsonl_targets(&self) -> Vec<Target> {
+        self.format
+            .map(|f| {
+                f.targets()
+                    .iter()
+                    .copied()
+                    .filter(|t| t.wants_jsonl())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Renders `batch`, whose row `i` goes to split `splits[i]` (an index into the output's
+    /// splits), onto each target's file for that split.
+    pub fn push(&mut self, batch: &Batch, splits: &[usize]) -> Result<(), TargetExportError> {
+        let targets = self.jsonl_targets();
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let mut rows_by_split: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+        for (row, split) in splits.iter().enumerate() {
+            rows_by_split.entry(*split).or_default().push(row as u32);
+        }
+        for (position, target) in targets.into_iter().enumerate() {
+            let name = target.as_str();
+            for (split, rows) in &rows_by_split {
+                let Some((split_name, _)) = self.plan.output.splits.get(*split) else {
                     continue;
                 };
-                let selected = take_record_batch(&batch.data, &UInt32Array::from(indices.clone()))
+                let selected = take_record_batch(&batch.data, &UInt32Array::from(rows.clone()))
                     .map_err(|source| TargetExportError::Arrow {
                         target: name,
                         source,
                     })?;
-                rows += sluice_finetune::render_jsonl(target, &selected, &mut bytes).map_err(
+                let mut bytes = Vec::new();
+                let lines = sluice_finetune::render_jsonl(target, &selected, &mut bytes).map_err(
                     |source| TargetExportError::Render {
                         target: name,
                         source,
                     },
                 )?;
+                let key = (position, split_name.clone());
+                if !self.files.contains_key(&key) {
+                    let file = SideFileWriter::create(
+                        &self.out_dir,
+                        &format!("targets/{name}/{split_name}.jsonl"),
+                    )?;
+                    self.files.insert(key.clone(), (file, 0));
+                }
+                if let Some((file, count)) = self.files.get_mut(&key) {
+                    file.write(&bytes)?;
+                    *count += lines;
+                }
             }
-            let file = format!("{split}.jsonl");
-            outputs.push(sluice_export::write_side_file(
-                out_dir,
-                &format!("targets/{name}/{file}"),
-                &format!("export.{name}"),
-                rows,
-                &bytes,
-            )?);
-            files.push(file);
         }
-        if target == Target::LlamaFactory {
-            let info =
-                sluice_finetune::llamafactory_dataset_info(&plan.name, format.shape(), &files);
-            let mut bytes = serde_json::to_vec_pretty(&info).unwrap_or_default();
-            bytes.push(b'\n');
-            outputs.push(sluice_export::write_side_file(
-                out_dir,
-                &format!("targets/{name}/dataset_info.json"),
-                "export.llamafactory.dataset_info",
-                files.len() as u64,
-                &bytes,
-            )?);
-        }
+        Ok(())
     }
-    Ok(outputs)
+
+    /// Commits every file, writes `dataset_info.json` for LLaMA-Factory, and describes them:
+    /// targets in declared order, splits by name within a target.
+    pub fn finish(mut self) -> Result<Vec<OutputFile>, TargetExportError> {
+        let mut outputs = Vec::new();
+        let Some(format) = self.format else {
+            return Ok(outputs);
+        };
+        for (position, target) in self.jsonl_targets().into_iter().enumerate() {
+            let name = target.as_str();
+            let keys: Vec<(usize, String)> = self
+                .files
+                .keys()
+                .filter(|(p, _)| *p == position)
+                .cloned()
+                .collect();
+            let mut files = Vec::new();
+            for key in keys {
+                if let Some((file, rows)) = self.files.remove(&key) {
+                    outputs.push(file.finish(&format!("export.{name}"), rows)?);
+                    files.push(format!("{}.jsonl", key.1));
+                }
+            }
+            if target == Target::LlamaFactory {
+                let info = sluice_finetune::llamafactory_dataset_info(
+                    &self.plan.name,
+                    format.shape(),
+                    &files,
+                );
+                let mut bytes = serde_json::to_vec_pretty(&info).unwrap_or_default();
+                bytes.push(b'\n');
+                outputs.push(sluice_export::write_side_file(
+                    &self.out_dir,
+                    &format!("targets/{name}/dataset_info.json"),
+                    "export.llamafactory.dataset_info",
+                    files.len() as u64,
+                    &bytes,
+                )?);
+            }
+        }
+        Ok(outputs)
+    }
 }
 
 /// Writes `README.md`: a Hugging Face dataset card whose `configs` list the Parquet shards of each

@@ -88,6 +88,11 @@ pub fn assert_golden(golden: &str, actual: &str) {
     }
 }
 
+/// `bytes` as one zstd frame (level 3), for compressed test inputs.
+pub fn zstd_compress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    zstd::encode_all(bytes, 3)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! `sluice run PIPELINE`: execute a pipeline and print the closing summary.
 
-use crate::args::RunArgs;
+use crate::args::{MemoryBudget, RunArgs};
 use crate::exit::{Exit, fail, report_config_error};
 use crate::summary;
 use sluice_pipeline::{Plan, PlanOptions, RunError, RunOptions};
@@ -39,6 +39,12 @@ pub fn execute(args: RunArgs) -> Exit {
                 .clone()
                 .or_else(sluice_pipeline::default_cache_root)
         },
+        memory_budget: match args.memory_budget {
+            Some(MemoryBudget::Unlimited) => None,
+            Some(MemoryBudget::Bytes(bytes)) => Some(bytes),
+            None => default_memory_budget(),
+        },
+        spill_dir: args.spill_dir.clone(),
     };
     // The manifest is the commit point: it goes away before the first output changes, so a run
     // killed half-way never leaves an old manifest describing new files.
@@ -106,4 +112,13 @@ fn partial_outputs_message(out_dir: &Path) -> String {
         "interrupted while writing outputs; some files in {} were replaced and its manifest was removed, so it holds no committed run (rerun to complete it)",
         out_dir.display()
     )
+}
+
+/// Half of the machine's physical memory (Linux `/proc/meminfo`); `None` (no spilling) where it
+/// cannot be read.
+fn default_memory_budget() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024 / 2)
 }

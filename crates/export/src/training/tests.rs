@@ -300,3 +300,39 @@ fn shard_file_name_pattern() {
         "data/validation-00002-of-00010.parquet"
     );
 }
+
+#[test]
+fn the_streaming_writer_checks_announced_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&[("train", 1.0)], 2);
+    let b = batch(0, 3);
+    let mut short = TrainingSetWriter::new(dir.path(), &data_schema(), &[2], &cfg).unwrap();
+    assert!(
+        short.push(&b, &[0, 0, 0]).is_err(),
+        "more rows than announced"
+    );
+    let mut long = TrainingSetWriter::new(dir.path(), &data_schema(), &[4], &cfg).unwrap();
+    long.push(&b, &[0, 0, 0]).unwrap();
+    assert!(long.finish().is_err(), "fewer rows than announced");
+    let mut wrong = TrainingSetWriter::new(dir.path(), &data_schema(), &[3], &cfg).unwrap();
+    assert!(wrong.push(&b, &[0, 0]).is_err(), "one split per row");
+}
+
+#[test]
+fn streaming_in_any_chunking_writes_the_same_shards() {
+    let cfg = config(&[("train", 0.7), ("test", 0.3)], 7);
+    let whole = vec![batch(0, 40)];
+    let pieces: Vec<Batch> = [(0, 3), (3, 1), (4, 20), (24, 16)]
+        .iter()
+        .map(|&(first, count)| batch(first, count))
+        .collect();
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let one = write_training_set_with_schema(a.path(), &data_schema(), &whole, &keys(&whole), &cfg)
+        .unwrap();
+    let many =
+        write_training_set_with_schema(b.path(), &data_schema(), &pieces, &keys(&pieces), &cfg)
+            .unwrap();
+    assert!(one.len() > 2, "several shards per split");
+    assert_eq!(one, many);
+}

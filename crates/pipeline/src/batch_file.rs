@@ -1,0 +1,145 @@
+//! One batch as one Parquet file, row identities included: the format of stage-cache entries and
+//! of batches spilled to disk under a memory budget.
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray, UInt32Array, UInt64Array};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt32Type, UInt64Type};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use sluice_core::{Batch, RecordId, RowMeta, SourceRef};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Columns appended for the row identities (sluice reserves the `__sluice_` prefix).
+const ID_COLUMN: &str = "__sluice_record_id";
+const INPUT_COLUMN: &str = "__sluice_input";
+const ROW_COLUMN: &str = "__sluice_row";
+const LINE_COLUMN: &str = "__sluice_line";
+
+/// Writes a batch's columns plus its row identities as one Parquet file (snappy: the cache
+/// favours speed over size).
+pub(crate) fn write_batch(path: &Path, batch: &Batch) -> Result<(), String> {
+    let data = &batch.data;
+    let mut fields: Vec<Arc<Field>> = data.schema().fields().iter().cloned().collect();
+    let mut columns: Vec<ArrayRef> = data.columns().to_vec();
+    for (name, ty) in [
+        (ID_COLUMN, DataType::Utf8),
+        (INPUT_COLUMN, DataType::UInt32),
+        (ROW_COLUMN, DataType::UInt64),
+        (LINE_COLUMN, DataType::UInt64),
+    ] {
+        if data.schema().field_with_name(name).is_ok() {
+            return Err(format!("the data has a reserved column `{name}`"));
+        }
+        fields.push(Arc::new(Field::new(name, ty, false)));
+    }
+    columns.push(Arc::new(StringArray::from_iter_values(
+        batch.rows.iter().map(|r| r.id.as_str()),
+    )));
+    columns.push(Arc::new(UInt32Array::from_iter_values(
+        batch.rows.iter().map(|r| r.source.input),
+    )));
+    columns.push(Arc::new(UInt64Array::from_iter_values(
+        batch.rows.iter().map(|r| r.source.row),
+    )));
+    columns.push(Arc::new(UInt64Array::from_iter_values(
+        batch.rows.iter().map(|r| r.source.line),
+    )));
+    let schema = Arc::new(Schema::new(fields));
+    let with_ids = RecordBatch::try_new(schema.clone(), columns).map_err(|e| e.to_string())?;
+    let file = fs_err::File::create(path).map_err(|e| e.to_string())?;
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(batch.len().max(1)))
+        .build();
+    let mut writer =
+        ArrowWriter::try_new(file, schema, Some(properties)).map_err(|e| e.to_string())?;
+    writer.write(&with_ids).map_err(|e| e.to_string())?;
+    writer.close().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Reads a batch written by [`write_batch`]; its data columns must match `schema` exactly.
+pub(crate) fn read_batch(path: &Path, schema: &SchemaRef, rows: usize) -> Result<Batch, String> {
+    if rows == 0 {
+        return Ok(Batch::empty(schema.clone()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| e.to_string())?
+        .with_batch_size(rows.max(1))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let parts = reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let Some(first) = parts.first() else {
+        return Err(format!("{} has no rows", path.display()));
+    };
+    let whole =
+        arrow::compute::concat_batches(&first.schema(), &parts).map_err(|e| e.to_string())?;
+    if whole.num_rows() != rows {
+        return Err(format!(
+            "{} has {} rows, expected {rows}",
+            path.display(),
+            whole.num_rows()
+        ));
+    }
+    let column = |name: &str| {
+        whole
+            .column_by_name(name)
+            .cloned()
+            .ok_or_else(|| format!("{} lacks column {name}", path.display()))
+    };
+    let ids = column(ID_COLUMN)?;
+    let inputs = column(INPUT_COLUMN)?;
+    let source_rows = column(ROW_COLUMN)?;
+    let lines = column(LINE_COLUMN)?;
+    let (Some(ids), Some(inputs), Some(source_rows), Some(lines)) = (
+        ids.as_string_opt::<i32>(),
+        inputs.as_primitive_opt::<UInt32Type>(),
+        source_rows.as_primitive_opt::<UInt64Type>(),
+        lines.as_primitive_opt::<UInt64Type>(),
+    ) else {
+        return Err(format!("{} has mistyped identity columns", path.display()));
+    };
+    let metas = (0..rows)
+        .map(|i| RowMeta {
+            id: RecordId::from_string(ids.value(i).to_owned()),
+            source: SourceRef {
+                input: inputs.value(i),
+                row: source_rows.value(i),
+                line: lines.value(i),
+            },
+        })
+        .collect();
+    let stored_names: Vec<&String> = whole
+        .schema_ref()
+        .fields()
+        .iter()
+        .map(|f| f.name())
+        .collect();
+    let expected_names: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
+    if stored_names.len() != expected_names.len() + 4
+        || stored_names[..expected_names.len()] != expected_names[..]
+    {
+        return Err(format!(
+            "{} holds other columns than the stage's schema",
+            path.display()
+        ));
+    }
+    let data_columns = schema
+        .fields()
+        .iter()
+        .map(|f| column(f.name()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let data = RecordBatch::try_new_with_options(
+        schema.clone(),
+        data_columns,
+        &arrow::array::RecordBatchOptions::new().with_row_count(Some(rows)),
+    )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    debug_assert!(data.columns().iter().all(|c| c.len() == rows));
+    Batch::new(data, metas).map_err(|e| e.to_string())
+}

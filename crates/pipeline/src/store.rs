@@ -1,0 +1,388 @@
+//! The run's rows between stages, within a memory budget.
+//!
+//! Batches stay in memory while the run's resident batches fit the budget; past it, each new
+//! batch is written to a private temporary directory (one Parquet file per batch, row identities
+//! included) and read back when a pass reaches it. Passes walk the store a chunk of batches at a
+//! time, so what is resident is the budget plus one chunk per pass. Row identities (record id and
+//! source, about 80 bytes a row) always stay in memory: global decisions, split assignment and
+//! lineage need them.
+//!
+//! Spilled files hold rows as they were before the stage that reads them (before redaction for the
+//! first stages): the directory is created readable by the user only and removed when the run
+//! ends, and no spilled byte ever reaches the output directory.
+
+use crate::batch_file::{read_batch, write_batch};
+use arrow::datatypes::SchemaRef;
+use rayon::prelude::*;
+use sluice_core::{Batch, RowMeta};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The budget and spill directory shared by every store of one run.
+#[derive(Debug, Default)]
+pub(crate) struct Spill {
+    /// Bytes of batch data the run keeps in memory; `None` is unlimited.
+    budget: Option<u64>,
+    /// Where the spill directory is created (default: the system temporary directory).
+    parent: Option<PathBuf>,
+    dir: Mutex<Option<tempfile::TempDir>>,
+    resident: AtomicU64,
+    peak_resident: AtomicU64,
+    next_file: AtomicU64,
+    spilled_batches: AtomicU64,
+    spilled_bytes: AtomicU64,
+}
+
+/// What spilling did during a run, for the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SpillStats {
+    /// The budget in bytes (`None`: unlimited).
+    pub budget: Option<u64>,
+    /// Batches written to disk (a batch spilled again after a later stage counts again).
+    pub batches: u64,
+    /// Bytes of spill files written.
+    pub bytes: u64,
+    /// Most batch data resident in the stores at once, in bytes (Arrow buffer sizes).
+    pub peak_resident: u64,
+}
+
+impl Spill {
+    /// A spill context with `budget` bytes, spilling under `parent` (or the temp directory).
+    pub(crate) fn new(budget: Option<u64>, parent: Option<PathBuf>) -> Spill {
+        Spill {
+            budget,
+            parent,
+            ..Spill::default()
+        }
+    }
+
+    /// What was spilled so far.
+    pub(crate) fn stats(&self) -> SpillStats {
+        SpillStats {
+            budget: self.budget,
+            batches: self.spilled_batches.load(Ordering::Relaxed),
+            bytes: self.spilled_bytes.load(Ordering::Relaxed),
+            peak_resident: self.peak_resident.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Reserves `bytes` of the budget; false (and nothing reserved) when they do not fit.
+    fn reserve(&self, bytes: u64) -> bool {
+        let Some(budget) = self.budget else {
+            let now = self.resident.fetch_add(bytes, Ordering::Relaxed) + bytes;
+            self.peak_resident.fetch_max(now, Ordering::Relaxed);
+            return true;
+        };
+        let mut current = self.resident.load(Ordering::Relaxed);
+        loop {
+            // The first batch is always admitted: a budget smaller than one batch still runs.
+            if current > 0 && current + bytes > budget {
+                return false;
+            }
+            match self.resident.compare_exchange_weak(
+                current,
+                current + bytes,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    self.peak_resident
+                        .fetch_max(current + bytes, Ordering::Relaxed);
+                    return true;
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    fn release(&self, bytes: u64) {
+        self.resident.fetch_sub(bytes, Ordering::Relaxed);
+    }
+
+    /// A new file path in the spill directory, creating the directory on first use.
+    fn next_path(&self) -> Result<PathBuf, String> {
+        let mut dir = self
+            .dir
+            .lock()
+            .map_err(|_| "spill directory lock poisoned".to_owned())?;
+        if dir.is_none() {
+            let parent = self.parent.clone().unwrap_or_else(std::env::temp_dir);
+            fs_err::create_dir_all(&parent).map_err(|e| e.to_string())?;
+            // tempfile creates the directory with mode 0700 on Unix.
+            let created = tempfile::Builder::new()
+                .prefix("sluice-spill-")
+                .tempdir_in(&parent)
+                .map_err(|e| {
+                    format!(
+                        "cannot create a spill directory in {}: {e}",
+                        parent.display()
+                    )
+                })?;
+            *dir = Some(created);
+        }
+        let n = self.next_file.fetch_add(1, Ordering::Relaxed);
+        let base = dir
+            .as_ref()
+            .map(|d| d.path().to_path_buf())
+            .ok_or_else(|| "no spill directory".to_owned())?;
+        Ok(base.join(format!("{n:08}.parquet")))
+    }
+}
+
+/// A batch kept in memory, holding its share of the budget until dropped.
+struct Resident {
+    batch: Batch,
+    bytes: u64,
+    spill: Arc<Spill>,
+}
+
+impl Drop for Resident {
+    fn drop(&mut self) {
+        self.spill.release(self.bytes);
+    }
+}
+
+/// A batch on disk; the file goes when the slot does.
+struct Spilled {
+    path: PathBuf,
+    rows: Vec<RowMeta>,
+    schema: SchemaRef,
+}
+
+impl Drop for Spilled {
+    fn drop(&mut self) {
+        // Best effort: the whole directory goes at the end of the run anyway.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+enum Slot {
+    Memory(Resident),
+    Disk(Spilled),
+}
+
+impl Slot {
+    fn rows(&self) -> &[RowMeta] {
+        match self {
+            Slot::Memory(r) => &r.batch.rows,
+            Slot::Disk(d) => &d.rows,
+        }
+    }
+
+    fn load(&self) -> Result<Batch, String> {
+        match self {
+            Slot::Memory(r) => Ok(r.batch.clone()),
+            Slot::Disk(d) => read_batch(&d.path, &d.schema, d.rows.len()),
+        }
+    }
+}
+
+/// Batches in input order, some in memory and some spilled.
+pub(crate) struct BatchStore {
+    spill: Arc<Spill>,
+    slots: Vec<Slot>,
+}
+
+impl Default for BatchStore {
+    fn default() -> Self {
+        BatchStore::new(Arc::new(Spill::default()))
+    }
+}
+
+impl std::fmt::Debug for BatchStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchStore")
+            .field("batches", &self.slots.len())
+            .field("rows", &self.rows())
+            .finish()
+    }
+}
+
+impl BatchStore {
+    /// An empty store spending `spill`'s budget.
+    pub(crate) fn new(spill: Arc<Spill>) -> BatchStore {
+        BatchStore {
+            spill,
+            slots: Vec::new(),
+        }
+    }
+
+    /// The spill context this store uses.
+    pub(crate) fn spill(&self) -> &Arc<Spill> {
+        &self.spill
+    }
+
+    /// Appends `batch`, in memory if the budget allows, else on disk. Empty batches are skipped.
+    pub(crate) fn push(&mut self, batch: Batch) -> Result<(), String> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let bytes = batch.data.get_array_memory_size() as u64;
+        if self.spill.reserve(bytes) {
+            self.slots.push(Slot::Memory(Resident {
+                batch,
+                bytes,
+                spill: self.spill.clone(),
+            }));
+            return Ok(());
+        }
+        let path = self.spill.next_path()?;
+        write_batch(&path, &batch)?;
+        let written = fs_err::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        self.spill.spilled_batches.fetch_add(1, Ordering::Relaxed);
+        self.spill
+            .spilled_bytes
+            .fetch_add(written, Ordering::Relaxed);
+        self.slots.push(Slot::Disk(Spilled {
+            path,
+            schema: batch.data.schema(),
+            rows: batch.rows,
+        }));
+        Ok(())
+    }
+
+    /// Moves every batch of `other` after this store's.
+    pub(crate) fn append(&mut self, mut other: BatchStore) {
+        self.slots.append(&mut other.slots);
+    }
+
+    /// Number of batches.
+    pub(crate) fn batch_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Number of rows.
+    pub(crate) fn rows(&self) -> u64 {
+        self.slots.iter().map(|s| s.rows().len() as u64).sum()
+    }
+
+    /// Row identities, batch by batch.
+    pub(crate) fn metas(&self) -> impl Iterator<Item = &[RowMeta]> {
+        self.slots.iter().map(Slot::rows)
+    }
+
+    /// Batch `index` (a cheap clone when resident, read back when spilled).
+    pub(crate) fn get(&self, index: usize) -> Result<Batch, String> {
+        self.slots
+            .get(index)
+            .ok_or_else(|| format!("no batch {index}"))?
+            .load()
+    }
+
+    /// Loads batches `range` in parallel, in order.
+    pub(crate) fn load_range(&self, range: std::ops::Range<usize>) -> Result<Vec<Batch>, String> {
+        range.into_par_iter().map(|i| self.get(i)).collect()
+    }
+
+    /// Consumes the store `chunk` batches at a time, in order: each chunk is loaded in parallel
+    /// and its slots (memory share, spill files) are released as it is handed out.
+    pub(crate) fn into_chunks(self, chunk: usize) -> Chunks {
+        Chunks {
+            slots: self.slots.into_iter().collect(),
+            chunk: chunk.max(1),
+        }
+    }
+}
+
+/// See [`BatchStore::into_chunks`].
+pub(crate) struct Chunks {
+    slots: std::collections::VecDeque<Slot>,
+    chunk: usize,
+}
+
+impl Iterator for Chunks {
+    type Item = Result<Vec<Batch>, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let take = self.chunk.min(self.slots.len());
+        let slots: Vec<Slot> = self.slots.drain(..take).collect();
+        Some(slots.par_iter().map(Slot::load).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{ArrayRef, RecordBatch, StringArray};
+    use sluice_core::{RecordId, SourceRef};
+
+    fn batch(first: u64, rows: u64) -> Batch {
+        let text: ArrayRef = Arc::new(StringArray::from_iter_values(
+            (first..first + rows).map(|i| format!("row {i} {}", "x".repeat(200))),
+        ));
+        let data = RecordBatch::try_from_iter([("text", text)]).unwrap();
+        let metas = (first..first + rows)
+            .map(|i| RowMeta {
+                id: RecordId::from_string(format!("f:{i}")),
+                source: SourceRef {
+                    input: 0,
+                    row: i,
+                    line: i + 1,
+                },
+            })
+            .collect();
+        Batch::new(data, metas).unwrap()
+    }
+
+    #[test]
+    fn a_small_budget_spills_and_everything_comes_back_in_order() {
+        let one = batch(0, 10).data.get_array_memory_size() as u64;
+        let spill = Arc::new(Spill::new(Some(one * 2), None));
+        let mut store = BatchStore::new(spill.clone());
+        for b in 0..6 {
+            store.push(batch(b * 10, 10)).unwrap();
+        }
+        store.push(batch(60, 0)).unwrap();
+        assert_eq!(store.batch_count(), 6);
+        assert_eq!(store.rows(), 60);
+        let stats = spill.stats();
+        assert_eq!(stats.batches, 4, "two batches fit the budget, four spill");
+        assert!(stats.peak_resident <= one * 2);
+        let expected: Vec<Batch> = (0..6).map(|b| batch(b * 10, 10)).collect();
+        for (i, want) in expected.iter().enumerate() {
+            let got = store.get(i).unwrap();
+            assert_eq!(got.data, want.data);
+            assert_eq!(got.rows, want.rows);
+        }
+        let metas: Vec<u64> = store
+            .metas()
+            .flat_map(|m| m.iter().map(|r| r.source.row))
+            .collect();
+        assert_eq!(metas, (0..60).collect::<Vec<_>>());
+        let files = |s: &Spill| {
+            let dir = s.dir.lock().unwrap();
+            std::fs::read_dir(dir.as_ref().unwrap().path())
+                .unwrap()
+                .count()
+        };
+        assert_eq!(files(&spill), 4);
+        let mut seen = Vec::new();
+        for chunk in store.into_chunks(4) {
+            for b in chunk.unwrap() {
+                seen.extend(b.rows.iter().map(|r| r.source.row));
+            }
+        }
+        assert_eq!(seen, (0..60).collect::<Vec<_>>());
+        assert_eq!(files(&spill), 0, "consumed spill files are deleted");
+        assert_eq!(spill.resident.load(Ordering::Relaxed), 0, "budget released");
+    }
+
+    #[test]
+    fn without_a_budget_nothing_spills() {
+        let spill = Arc::new(Spill::new(None, None));
+        let mut store = BatchStore::new(spill.clone());
+        for b in 0..3 {
+            store.push(batch(b * 5, 5)).unwrap();
+        }
+        assert_eq!(spill.stats().batches, 0);
+        assert!(
+            spill.dir.lock().unwrap().is_none(),
+            "no spill directory made"
+        );
+        assert_eq!(store.load_range(0..3).unwrap().len(), 3);
+    }
+}

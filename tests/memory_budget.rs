@@ -1,0 +1,172 @@
+//! Bounded memory: an input three times the configured memory budget completes, spills, keeps
+//! the rows it holds in memory within the budget, and gives byte-identical outputs to a run
+//! without a budget.
+
+// Test helpers outside #[test] fns: a panic is the failure report here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use sluice_test_support::manifest_without_run;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+const PIPELINE: &str = r#"
+[pipeline]
+name = "budget"
+
+[[inputs]]
+path = "in/*.jsonl*"
+
+[fields]
+id = { type = "string", required = true }
+body = { type = "string", required = true }
+
+[[stages]]
+kind = "dedup"
+key = ["body"]
+near = { threshold = 0.8 }
+
+[[stages]]
+kind = "redact"
+fields = ["body"]
+
+[[stages]]
+kind = "validate"
+[[stages.rules]]
+kind = "length"
+field = "body"
+min = 40
+
+[output]
+splits = { train = 0.9, validation = 0.1 }
+rows_per_shard = 4000
+"#;
+
+const BUDGET: u64 = 1 << 20;
+
+/// About 3 MiB of synthetic tickets in two files (one zstd), with duplicates and PII.
+fn project(dir: &Path) -> u64 {
+    std::fs::create_dir_all(dir.join("in")).unwrap();
+    std::fs::write(dir.join("pipeline.toml"), PIPELINE).unwrap();
+    let words = [
+        "pump",
+        "valve",
+        "sensor",
+        "gearbox",
+        "bearing",
+        "filter",
+        "seal",
+        "motor",
+        "belt",
+        "coupling",
+        "压力",
+        "阀门",
+        "传感器",
+        "轴承",
+    ];
+    let mut total = 0;
+    for (file, rows) in [("a.jsonl", 8000u64), ("b.jsonl.zst", 5000)] {
+        let mut text = String::new();
+        for i in 0..rows {
+            let n = if i % 13 == 0 { i.saturating_sub(1) } else { i };
+            let mut body = format!("ticket {n} for unit {}: ", n * 7919 % 1000);
+            for k in 0..30 {
+                body.push_str(words[((n * 31 + k * 17) % words.len() as u64) as usize]);
+                body.push(' ');
+            }
+            if i % 5 == 0 {
+                body.push_str(&format!("contact t{n}@example.com or 138{:08}", n));
+            }
+            if i % 17 == 0 {
+                body = "too short".to_owned();
+            }
+            text.push_str(&format!("{{\"id\":\"{file}-{i}\",\"body\":\"{body}\"}}\n"));
+        }
+        total += text.len() as u64;
+        let bytes = if file.ends_with(".zst") {
+            sluice_test_support::zstd_compress(text.as_bytes()).unwrap()
+        } else {
+            text.into_bytes()
+        };
+        std::fs::write(dir.join("in").join(file), bytes).unwrap();
+    }
+    total
+}
+
+fn run(dir: &Path, out: &str, budget: &str) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["run", "pipeline.toml", "--out", out, "--json", "--no-cache"])
+        .args(["--memory-budget", budget, "--batch-rows", "500"])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the sluice binary runs");
+    assert!(
+        output.status.code() == Some(0) || output.status.code() == Some(1),
+        "sluice run failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("--json prints one JSON summary")
+}
+
+fn outputs(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path.strip_prefix(out).unwrap().display().to_string();
+            let bytes = std::fs::read(&path).unwrap();
+            let bytes = if name == "manifest.json" {
+                serde_json::to_vec(&manifest_without_run(&bytes).unwrap()).unwrap()
+            } else {
+                bytes
+            };
+            files.insert(name, bytes);
+        }
+    }
+    files
+}
+
+#[test]
+fn an_input_three_times_the_budget_completes_within_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let input_bytes = project(dir);
+    assert!(
+        input_bytes >= 3 * BUDGET,
+        "the input is {input_bytes} bytes"
+    );
+
+    let bounded = run(dir, "bounded", &BUDGET.to_string());
+    let spill = &bounded["spill"];
+    assert_eq!(spill["budget_bytes"], BUDGET);
+    assert!(
+        spill["batches"].as_u64().unwrap() > 0,
+        "the run spilled: {spill}"
+    );
+    // Resident row data stays within the budget plus the one batch always admitted.
+    let peak = spill["peak_resident_bytes"].as_u64().unwrap();
+    assert!(peak <= BUDGET + BUDGET / 2, "peak resident {peak} bytes");
+    assert!(bounded["duplicates"].as_u64().unwrap() > 0);
+    assert!(bounded["quarantined"].as_u64().unwrap() > 0);
+
+    let unbounded = run(dir, "unbounded", "none");
+    assert_eq!(unbounded["spill"]["batches"], 0);
+    assert!(unbounded["spill"]["peak_resident_bytes"].as_u64().unwrap() > 2 * BUDGET);
+    assert_eq!(
+        outputs(&dir.join("bounded")),
+        outputs(&dir.join("unbounded")),
+        "spilling changes nothing in the outputs"
+    );
+    // No spill file is left behind in the output directory.
+    assert!(
+        outputs(&dir.join("bounded"))
+            .keys()
+            .all(|name| !name.contains("spill"))
+    );
+}
