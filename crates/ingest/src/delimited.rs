@@ -27,36 +27,108 @@ pub(crate) fn read_delimited(
     sink: &mut RecordSink<'_>,
     path: &Path,
 ) -> Result<(), IngestError> {
+    let mut header = None;
+    read_delimited_piece(text, 0, delimiter, schema, sink, path, &mut header)?;
+    if header.is_none() {
+        return Err(IngestError::MissingHeader {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// The header of a delimited input, carried from its first piece to the next ones.
+pub(crate) struct Header {
+    len: usize,
+    /// For each schema field, its column (exact header match; the first of duplicate headers).
+    columns: Vec<Option<usize>>,
+}
+
+/// Reads one piece of a delimited input that starts at a record start and ends at a record end
+/// (see [`last_record_end`]); its first line is line `lines_before + 1`. The header comes from
+/// the first piece that has one. Returns the number of lines in the piece.
+pub(crate) fn read_delimited_piece(
+    text: &Text,
+    lines_before: u64,
+    delimiter: u8,
+    schema: &TargetSchema,
+    sink: &mut RecordSink<'_>,
+    path: &Path,
+    header: &mut Option<Header>,
+) -> Result<u64, IngestError> {
     let lines = LineIndex::new(text.bytes());
     let mut scanner = Scanner::new(text.bytes(), delimiter);
-    let (header, header_span) = read_header(&mut scanner, text, path)?;
-    // Exact header match; with duplicate headers the first column wins.
-    let columns: Vec<Option<usize>> = schema
-        .fields
-        .iter()
-        .map(|spec| header.iter().position(|name| *name == spec.source))
-        .collect();
     let mut gap = BlankLines { last_line: 0 };
-    gap.next_record(&lines, &header_span, sink);
+    if header.is_none() {
+        let Some((names, header_span)) = read_header(&mut scanner, text, path)? else {
+            // Only blank lines so far: the header is in a later piece, if anywhere.
+            sink.blank_lines(lines.total());
+            return Ok(lines.total());
+        };
+        *header = Some(Header {
+            len: names.len(),
+            columns: schema
+                .fields
+                .iter()
+                .map(|spec| names.iter().position(|name| *name == spec.source))
+                .collect(),
+        });
+        gap.next_record(&lines, &header_span, sink);
+    }
+    let Some(header) = header.as_ref() else {
+        return Ok(lines.total());
+    };
     while let Some(scanned) = scanner.next() {
         match scanned {
             Scanned::Broken { span, detail } => {
-                let line = gap.next_record(&lines, &span, sink);
+                let line = lines_before + gap.next_record(&lines, &span, sink);
                 sink.reject(line, Problem::malformed_csv(detail), &text.lossy(span));
             }
             Scanned::Record { span, fields } => {
-                let line = gap.next_record(&lines, &span, sink);
+                let line = lines_before + gap.next_record(&lines, &span, sink);
                 let record = RawRecord {
                     span,
                     line,
                     fields: &fields,
                 };
-                read_record(text, &record, header.len(), &columns, schema, sink)?;
+                read_record(text, &record, header.len, &header.columns, schema, sink)?;
             }
         }
     }
     sink.blank_lines(lines.total().saturating_sub(gap.last_line));
-    Ok(())
+    Ok(lines.total())
+}
+
+/// Where the complete records of `bytes` (which starts at a record start) end: just after its
+/// last `\n` outside a quoted field, by the same quoting rules as the reader. `None` when no
+/// record ends in `bytes` (one long record, or an unterminated quote: the piece then grows).
+pub(crate) fn last_record_end(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    let mut in_quotes = false;
+    let mut at_field_start = true;
+    let mut last = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_quotes {
+            if b == QUOTE {
+                if bytes.get(i + 1) == Some(&QUOTE) {
+                    i += 1;
+                } else {
+                    in_quotes = false;
+                }
+            }
+        } else if b == QUOTE && at_field_start {
+            in_quotes = true;
+            at_field_start = false;
+        } else {
+            if b == b'\n' {
+                last = Some(i + 1);
+            }
+            at_field_start = b == delimiter || b == b'\n' || b == b'\r';
+        }
+        i += 1;
+    }
+    last
 }
 
 /// The header names of a delimited `text` (for schema inference).
@@ -66,22 +138,28 @@ pub(crate) fn header_names(
     path: &Path,
 ) -> Result<Vec<String>, IngestError> {
     let mut scanner = Scanner::new(text.bytes(), delimiter);
-    read_header(&mut scanner, text, path).map(|(names, _)| names)
+    match read_header(&mut scanner, text, path)? {
+        Some((names, _)) => Ok(names),
+        None => Err(IngestError::MissingHeader {
+            path: path.to_path_buf(),
+        }),
+    }
 }
+
+/// A header's names and its byte span.
+type HeaderLine = (Vec<String>, Range<usize>);
 
 fn read_header(
     scanner: &mut Scanner<'_>,
     text: &Text,
     path: &Path,
-) -> Result<(Vec<String>, Range<usize>), IngestError> {
+) -> Result<Option<HeaderLine>, IngestError> {
     let invalid = |detail: String| IngestError::InvalidHeader {
         path: path.to_path_buf(),
         detail,
     };
     match scanner.next() {
-        None => Err(IngestError::MissingHeader {
-            path: path.to_path_buf(),
-        }),
+        None => Ok(None),
         Some(Scanned::Broken { detail, .. }) => Err(invalid(detail.to_owned())),
         Some(Scanned::Record { span, fields }) => {
             text.str_at(span.clone())
@@ -90,7 +168,7 @@ fn read_header(
                 .iter()
                 .map(|name| String::from_utf8_lossy(name).into_owned())
                 .collect();
-            Ok((names, span))
+            Ok(Some((names, span)))
         }
     }
 }

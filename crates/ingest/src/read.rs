@@ -57,10 +57,11 @@ pub fn read_input(
 
 /// [`read_input`] handing each batch of kept rows to `emit` as soon as it is assembled, in file
 /// order; the result's `batches` is then empty. The file is read twice (its digest names the
-/// records, so it comes first), and never whole: JSONL in an ASCII-compatible encoding (UTF-8,
+/// records, so it comes first), and never whole: text in an ASCII-compatible encoding (UTF-8,
 /// GBK, …; plain, gzip or zstd) is decoded in pieces of about [`STREAM_PIECE_BYTES`] cut at line
-/// ends, and Parquet is read row group by row group from the file. CSV/TSV and UTF-16 text are
-/// still read whole (a CSV record may span lines; UTF-16 has no byte-level line ends).
+/// ends (JSONL) or record ends outside quotes (CSV/TSV), and Parquet is read row group by row
+/// group from the file. UTF-16 text is still read whole (it has no byte-level line ends), and a
+/// piece grows past the size when one record is longer (or a quote is never closed).
 pub fn read_input_streaming(
     path: &Path,
     input_index: u32,
@@ -115,11 +116,11 @@ fn read_in_pieces(
             let collected = read_parquet(file, path, schema, &ids, batch_rows, Some(emit))?;
             Ok(result("utf-8".to_owned(), collected))
         }
-        InputFormat::Jsonl => {
-            delimiter_for(path, format, opts)?;
-            let pieces = JsonlPieces {
+        InputFormat::Jsonl | InputFormat::Csv | InputFormat::Tsv => {
+            let pieces = TextPieces {
                 path,
                 compression,
+                delimiter: delimiter_for(path, format, opts)?,
                 opts,
                 schema,
                 ids: &ids,
@@ -133,10 +134,6 @@ fn read_in_pieces(
                     read_bytes_with(raw, path, input_index, opts, schema, batch_rows, Some(emit))
                 }
             }
-        }
-        InputFormat::Csv | InputFormat::Tsv => {
-            let raw = fs_err::read(path).map_err(read_error)?;
-            read_bytes_with(raw, path, input_index, opts, schema, batch_rows, Some(emit))
         }
     }
 }
@@ -174,10 +171,12 @@ enum Pieces {
     NotAsciiCompatible(BatchHandler),
 }
 
-/// A JSONL input to read piece by piece through its decompressor.
-struct JsonlPieces<'a> {
+/// A text input (JSONL, or CSV/TSV with `delimiter`) to read piece by piece through its
+/// decompressor, each piece cut at a line end (JSONL) or record end (CSV).
+struct TextPieces<'a> {
     path: &'a Path,
     compression: Compression,
+    delimiter: Option<u8>,
     opts: &'a InputOptions,
     schema: &'a TargetSchema,
     ids: &'a RowIdentity,
@@ -185,11 +184,12 @@ struct JsonlPieces<'a> {
     piece_bytes: usize,
 }
 
-impl JsonlPieces<'_> {
+impl TextPieces<'_> {
     fn read(&self, emit: BatchHandler) -> Result<Pieces, IngestError> {
-        let JsonlPieces {
+        let TextPieces {
             path,
             compression,
+            delimiter,
             opts,
             schema,
             ids,
@@ -243,7 +243,7 @@ impl JsonlPieces<'_> {
         // The first piece carries the BOM, if any, which decides the encoding.
         while first_piece.is_empty() && !at_end {
             at_end = fill(&mut reader, &mut pending)?;
-            first_piece = split_piece(&mut pending, at_end);
+            first_piece = split_piece(&mut pending, at_end, delimiter);
         }
         let text = Text::decode(first_piece, opts.encoding.as_deref(), path)?;
         let encoding = text.encoding();
@@ -251,33 +251,60 @@ impl JsonlPieces<'_> {
             return Ok(Pieces::NotAsciiCompatible(emit));
         }
         let mut sink = RecordSink::new(ids, path, schema, batch_rows, Some(emit))?;
-        let mut line = crate::jsonl::read_jsonl_from(&text, 0, schema, &mut sink)?;
+        let mut header = None;
+        let mut read_piece =
+            |text: &Text, lines_before: u64, sink: &mut RecordSink<'_>| match delimiter {
+                None => crate::jsonl::read_jsonl_from(text, lines_before, schema, sink),
+                Some(delimiter) => {
+                    let lines = crate::delimited::read_delimited_piece(
+                        text,
+                        lines_before,
+                        delimiter,
+                        schema,
+                        sink,
+                        path,
+                        &mut header,
+                    )?;
+                    Ok(lines_before + lines)
+                }
+            };
+        let mut line = read_piece(&text, 0, &mut sink)?;
         let name = text.encoding_name();
         drop(text);
         while !(at_end && pending.is_empty()) {
             if !at_end {
                 at_end = fill(&mut reader, &mut pending)?;
             }
-            let piece = split_piece(&mut pending, at_end);
+            let piece = split_piece(&mut pending, at_end, delimiter);
             if piece.is_empty() {
                 continue;
             }
             let text = Text::decode_as(piece, encoding);
-            line = crate::jsonl::read_jsonl_from(&text, line, schema, &mut sink)?;
+            line = read_piece(&text, line, &mut sink)?;
+        }
+        if delimiter.is_some() && header.is_none() {
+            return Err(IngestError::MissingHeader {
+                path: path.to_path_buf(),
+            });
         }
         Ok(Pieces::Read(name, sink.finish()?))
     }
 }
 
-/// Takes the complete lines off the front of `pending` (everything at the end of the input); a
-/// piece without a line end waits for more bytes unless the input ended.
-fn split_piece(pending: &mut Vec<u8>, at_end: bool) -> Vec<u8> {
+/// Takes the complete lines (JSONL) or records (CSV with `delimiter`) off the front of `pending`
+/// (everything at the end of the input); a piece without an end waits for more bytes unless the
+/// input ended.
+fn split_piece(pending: &mut Vec<u8>, at_end: bool, delimiter: Option<u8>) -> Vec<u8> {
     if at_end {
         return std::mem::take(pending);
     }
-    match memchr::memrchr(b'\n', pending) {
-        Some(last) => {
-            let rest = pending.split_off(last + 1);
+    let end = match delimiter {
+        None => memchr::memrchr(b'\n', pending).map(|last| last + 1),
+        Some(delimiter) => crate::delimited::last_record_end(pending, delimiter),
+    };
+    match end {
+        Some(end) => {
+            let rest = pending.split_off(end);
             std::mem::replace(pending, rest)
         }
         None => Vec::new(),
@@ -622,24 +649,110 @@ mod streaming_tests {
     }
 
     #[test]
-    fn utf16_and_csv_fall_back_to_reading_whole() {
+    fn utf16_falls_back_to_reading_whole() {
         let dir = tempfile::tempdir().unwrap();
         let schema = schema(&[("id", "id", "string", true)]);
         let mut utf16 = vec![0xff, 0xfe];
         for unit in "{\"id\":\"a\"}\n{\"id\":\"b\"}\n".encode_utf16() {
             utf16.extend(unit.to_le_bytes());
         }
-        let csv = b"id\n\"multi\nline\"\nb\n".to_vec();
-        for (name, bytes) in [("wide.jsonl", utf16), ("t.csv", csv)] {
+        let path = write(dir.path(), "wide.jsonl", &utf16);
+        let whole = read_input(&path, 3, &InputOptions::default(), &schema, 4).unwrap();
+        assert_eq!(whole.records, 2);
+        assert_same(
+            &whole,
+            &streamed(&path, &InputOptions::default(), &schema, 3),
+            "utf-16",
+        );
+    }
+
+    #[test]
+    fn csv_read_in_pieces_equals_reading_it_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = schema(&[
+            ("id", "id", "string", true),
+            ("note", "note", "string", false),
+        ]);
+        let mut text = String::from("\u{feff}\n\nid,note\r\n");
+        for i in 0..30 {
+            match i % 8 {
+                1 => text.push_str(&format!("{i},\"two\nlines, with \"\"quotes\"\"\"\r\n")),
+                2 => text.push('\n'),
+                3 => text.push_str(&format!("{i},ragged,extra\n")),
+                4 => text.push_str(&format!("{i},\"索赔 {i}\"\n")),
+                5 => text.push_str(&format!("{i},mid\"quote\n")),
+                _ => text.push_str(&format!("{i},plain {i}\n")),
+            }
+        }
+        let mut unterminated = text.clone();
+        unterminated.push_str("99,\"never closed\nlast,row\n");
+        text.push_str("end,no newline");
+        let tsv = text.replace(',', "\t");
+        let (gbk, _, _) = encoding_rs::GBK.encode(text.trim_start_matches('\u{feff}'));
+        let gbk_opts = InputOptions {
+            encoding: Some("gbk".to_owned()),
+            ..InputOptions::default()
+        };
+        let cases: Vec<(&str, Vec<u8>, InputOptions)> = vec![
+            (
+                "plain.csv",
+                text.clone().into_bytes(),
+                InputOptions::default(),
+            ),
+            (
+                "open.csv",
+                unterminated.into_bytes(),
+                InputOptions::default(),
+            ),
+            ("tabs.tsv", tsv.into_bytes(), InputOptions::default()),
+            (
+                "zipped.csv.gz",
+                gzip(text.as_bytes()),
+                InputOptions::default(),
+            ),
+            ("gbk.csv", gbk.into_owned(), gbk_opts),
+        ];
+        for (name, bytes, opts) in cases {
             let path = write(dir.path(), name, &bytes);
-            let whole = read_input(&path, 3, &InputOptions::default(), &schema, 4).unwrap();
-            assert_eq!(whole.records, 2, "{name}");
-            assert_same(
-                &whole,
-                &streamed(&path, &InputOptions::default(), &schema, 3),
-                name,
+            let whole = read_input(&path, 3, &opts, &schema, 4).unwrap();
+            assert!(whole.records > 20, "{name} has records");
+            assert!(!whole.rejects.is_empty(), "{name} has rejects");
+            for piece in [1, 5, 64, 1 << 20] {
+                assert_same(
+                    &whole,
+                    &streamed(&path, &opts, &schema, piece),
+                    &format!("{name} / {piece}"),
+                );
+            }
+        }
+        // Without a header, both fail the same way.
+        for (name, bytes) in [("empty.csv", &b""[..]), ("blank.csv", &b"\n\n\n"[..])] {
+            let path = write(dir.path(), name, bytes);
+            let whole = read_input(&path, 3, &InputOptions::default(), &schema, 4).unwrap_err();
+            let emit: BatchHandler = Box::new(|_| Ok(()));
+            let pieces = read_in_pieces(&path, 3, &InputOptions::default(), &schema, 4, emit, 1)
+                .unwrap_err();
+            assert!(matches!(whole, IngestError::MissingHeader { .. }), "{name}");
+            assert!(
+                matches!(pieces, IngestError::MissingHeader { .. }),
+                "{name}"
             );
         }
+    }
+
+    #[test]
+    fn record_ends_respect_quotes() {
+        use crate::delimited::last_record_end;
+        assert_eq!(last_record_end(b"a,b\nc,d", b','), Some(4));
+        assert_eq!(last_record_end(b"a,\"x\ny\"\nc", b','), Some(8));
+        assert_eq!(last_record_end(b"a,\"x\ny", b','), None);
+        assert_eq!(last_record_end(b"a,\"x\"\"\n\"\nb", b','), Some(9));
+        assert_eq!(
+            last_record_end(b"a\"b\nc", b','),
+            Some(4),
+            "a quote mid-field is literal"
+        );
+        assert_eq!(last_record_end(b"no end", b','), None);
     }
 
     #[test]
