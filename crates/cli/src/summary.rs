@@ -57,6 +57,15 @@ pub fn render(name: &str, s: &RunSummary) -> String {
         let _ = writeln!(out, "                 {} ({} rows)", o.path, o.rows);
     }
     let _ = writeln!(out, "  manifest     {}", s.manifest_path.display());
+    if s.spill.batches > 0 {
+        let _ = writeln!(
+            out,
+            "  spilled      {} batches ({:.1} MB) past a {:.0} MB memory budget",
+            s.spill.batches,
+            s.spill.bytes as f64 / 1e6,
+            s.spill.budget.unwrap_or(0) as f64 / 1e6
+        );
+    }
     if let Some(dir) = &s.cache.dir {
         let _ = writeln!(out, "  reused       {}", reuse(s));
         let _ = writeln!(out, "  cache        {}/", dir.display());
@@ -93,6 +102,7 @@ pub fn as_json(name: &str, s: &RunSummary) -> String {
         "redactions_by_type": s.redactions_by_type,
         "failed_gates": s.failed_gates.iter().map(|g| &g.name).collect::<Vec<_>>(),
         "duration_ms": s.duration_ms,
+        "peak_rss_bytes_by_phase": s.peak_rss_by_phase.iter().map(|(phase, bytes)| serde_json::json!({"phase": phase, "bytes": bytes})).collect::<Vec<_>>(),
         "spill": {
             "budget_bytes": s.spill.budget,
             "batches": s.spill.batches,

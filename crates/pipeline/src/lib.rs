@@ -6,6 +6,7 @@
 mod batch_file;
 pub mod cache;
 pub mod diagnostics;
+mod memory;
 pub mod plan;
 pub mod quality;
 pub mod registry;

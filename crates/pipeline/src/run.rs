@@ -77,6 +77,9 @@ pub struct RunSummary {
     pub cache: CacheUse,
     /// What the memory budget made the run spill.
     pub spill: SpillStats,
+    /// Peak resident memory of each phase (ingest, each stage, export, lineage), in bytes, where
+    /// the OS reports it.
+    pub peak_rss_by_phase: Vec<(String, u64)>,
     /// Inputs in the run.
     pub inputs: usize,
     /// Stages in the pipeline.
@@ -226,6 +229,13 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             cache.retain(key);
         }
     }
+    let mut phase_peaks: Vec<(String, u64)> = Vec::new();
+    let mut measure = |phase: &str| {
+        if let Some(peak) = crate::memory::take_peak_rss() {
+            phase_peaks.push((phase.to_owned(), peak));
+        }
+    };
+    crate::memory::take_peak_rss();
     let (first_stage, mut state) = match resumed {
         Some((next, state)) => {
             cache_use.inputs_reused = plan.inputs.len();
@@ -245,9 +255,11 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         }
     };
     cache_use.stages_reused = first_stage;
+    measure(if first_stage == 0 { "ingest" } else { "cache" });
 
     for planned in plan.stages.iter_mut().skip(first_stage) {
         run_planned_stage(planned, &mut state, options)?;
+        measure(&format!("{} {}", planned.index + 1, planned.stage.kind()));
         if let (Some(cache), Some(keys)) = (cache.as_mut(), keys.as_ref())
             && let Some(key) = keys.stages.get(planned.index)
         {
@@ -310,6 +322,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         }
     }
     let mut outputs = training.finish()?;
+    measure("export");
     let card = targets::write_dataset_card(&options.out_dir, &plan, &outputs)?;
     let target_exports = target_writers.finish()?;
     outputs.push(card);
@@ -565,6 +578,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             }),
         },
     };
+    measure("lineage");
     let manifest_path = options.out_dir.join("manifest.json");
     sluice_export::write_atomic(&manifest_path, &manifest.to_json_bytes())?;
 
@@ -591,6 +605,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         duration_ms,
         cache: cache_use,
         spill: spill.stats(),
+        peak_rss_by_phase: phase_peaks,
         inputs: plan.inputs.len(),
         stages: plan.stages.len(),
     })
