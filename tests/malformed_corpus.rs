@@ -609,10 +609,14 @@ fn corpus() -> Vec<Case> {
             completes(2, 2, &[]),
         ),
         Case::new(
-            "duplicate JSON keys (last wins, as in every JSON parser sluice interoperates with)",
+            "duplicate JSON keys (readers disagree on which value counts: quarantined)",
             "dupkeys.jsonl",
-            lines(&[b"{\"id\": \"b1\", \"body\": \"one\", \"body\": \"two\"}"]),
-            completes(1, 1, &[]),
+            lines(&[
+                b"{\"id\": \"b1\", \"body\": \"one\", \"body\": \"two\"}",
+                b"{\"id\": \"b2\", \"body\": \"x\", \"meta\": {\"k\": 1, \"k\": 2}}",
+                ROW_A,
+            ]),
+            completes(3, 1, &["PARSE_DUPLICATE_KEY", "PARSE_DUPLICATE_KEY"]),
         ),
         Case::new(
             "100k nested arrays",

@@ -18,6 +18,8 @@ pub struct ReasonCode(Cow<'static, str>);
 impl ReasonCode {
     /// A line or record that is not valid JSON.
     pub const PARSE_MALFORMED_JSON: ReasonCode = ReasonCode::of("PARSE_MALFORMED_JSON");
+    /// A JSON object that repeats a key (readers disagree on which value counts).
+    pub const PARSE_DUPLICATE_KEY: ReasonCode = ReasonCode::of("PARSE_DUPLICATE_KEY");
     /// A JSON line whose top level is not an object.
     pub const PARSE_NOT_AN_OBJECT: ReasonCode = ReasonCode::of("PARSE_NOT_AN_OBJECT");
     /// A CSV record that the CSV grammar rejects (e.g. an unterminated quote).

@@ -5,6 +5,7 @@ use crate::error::IngestError;
 use crate::mapping::{lookup_path, map_fields};
 use crate::problem::Problem;
 use crate::sink::RecordSink;
+use crate::strict_json::{StrictError, parse_strict};
 use crate::text::Text;
 use serde_json::Value;
 use sluice_core::TargetSchema;
@@ -71,14 +72,18 @@ fn read_line(
         sink.blank_lines(1);
         return Ok(());
     }
-    let object = match serde_json::from_str::<Value>(line_text) {
+    let object = match parse_strict(line_text) {
         Ok(Value::Object(object)) => object,
         Ok(other) => {
             sink.reject(line, Problem::not_an_object(json_type(&other)), line_text);
             return Ok(());
         }
-        Err(error) => {
+        Err(StrictError::Malformed(error)) => {
             sink.reject(line, Problem::malformed_json(&error), line_text);
+            return Ok(());
+        }
+        Err(StrictError::DuplicateKey { column }) => {
+            sink.reject(line, Problem::duplicate_key(column), line_text);
             return Ok(());
         }
     };

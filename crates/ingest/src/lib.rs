@@ -23,6 +23,7 @@ mod paths;
 mod problem;
 mod read;
 mod sink;
+mod strict_json;
 #[cfg(test)]
 mod testutil;
 mod text;

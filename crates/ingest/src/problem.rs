@@ -33,6 +33,16 @@ impl Problem {
         }
     }
 
+    /// An object repeating a key; the key itself is not quoted (keys can be data, e.g. emails).
+    pub(crate) fn duplicate_key(column: usize) -> Self {
+        Problem {
+            reason: ReasonCode::PARSE_DUPLICATE_KEY,
+            detail: format!(
+                "a JSON object repeats a key (found at column {column}); readers disagree on which value counts"
+            ),
+        }
+    }
+
     pub(crate) fn not_an_object(found: &'static str) -> Self {
         Problem {
             reason: ReasonCode::PARSE_NOT_AN_OBJECT,
