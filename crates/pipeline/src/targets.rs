@@ -126,8 +126,16 @@ impl<'p> TargetWriters<'p> {
     }
 
     /// Commits every file, writes `dataset_info.json` for LLaMA-Factory, and describes them:
-    /// targets in declared order, splits by name within a target.
-    pub fn finish(mut self) -> Result<Vec<OutputFile>, TargetExportError> {
+    /// targets in declared order, splits by name within a target. Files an earlier run left in
+    /// `targets/` that this run did not write are removed, so the directory never mixes runs.
+    pub fn finish(self) -> Result<Vec<OutputFile>, TargetExportError> {
+        let out_dir = self.out_dir.clone();
+        let outputs = self.write_all()?;
+        remove_stale_target_files(&out_dir, &outputs)?;
+        Ok(outputs)
+    }
+
+    fn write_all(mut self) -> Result<Vec<OutputFile>, TargetExportError> {
         let mut outputs = Vec::new();
         let Some(format) = self.format else {
             return Ok(outputs);
@@ -167,6 +175,49 @@ impl<'p> TargetWriters<'p> {
         Ok(outputs)
     }
 }
+
+/// Deletes files under `out_dir/targets/` that are not among `written` (and directories left
+/// empty), e.g. the JSONL of a target or split a previous run had and this one does not.
+fn remove_stale_target_files(out_dir: &Path, written: &[OutputFile]) -> Result<(), ExportError> {
+    let root = out_dir.join(TARGETS_DIR);
+    if !root.is_dir() {
+        return Ok(());
+    }
+    let keep: std::collections::BTreeSet<&str> = written.iter().map(|o| o.path.as_str()).collect();
+    let mut dirs = vec![root.clone()];
+    let mut visited = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in fs_err::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let relative = path
+                .strip_prefix(out_dir)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            // Hidden temp files belong to the atomic writer, which cleans them up itself.
+            let hidden = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if !hidden && !keep.contains(relative.as_str()) {
+                fs_err::remove_file(&path)?;
+            }
+        }
+        visited.push(dir);
+    }
+    // Deepest first; a directory that still holds files stays.
+    for dir in visited.iter().rev() {
+        if fs_err::read_dir(dir)?.next().is_none() {
+            fs_err::remove_dir(dir)?;
+        }
+    }
+    Ok(())
+}
+
+/// Directory, relative to the output directory, holding the target exports.
+const TARGETS_DIR: &str = "targets";
 
 /// Writes `README.md`: a Hugging Face dataset card whose `configs` list the Parquet shards of each
 /// split, so `datasets.load_dataset(<out dir>)` loads the splits without inference.
