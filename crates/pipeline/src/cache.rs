@@ -38,6 +38,8 @@ pub const STALE_NAMESPACE_DAYS: u64 = 14;
 const STATE_FILE: &str = "state.json";
 /// File whose modification time says when a namespace was last used.
 const USED_MARKER: &str = ".used";
+/// File naming the output directory a namespace belongs to.
+const OUT_DIR_FILE: &str = ".out_dir";
 
 /// The cache keys of one run: one per input, one per stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,11 +159,17 @@ pub(crate) struct StageCache {
 impl StageCache {
     /// Opens (creating it, private to the user) the namespace of `out_dir` under `root`.
     pub(crate) fn open(root: &Path, out_dir: &Path) -> std::io::Result<StageCache> {
+        // The output directory exists from here on, so another run's prune keeps this namespace.
+        fs_err::create_dir_all(out_dir)?;
         let out = std::path::absolute(out_dir)?;
         let name = sluice_core::digest::sha256_hex(out.to_string_lossy().as_bytes());
         let namespace = root.join(name.get(..16).unwrap_or(&name));
         create_private_dir(root)?;
         create_private_dir(&namespace)?;
+        fs_err::write(
+            namespace.join(OUT_DIR_FILE),
+            out.to_string_lossy().as_bytes(),
+        )?;
         Ok(StageCache {
             namespace,
             used: BTreeSet::new(),
@@ -230,13 +238,14 @@ impl StageCache {
         }
     }
 
-    /// Removes this namespace's entries the run did not use (leftover temporaries included) and
-    /// other namespaces untouched for [`STALE_NAMESPACE_DAYS`] days.
+    /// Removes this namespace's entries the run did not use (leftover temporaries included), and
+    /// other namespaces whose output directory no longer exists or that were untouched for
+    /// [`STALE_NAMESPACE_DAYS`] days.
     pub(crate) fn prune(&self) {
         if let Ok(entries) = fs_err::read_dir(&self.namespace) {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                if name != USED_MARKER && !self.used.contains(&name) {
+                if name != USED_MARKER && name != OUT_DIR_FILE && !self.used.contains(&name) {
                     let _ = fs_err::remove_dir_all(entry.path());
                 }
             }
@@ -252,7 +261,11 @@ impl StageCache {
                     .ok()
                     .and_then(|m| m.modified().ok())
                     .and_then(|t| t.elapsed().ok());
-                if entry.path() != self.namespace && age.is_some_and(|a| a > stale) {
+                // A namespace whose output directory is gone (a deleted run, a test's temporary
+                // directory) can never be reused.
+                let orphaned = fs_err::read_to_string(entry.path().join(OUT_DIR_FILE))
+                    .map_or(true, |out| !Path::new(&out).is_dir());
+                if entry.path() != self.namespace && (orphaned || age.is_some_and(|a| a > stale)) {
                     let _ = fs_err::remove_dir_all(entry.path());
                 }
             }
@@ -784,6 +797,28 @@ min = 3
         let other = Arc::new(Schema::new(vec![Field::new("text", DataType::Utf8, true)]));
         assert!(cache.get("k", &other, &spill).is_none());
         assert!(!cache.contains("k"));
+    }
+
+    #[test]
+    fn prune_drops_namespaces_of_deleted_output_directories() {
+        let root = tempfile::tempdir().unwrap();
+        let cache_root = root.path().join("cache");
+        let gone = root.path().join("gone");
+        let kept = root.path().join("kept");
+        let mut old = StageCache::open(&cache_root, &gone).unwrap();
+        old.put("entry", &RunState::default());
+        let old_dir = old.dir().to_path_buf();
+        let mut other = StageCache::open(&cache_root, &kept).unwrap();
+        other.put("entry", &RunState::default());
+        let other_dir = other.dir().to_path_buf();
+        fs_err::remove_dir_all(&gone).unwrap();
+        let current = StageCache::open(&cache_root, &root.path().join("now")).unwrap();
+        current.prune();
+        assert!(!old_dir.exists(), "the deleted output's namespace went");
+        assert!(
+            other_dir.join("entry").is_dir(),
+            "a live output's namespace stays"
+        );
     }
 
     #[test]
