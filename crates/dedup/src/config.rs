@@ -139,6 +139,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.near, Some(NearConfig::default()));
+        let config: DedupConfig = toml::from_str(
+            r#"key = ["body"]
+            near = { centre = "survivor" }"#,
+        )
+        .unwrap();
+        assert_eq!(
+            config.near.map(|n| n.centre),
+            Some(crate::near::Centre::Survivor)
+        );
+        assert!(
+            toml::from_str::<DedupConfig>(
+                r#"key = ["body"]
+            near = { centre = "medoid" }"#
+            )
+            .is_err()
+        );
         assert!(
             toml::from_str::<DedupConfig>(
                 r#"key = ["body"]

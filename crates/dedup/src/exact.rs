@@ -307,6 +307,7 @@ impl GlobalStage for ExactDedup {
                             sketch,
                             rank: &attr.rank,
                             pos: (b, i),
+                            tier: place((b, i)),
                         });
                     }
                 }
@@ -928,17 +929,74 @@ mod tests {
             serde_json::json!({"body": b_words.join(" ")}),
             serde_json::json!({"body": c_words.join(" ")}),
         ];
-        let config = r#"key = ["body"]
-            near = { threshold = 0.72, permutations = 512 }"#;
-        let mut s = stage(config);
+        // Centred on the survivor rule's best row (A, first), only B joins; C is not similar
+        // to A, so it stays although it is similar to the removed B.
+        let by_rule = r#"key = ["body"]
+            near = { threshold = 0.72, permutations = 512, centre = "survivor" }"#;
+        let mut s = stage(by_rule);
         let out = run(&mut s, batches(&rows, 2));
         assert_eq!(out.kept, vec![id(0), id(2)]);
         assert_eq!(out.removed, vec![(id(1), id(0))]);
         assert_eq!(s.cluster_of(1, 0).unwrap().size, 1);
         // With B first, both ends are legitimately similar to the survivor.
         let reordered = vec![rows[1].clone(), rows[0].clone(), rows[2].clone()];
-        let out = run(&mut stage(config), batches(&reordered, 3));
+        let out = run(&mut stage(by_rule), batches(&reordered, 3));
         assert_eq!(out.kept, vec![id(0)]);
+        // Coverage centres (the default) pick B, similar to both ends, in either order: A and C
+        // are each removed for B with their own similarity to B, never one for the other.
+        let by_coverage = r#"key = ["body"]
+            near = { threshold = 0.72, permutations = 512 }"#;
+        for (order, survivor) in [(rows.clone(), 1), (reordered, 0)] {
+            let mut s = stage(by_coverage);
+            let out = run(&mut s, batches(&order, 2));
+            assert_eq!(out.kept, vec![id(survivor)]);
+            for row in 0..3 {
+                let info = s.cluster_of(row / 2, row % 2).unwrap();
+                assert_eq!(info.cluster_id, id(survivor));
+                assert_eq!(info.size, 3);
+                if row as u64 != survivor {
+                    assert!(info.similarity.unwrap() >= 0.72, "{info:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_real_text_chain_never_joins_rows_unlike_their_survivor() {
+        // Five versions, each replacing the next four words inside the text: neighbours are
+        // similar (J = 48/64 = 0.75 on word 5-grams), rows two steps apart are not (44/68). Whatever the centre choice or row order, every
+        // removed row is similar to its own survivor and the two ends never share a cluster.
+        let mut versions: Vec<Vec<String>> = vec![(0..60).map(|i| format!("w{i}")).collect()];
+        for v in 1..5 {
+            let mut next = versions[v - 1].clone();
+            for w in &mut next[6 + v * 4..10 + v * 4] {
+                w.push('x');
+            }
+            versions.push(next);
+        }
+        let rows: Vec<serde_json::Value> = versions
+            .iter()
+            .map(|w| serde_json::json!({"body": w.join(" ")}))
+            .collect();
+        for centre in ["coverage", "survivor"] {
+            for rule in ["first", "last"] {
+                let config = format!(
+                    "key = [\"body\"]\nsurvivor = \"{rule}\"\n\
+                     near = {{ threshold = 0.72, permutations = 512, centre = \"{centre}\" }}"
+                );
+                let mut s = stage(&config);
+                let out = run(&mut s, batches(&rows, 2));
+                assert!(out.kept.len() >= 2, "{centre} {rule}: {:?}", out.kept);
+                let ends = (s.cluster_of(0, 0).unwrap(), s.cluster_of(2, 0).unwrap());
+                assert_ne!(ends.0.cluster_id, ends.1.cluster_id, "{centre} {rule}");
+                for row in 0..5 {
+                    let info = s.cluster_of(row / 2, row % 2).unwrap();
+                    if let Some(sim) = info.similarity {
+                        assert!(sim >= 0.72, "{centre} {rule} row {row}: {info:?}");
+                    }
+                }
+            }
+        }
     }
 
     /// `rows` with `inputs[i]` as row `i`'s input, split into batches of `size`.

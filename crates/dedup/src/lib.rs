@@ -5,8 +5,9 @@
 //! sha256 of its normalised key, [`rank`] reads its survivor rank, [`minhash`] computes its
 //! MinHash signature over [`shingle`]s (kept only as LSH band keys) and [`sketch`] keeps its
 //! shingle set; [`survivor`] picks one survivor per group of equal digests under a total order,
-//! [`near`] clusters the exact survivors by LSH with edges verified on exact shingle-set Jaccard
-//! and star verification; [`exact`] removes the other rows as `DUP_EXACT` / `DUP_NEAR` with the survivor's
+//! [`near`] clusters the exact survivors by LSH with edges verified on exact shingle-set Jaccard,
+//! then splits each component into stars around the rows that cover the most (every removed row
+//! is similar to its survivor, so clusters never chain); [`exact`] removes the other rows as `DUP_EXACT` / `DUP_NEAR` with the survivor's
 //! record id and exposes every row's cluster. [`decontam`] is a separate row stage.
 
 pub mod config;
@@ -26,7 +27,7 @@ pub use config::{DedupConfig, DedupError};
 pub use decontam::{DecontamAction, DecontamConfig, DecontamError, Decontaminator};
 pub use exact::{ClusterInfo, ExactDedup, RowAttr};
 pub use key::KeyDigest;
-pub use near::{NearConfig, NearSketch};
+pub use near::{Centre, NearConfig, NearSketch};
 pub use normalize::{Normalization, Normalizer};
 pub use shingle::Shingle;
 pub use survivor::{Rank, SurvivorRule};

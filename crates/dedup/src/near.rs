@@ -5,11 +5,19 @@
 //! hashed together with the band index, so equal slices in different bands never collide) and
 //! keeps its shingle set sketch ([`crate::sketch`]); the signature itself is dropped. Every
 //! candidate pair is verified by the Jaccard similarity of the two shingle sets (exact up to
-//! `max_shingles` distinct shingles) before it is joined in the union-find, and each connected
-//! component is then split by star verification: the best row under the survivor rule becomes the
-//! centre, only members whose own similarity to that centre reaches the threshold join its
-//! cluster, and the rest form further clusters around their own best row. So A~B, B~C never puts
-//! A with C unless A~C. Everything runs in input order with sorted buckets, so the result is
+//! `max_shingles` distinct shingles) before it is joined in the union-find. Each connected
+//! component is then split into stars: a centre, and only members whose own similarity to it
+//! reaches the threshold; the rest form further stars. So A~B, B~C never puts A with C unless
+//! some kept row is similar to both, and every removed row is similar to its survivor.
+//!
+//! Which row is a star's centre ([`Centre`]): by default the one similar to the most remaining
+//! rows (star clustering, highest degree first), because a centre chosen by the survivor rule
+//! alone often covers only part of a group — the rule's best row B of {A, B, C} with A~B, A~C and
+//! B≁C takes A and leaves C alone, although A would have held all three. The centre is the
+//! survivor; ties in coverage go to the survivor rule, and any row similar to every member of a
+//! star ties with its centre, so the rule decides whenever that costs no duplicate. Input
+//! preference (`prefer_inputs`) ranks before coverage. `centre = "survivor"` always centres on the
+//! rule's best row. Everything runs in input order with sorted buckets, so the result is
 //! deterministic.
 
 use crate::shingle::{Shingle, mix64};
@@ -26,6 +34,24 @@ pub const DEFAULT_MAX_CLUSTER_SIZE: usize = 1000;
 /// Each bucket member is verified against at most this many earlier members of the bucket, which
 /// bounds work on huge buckets (near-identical rows are already joined through earlier ones).
 const BUCKET_WINDOW: usize = 32;
+/// Components up to this many rows get coverage-first centres from their full similarity matrix
+/// (at most 32,640 comparisons); larger ones, which are in practice mass-copied templates whose
+/// rows are all alike, centre on the survivor rule's best row, which costs one comparison per
+/// member.
+pub const COVERAGE_MAX_COMPONENT: usize = 256;
+
+/// How the centre of each near-duplicate star is chosen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Centre {
+    /// The row similar to the most remaining rows of its component (input preference first,
+    /// ties by the survivor rule), which is also the survivor.
+    #[default]
+    Coverage,
+    /// Always the survivor rule's best remaining row (fewer duplicates found when that row is
+    /// similar to only part of its group).
+    Survivor,
+}
 
 /// The optional `near = { … }` table of a dedup stage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +78,9 @@ pub struct NearConfig {
     /// Distinct shingles kept per row for verification; longer texts keep a bottom-k sketch.
     #[serde(default = "default_max_shingles")]
     pub max_shingles: usize,
+    /// How each cluster's centre is chosen: `coverage` (default) or `survivor`.
+    #[serde(default)]
+    pub centre: Centre,
 }
 
 fn default_threshold() -> f64 {
@@ -77,6 +106,7 @@ impl Default for NearConfig {
             rows: None,
             max_cluster_size: DEFAULT_MAX_CLUSTER_SIZE,
             max_shingles: DEFAULT_MAX_SHINGLES,
+            centre: Centre::Coverage,
         }
     }
 }
@@ -93,8 +123,11 @@ impl NearConfig {
         if self.max_cluster_size < 2 {
             return Err("near `max_cluster_size` must be at least 2".into());
         }
-        if !(16..=65_536).contains(&self.max_shingles) {
-            return Err("near `max_shingles` must be in 16..=65536".into());
+        if !(16..=crate::sketch::MAX_MAX_SHINGLES).contains(&self.max_shingles) {
+            return Err(format!(
+                "near `max_shingles` must be in 16..={}",
+                crate::sketch::MAX_MAX_SHINGLES
+            ));
         }
         match (self.bands, self.rows) {
             (None, None) => Ok(()),
@@ -177,6 +210,9 @@ pub struct NearItem<'a> {
     pub rank: &'a Rank,
     /// Its position in input order.
     pub pos: RowPos,
+    /// Its input's preference tier (lower wins before coverage counts; 0 without
+    /// `prefer_inputs`).
+    pub tier: u32,
 }
 
 /// What clustering decided.
@@ -244,6 +280,141 @@ pub fn band_keys(signature: &[u32], bands: usize, rows: usize) -> Box<[u32]> {
         .collect()
 }
 
+/// Splits one connected component into stars and records the outcome.
+struct Star<'s, 'a, B, S> {
+    items: &'s [NearItem<'a>],
+    config: &'s NearConfig,
+    better: &'s B,
+    sim: &'s S,
+    out: &'s mut NearOutcome,
+}
+
+impl<B, S> Star<'_, '_, B, S>
+where
+    B: Fn(&NearItem<'_>, &NearItem<'_>) -> bool,
+    S: Fn(usize, usize) -> f64,
+{
+    /// Records one star: each `(member, similarity)` is removed for `survivor`.
+    fn record(&mut self, survivor: usize, removed: &[(usize, f64)]) {
+        for &(m, s) in removed {
+            self.out.assigned[m] = Some((survivor, s as f32));
+        }
+        if !removed.is_empty() {
+            self.out.clusters += 1;
+            let size = removed.len() as u64 + 1;
+            self.out.largest_cluster = self.out.largest_cluster.max(size);
+        }
+    }
+
+    /// True when item `a` should survive over item `b`: input tier, then the rule.
+    fn prefers(&self, a: usize, b: usize) -> bool {
+        let (a, b) = (&self.items[a], &self.items[b]);
+        a.tier < b.tier || (a.tier == b.tier && (self.better)(a, b))
+    }
+
+    fn count_overflow(&mut self, overflow: u64) {
+        if overflow > 0 {
+            self.out.oversize_clusters += 1;
+            self.out.oversize_members += overflow;
+        }
+    }
+
+    /// Centres on the survivor rule's best remaining row, one star after another.
+    fn by_rule(&mut self, mut remaining: Vec<usize>) {
+        let threshold = self.config.threshold;
+        while remaining.len() >= 2 {
+            let mut centre = remaining[0];
+            for &m in &remaining[1..] {
+                if (self.better)(&self.items[m], &self.items[centre]) {
+                    centre = m;
+                }
+            }
+            let mut removed = Vec::new();
+            let mut overflow = 0u64;
+            let mut rest = Vec::new();
+            for &m in &remaining {
+                if m == centre {
+                    continue;
+                }
+                let s = (self.sim)(m, centre);
+                if s >= threshold && removed.len() + 1 < self.config.max_cluster_size {
+                    removed.push((m, s));
+                } else {
+                    overflow += u64::from(s >= threshold);
+                    rest.push(m);
+                }
+            }
+            self.record(centre, &removed);
+            self.count_overflow(overflow);
+            remaining = rest;
+        }
+    }
+
+    /// Star clustering over the component's full similarity matrix: the remaining row similar
+    /// to the most remaining rows becomes the centre and survivor (input tier first, ties by the
+    /// rule) and takes its similar rows in input order up to `max_cluster_size`. Any other row
+    /// similar to every member would have the same coverage, so the rule already chose among
+    /// them: the rule decides whenever it costs no duplicate.
+    fn by_coverage(&mut self, rows: &[usize]) {
+        let k = rows.len();
+        let threshold = self.config.threshold;
+        let mut sim = vec![1.0f64; k * k];
+        for x in 0..k {
+            for y in x + 1..k {
+                let s = (self.sim)(rows[x], rows[y]);
+                sim[x * k + y] = s;
+                sim[y * k + x] = s;
+            }
+        }
+        let linked = |x: usize, y: usize| x != y && sim[x * k + y] >= threshold;
+        let mut alive = vec![true; k];
+        let mut degree: Vec<usize> = (0..k)
+            .map(|x| (0..k).filter(|&y| linked(x, y)).count())
+            .collect();
+        loop {
+            let mut centre: Option<usize> = None;
+            for x in (0..k).filter(|&x| alive[x] && degree[x] > 0) {
+                let wins = centre.is_none_or(|c| {
+                    let (tx, tc) = (self.items[rows[x]].tier, self.items[rows[c]].tier);
+                    tx < tc
+                        || (tx == tc
+                            && (degree[x] > degree[c]
+                                || (degree[x] == degree[c] && self.prefers(rows[x], rows[c]))))
+                });
+                if wins {
+                    centre = Some(x);
+                }
+            }
+            // No remaining row is similar to another: the rest are alone.
+            let Some(centre) = centre else { break };
+            let mut star = vec![centre];
+            let mut overflow = 0u64;
+            for y in (0..k).filter(|&y| alive[y] && linked(centre, y)) {
+                if star.len() < self.config.max_cluster_size {
+                    star.push(y);
+                } else {
+                    overflow += 1;
+                }
+            }
+            for &x in &star {
+                alive[x] = false;
+            }
+            for &x in &star {
+                for y in (0..k).filter(|&y| alive[y] && linked(x, y)) {
+                    degree[y] -= 1;
+                }
+            }
+            let removed: Vec<(usize, f64)> = star
+                .iter()
+                .filter(|&&x| x != centre)
+                .map(|&x| (rows[x], sim[x * k + centre]))
+                .collect();
+            self.record(rows[centre], &removed);
+            self.count_overflow(overflow);
+        }
+    }
+}
+
 /// Clusters `items` (in input order) by `config`; `better(a, b)` says whether item `a` should
 /// survive over item `b` and must be a strict total order.
 pub fn cluster(
@@ -301,41 +472,18 @@ pub fn cluster(
         let root = uf.find(i as u32) as usize;
         members[root].push(i);
     }
-    for mut remaining in members.into_iter().filter(|m| m.len() >= 2) {
-        // Star verification: repeatedly take the best remaining row as a centre; a member joins
-        // only when its own similarity to the centre reaches the threshold.
-        while remaining.len() >= 2 {
-            let mut centre = remaining[0];
-            for &m in &remaining[1..] {
-                if better(&items[m], &items[centre]) {
-                    centre = m;
-                }
-            }
-            let mut size = 1usize;
-            let mut overflow = 0u64;
-            let mut rest = Vec::new();
-            for &m in &remaining {
-                if m == centre {
-                    continue;
-                }
-                let s = sim(m, centre);
-                if s >= threshold && size < config.max_cluster_size {
-                    out.assigned[m] = Some((centre, s as f32));
-                    size += 1;
-                } else {
-                    overflow += u64::from(s >= threshold);
-                    rest.push(m);
-                }
-            }
-            if size >= 2 {
-                out.clusters += 1;
-                out.largest_cluster = out.largest_cluster.max(size as u64);
-            }
-            if overflow > 0 {
-                out.oversize_clusters += 1;
-                out.oversize_members += overflow;
-            }
-            remaining = rest;
+    for component in members.into_iter().filter(|m| m.len() >= 2) {
+        let mut star = Star {
+            items,
+            config,
+            better: &better,
+            sim: &sim,
+            out: &mut out,
+        };
+        if config.centre == Centre::Coverage && component.len() <= COVERAGE_MAX_COMPONENT {
+            star.by_coverage(&component);
+        } else {
+            star.by_rule(component);
         }
     }
     out
@@ -369,6 +517,7 @@ mod tests {
                 sketch: s,
                 rank: r,
                 pos: (0, i),
+                tier: 0,
             })
             .collect();
         cluster(&items, config, |a, b| {
@@ -449,30 +598,195 @@ mod tests {
         }
     }
 
+    fn by_rule() -> NearConfig {
+        NearConfig {
+            centre: Centre::Survivor,
+            ..NearConfig::default()
+        }
+    }
+
+    /// Every removed row is at least `threshold` similar to its survivor, and survivors are kept.
+    fn assert_no_chaining(sketches: &[NearSketch], out: &NearOutcome, threshold: f64) {
+        for (m, assigned) in out.assigned.iter().enumerate() {
+            if let Some((s, sim)) = assigned {
+                let exact =
+                    crate::sketch::jaccard(&sketches[m].shingles, &sketches[*s].shingles, 512);
+                assert!(exact >= threshold, "row {m} removed for {s} at {exact}");
+                assert_eq!(*sim, exact as f32);
+                assert_eq!(out.assigned[*s], None, "survivor {s} was removed");
+            }
+        }
+    }
+
     #[test]
     fn chaining_is_broken_by_verification() {
         // A = 0..10, B = 1..11, C = 2..12: J(A,B) = J(B,C) = 9/11 ≥ 0.8, J(A,C) = 8/12 < 0.8.
         let sketches = [sketch(0..10, 1), sketch(1..11, 1), sketch(2..12, 1)];
-        let config = NearConfig::default();
         let ranks = vec![Rank::Null; 3];
-        let out = run(&sketches, &ranks, &config, &SurvivorRule::First);
-        // A survives with B; C is only similar to B (removed), so it stays on its own.
+        // Centred on the rule's best row: A survives with B; C is only similar to B (removed),
+        // so it stays on its own.
+        let out = run(&sketches, &ranks, &by_rule(), &SurvivorRule::First);
         assert_eq!(out.assigned[0], None);
         assert_eq!(out.assigned[1], Some((0, (9.0f64 / 11.0) as f32)));
         assert_eq!(out.assigned[2], None);
         assert_eq!(out.clusters, 1);
         assert_eq!(out.largest_cluster, 2);
+        assert_no_chaining(&sketches, &out, 0.8);
         // With B as the best row, both ends join it: each is verified against B.
-        let out = run(&sketches, &ranks, &config, &SurvivorRule::Last);
+        let out = run(&sketches, &ranks, &by_rule(), &SurvivorRule::Last);
         assert_eq!(out.assigned[0], None);
         let out = run(
             &sketches,
             &[Rank::Int(1), Rank::Int(9), Rank::Int(1)],
-            &config,
+            &by_rule(),
             &SurvivorRule::Highest("p".into()),
         );
         assert_eq!(out.assigned[1], None);
         assert!(out.assigned[0].is_some() && out.assigned[2].is_some());
+        // Coverage centres pick B, similar to both ends, whatever the rule; A is never removed
+        // for C or C for A.
+        for rule in [SurvivorRule::First, SurvivorRule::Last] {
+            let out = run(&sketches, &ranks, &NearConfig::default(), &rule);
+            let to_b = Some((1, (9.0f64 / 11.0) as f32));
+            assert_eq!(out.assigned, vec![to_b, None, to_b], "{rule}");
+            assert_no_chaining(&sketches, &out, 0.8);
+        }
+    }
+
+    #[test]
+    fn coverage_centre_keeps_a_group_the_rule_centre_splits() {
+        // An original O and two edited copies: D (a span dropped) and P (a span appended) are
+        // each similar to O but not to each other. The rule's best row (D, first in input order)
+        // takes only O and leaves P alone; the coverage centre O holds all three.
+        // J(D,O) = 40/46, J(O,P) = 46/52, J(D,P) = 40/52 < 0.8.
+        let (d, o, p) = (sketch(0..40, 7), sketch(0..46, 7), sketch(0..52, 7));
+        let sketches = [d, o, p];
+        let ranks = vec![Rank::Null; 3];
+        let rule = run(&sketches, &ranks, &by_rule(), &SurvivorRule::First);
+        assert_eq!(rule.assigned, vec![None, Some((0, 40.0 / 46.0)), None]);
+        let cover = run(
+            &sketches,
+            &ranks,
+            &NearConfig::default(),
+            &SurvivorRule::First,
+        );
+        assert_eq!(
+            cover.assigned,
+            vec![Some((1, 40.0 / 46.0)), None, Some((1, 46.0 / 52.0))]
+        );
+        assert_eq!((cover.clusters, cover.largest_cluster), (1, 3));
+        assert_no_chaining(&sketches, &cover, 0.8);
+    }
+
+    #[test]
+    fn the_rule_picks_the_survivor_when_that_costs_no_duplicate() {
+        // O covers everyone; D and T cover O and each other but not P: O survives whatever the
+        // rule. Without P, every row is similar to every other and the rule decides.
+        // J(D,O) = 42/50, J(T,O) = 42/50, J(D,T) = 41/43, J(O,P) = 50/60, J(D,P) = J(T,P) = 0.7.
+        let d = sketch(0..42, 1);
+        let o = sketch(0..50, 1);
+        let t = sketch(1..43, 1);
+        let p = sketch(0..60, 1);
+        let all = [d.clone(), o.clone(), t.clone(), p];
+        let out = run(
+            &all,
+            &vec![Rank::Null; 4],
+            &NearConfig::default(),
+            &SurvivorRule::Last,
+        );
+        assert_eq!(out.assigned[1], None);
+        assert!(
+            out.assigned
+                .iter()
+                .enumerate()
+                .all(|(i, a)| i == 1 || a.is_some())
+        );
+        assert_no_chaining(&all, &out, 0.8);
+        let three = [d, o, t];
+        for (rule, survivor) in [(SurvivorRule::First, 0), (SurvivorRule::Last, 2)] {
+            let out = run(&three, &vec![Rank::Null; 3], &NearConfig::default(), &rule);
+            assert_eq!(out.assigned[survivor], None, "{rule}");
+            assert_eq!(out.assigned.iter().filter(|a| a.is_some()).count(), 2);
+            assert_no_chaining(&three, &out, 0.8);
+        }
+    }
+
+    #[test]
+    fn components_beyond_the_coverage_limit_centre_on_the_rule() {
+        // The split group plus enough copies of O to pass the limit: the rule's best row (D)
+        // is the centre, so P stays alone; below the limit O would hold everything.
+        let mut sketches = vec![sketch(0..40, 7), sketch(0..46, 7), sketch(0..52, 7)];
+        sketches.extend((0..COVERAGE_MAX_COMPONENT).map(|_| sketch(0..46, 7)));
+        let ranks = vec![Rank::Null; sketches.len()];
+        let out = run(
+            &sketches,
+            &ranks,
+            &NearConfig::default(),
+            &SurvivorRule::First,
+        );
+        assert_eq!(out.assigned[0], None);
+        assert_eq!(out.assigned[2], None);
+        assert!(
+            out.assigned[3..]
+                .iter()
+                .all(|a| a.map(|(s, _)| s) == Some(0))
+        );
+        let small = &sketches[..COVERAGE_MAX_COMPONENT];
+        let out = run(
+            small,
+            &ranks[..small.len()],
+            &NearConfig::default(),
+            &SurvivorRule::First,
+        );
+        assert_eq!(out.assigned[1], None);
+        assert!(out.assigned[2].is_some());
+    }
+
+    #[test]
+    fn input_tier_ranks_before_coverage() {
+        // D, O, P as in the split group, but P comes from a preferred input: P is the centre
+        // and survivor although O covers more; O joins it and D, unlike P, stays alone.
+        let sketches = [sketch(0..40, 7), sketch(0..46, 7), sketch(0..52, 7)];
+        let ranks = vec![Rank::Null; 3];
+        let items: Vec<NearItem<'_>> = sketches
+            .iter()
+            .zip(&ranks)
+            .enumerate()
+            .map(|(i, (s, r))| NearItem {
+                sketch: s,
+                rank: r,
+                pos: (0, i),
+                tier: if i == 2 { 0 } else { 1 },
+            })
+            .collect();
+        let out = cluster(&items, &NearConfig::default(), |a, b| {
+            (a.tier, a.pos) < (b.tier, b.pos)
+        });
+        assert_eq!(out.assigned, vec![None, Some((2, 46.0 / 52.0)), None]);
+    }
+
+    #[test]
+    fn no_chaining_on_many_overlapping_sets() {
+        // Sliding windows of one long sequence: every row overlaps its neighbours by varying
+        // amounts, a worst case for chaining. Every removed row must be similar to its survivor.
+        let sketches: Vec<NearSketch> = (0..120u32)
+            .map(|i| {
+                let start = i * 3 + (i * 7919) % 5;
+                sketch(start..start + 30 + (i * 31) % 11, 1)
+            })
+            .collect();
+        let ranks = vec![Rank::Null; sketches.len()];
+        for config in [NearConfig::default(), by_rule()] {
+            for threshold in [0.6, 0.8] {
+                let config = NearConfig {
+                    threshold,
+                    ..config.clone()
+                };
+                let out = run(&sketches, &ranks, &config, &SurvivorRule::First);
+                assert!(out.clusters > 0, "{config:?}");
+                assert_no_chaining(&sketches, &out, threshold);
+            }
+        }
     }
 
     #[test]

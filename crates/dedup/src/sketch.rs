@@ -15,6 +15,8 @@
 
 /// Default cap on the distinct shingles kept per row.
 pub const DEFAULT_MAX_SHINGLES: usize = 512;
+/// Largest accepted cap on the distinct shingles kept per row.
+pub const MAX_MAX_SHINGLES: usize = 65_536;
 
 /// The 32-bit set element of a 64-bit shingle hash.
 pub fn element(shingle: u64) -> u32 {
