@@ -109,9 +109,50 @@ fn aws_key(r: &mut Rng) -> String {
     format!("AKIA{tail}")
 }
 
+/// A 13-digit Luhn-valid Visa number after a card word (a card only with the word).
+fn visa_13(r: &mut Rng) -> (String, String) {
+    let word = r.pick(&["Visa card ", "信用卡", "card no. ", "卡号"]);
+    (
+        word.to_owned(),
+        luhn_complete(&format!("4{}", r.digits(11))),
+    )
+}
+
+/// A national-format phone number (US, UK, DE, FR, JP, HK, SG) after a phone word.
+fn national_phone(r: &mut Rng) -> (String, String) {
+    let word = r.pick(&[
+        "Tel: ", "phone ", "电话", "call ", "手机", "Telefon ", "携帯",
+    ]);
+    let number = match r.below(7) {
+        0 => format!(
+            "({}) {}-{}",
+            200 + r.below(700),
+            200 + r.below(700),
+            r.digits(4)
+        ),
+        1 => format!("020 {} {}", 7000 + r.below(1000), r.digits(4)),
+        2 => format!("0151 {}", r.digits(8)),
+        3 => format!(
+            "01 {} {} {} {}",
+            r.digits(2),
+            r.digits(2),
+            r.digits(2),
+            r.digits(2)
+        ),
+        4 => format!("090-{}-{}", r.digits(4), r.digits(4)),
+        5 => format!("{} {}", 9000 + r.below(1000), r.digits(4)),
+        _ => format!("{} {}", 6000 + r.below(1000), r.digits(4)),
+    };
+    (word.to_owned(), number)
+}
+
 /// Hard negatives: look-alikes no detector may report.
 fn negative(r: &mut Rng) -> String {
-    match r.below(7) {
+    match r.below(11) {
+        7 => format!("invoice 0{}", r.digits(9)),
+        8 => format!("order {} {}", 2000 + r.below(8000), r.digits(4)),
+        9 => format!("订单号4{}", r.digits(12)),
+        10 => format!("ref ({}) {}", 100 + r.below(900), r.digits(7)),
         0 => format!("订单号{}", r.digits(13)),
         1 => format!("invoice INV-{}-{}", 2020 + r.below(6), r.digits(6)),
         2 => format!("tracking SF{}", r.digits(12)),
@@ -157,7 +198,18 @@ fn record(r: &mut Rng) -> Labelled {
     let mut text = String::new();
     let mut spans = Vec::new();
     for _ in 0..1 + r.below(3) {
-        let (value, entity) = match r.below(9) {
+        let mut label = String::new();
+        let (value, entity) = match r.below(11) {
+            9 => {
+                let (word, card) = visa_13(r);
+                label = word;
+                (card, "PAYMENT_CARD")
+            }
+            10 => {
+                let (word, phone) = national_phone(r);
+                label = word;
+                (phone, "PHONE")
+            }
             0 => (mobile(r), "PHONE"),
             1 => (email(r), "EMAIL"),
             2 => (resident_id(r), "CN_RESIDENT_ID"),
@@ -174,6 +226,7 @@ fn record(r: &mut Rng) -> Labelled {
         };
         let (head, tail) = template.split_once("{}").unwrap_or((template, ""));
         text.push_str(head);
+        text.push_str(&label);
         if !entity.is_empty() {
             spans.push((text.len(), text.len() + value.len(), entity));
         }
@@ -219,6 +272,55 @@ fn main() {
         }
         for miss in expected.difference(&found) {
             counts.entry(miss.2).or_default().2 += 1;
+        }
+    }
+    // Private and reserved addresses with `keep_private_ip`: none may be reported, while the
+    // public addresses next to them still are.
+    if let Ok(mut keeping) = Engine::all() {
+        keeping.set_keep_private_ip(true);
+        let mut rng = Rng(0x1b);
+        let entry = counts.entry("IP_KEEP_PRIVATE").or_default();
+        for _ in 0..records / 10 {
+            let private = match rng.below(5) {
+                0 => format!(
+                    "10.{}.{}.{}",
+                    rng.below(256),
+                    rng.below(256),
+                    1 + rng.below(254)
+                ),
+                1 => format!("192.168.{}.{}", rng.below(256), 1 + rng.below(254)),
+                2 => format!(
+                    "172.{}.{}.{}",
+                    16 + rng.below(16),
+                    rng.below(256),
+                    1 + rng.below(254)
+                ),
+                3 => format!("127.0.0.{}", 1 + rng.below(254)),
+                _ => format!("198.51.100.{}", 1 + rng.below(254)),
+            };
+            let public = format!(
+                "8.{}.{}.{}",
+                rng.below(256),
+                rng.below(256),
+                1 + rng.below(254)
+            );
+            let text = format!("内网{private}，公网 {public} 登录");
+            let start = text.find(&public).unwrap_or(0);
+            let found: Vec<(usize, usize)> = keeping
+                .detect(&text)
+                .into_iter()
+                .map(|d| (d.start, d.end))
+                .collect();
+            for hit in &found {
+                if *hit == (start, start + public.len()) {
+                    entry.0 += 1;
+                } else {
+                    entry.1 += 1;
+                }
+            }
+            if !found.contains(&(start, start + public.len())) {
+                entry.2 += 1;
+            }
         }
     }
     let mut rows: Vec<(&str, f64, f64, u64)> = counts

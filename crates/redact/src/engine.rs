@@ -4,7 +4,7 @@ use crate::RedactError;
 use crate::detector::{Detector, TextStats};
 use crate::detectors::CATALOGUE;
 use crate::fold::Folded;
-use crate::segments::{Segments, Window};
+use crate::segments::{CLASSES, REACH, Scope, Segments, Window};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -35,6 +35,8 @@ pub struct Engine {
     anchor_owner: Vec<usize>,
     /// Leave private, loopback, link-local and other non-public IP addresses unredacted.
     keep_private_ip: bool,
+    /// The scopes of the scoped detectors, by class index: segments keep only runs they use.
+    scopes: [Vec<Scope>; CLASSES],
 }
 
 impl std::fmt::Debug for Engine {
@@ -89,8 +91,10 @@ impl Engine {
             anchors: None,
             anchor_owner: Vec::new(),
             keep_private_ip: false,
+            scopes: Default::default(),
         };
         engine.build_anchors();
+        engine.collect_scopes();
         Ok(engine)
     }
 
@@ -120,23 +124,31 @@ impl Engine {
         }
     }
 
-    /// Per detector position: false when it has anchors and none occurs in `text`.
-    fn fired(&self, text: &str) -> Vec<bool> {
-        let mut fired: Vec<bool> = self
-            .detectors
-            .iter()
-            .map(|(_, d)| d.anchors().is_empty())
-            .collect();
-        if let Some(automaton) = &self.anchors {
-            for found in automaton.find_overlapping_iter(text) {
-                if let Some(&position) = self.anchor_owner.get(found.pattern().as_usize())
-                    && let Some(flag) = fired.get_mut(position)
-                {
-                    *flag = true;
-                }
+    /// (Re)collects the detectors' scopes by class.
+    fn collect_scopes(&mut self) {
+        self.scopes = Default::default();
+        for (_, detector) in &self.detectors {
+            if let Some(scope) = detector.scope() {
+                self.scopes[scope.class.index()].push(scope);
             }
-        } else {
-            fired.fill(true);
+        }
+    }
+
+    /// Per detector position: false when it has anchors and none occurs in `text`.
+    fn fired(&self, text: &str) -> Fired {
+        let Some(automaton) = &self.anchors else {
+            return Fired::new(self.detectors.len(), true);
+        };
+        let mut fired = Fired::new(self.detectors.len(), false);
+        for (position, (_, detector)) in self.detectors.iter().enumerate() {
+            if detector.anchors().is_empty() {
+                fired.set(position);
+            }
+        }
+        for found in automaton.find_overlapping_iter(text) {
+            if let Some(&position) = self.anchor_owner.get(found.pattern().as_usize()) {
+                fired.set(position);
+            }
         }
         fired
     }
@@ -147,6 +159,7 @@ impl Engine {
         let priority = CATALOGUE.len() + self.detectors.len();
         self.detectors.push((priority, detector));
         self.build_anchors();
+        self.collect_scopes();
     }
 
     /// Leaves non-public IP addresses (private, loopback, link-local, documentation, reserved;
@@ -208,7 +221,7 @@ impl Engine {
         // are necessary conditions), so they are computed once.
         let stats = TextStats::of(&folded.text);
         let fired = self.fired(&folded.text);
-        let mut found = self.detect_round(&folded.text, &stats, &fired);
+        let mut found = self.detect_round(&folded.text, &stats, &fired, None);
         let mut scanned: Vec<u8> = Vec::new();
         let mut fresh = found.len();
         for _ in 1..MAX_ROUNDS {
@@ -218,7 +231,8 @@ impl Engine {
             if scanned.is_empty() {
                 scanned = folded.text.as_bytes().to_vec();
             }
-            for d in &found[found.len() - fresh..] {
+            let blanked = &found[found.len() - fresh..];
+            for d in blanked {
                 blank_out(&mut scanned, d.range.clone());
             }
             // Blanking replaces whole chars with ASCII, so the bytes stay UTF-8.
@@ -226,9 +240,12 @@ impl Engine {
                 break;
             };
             let round = if unscoped() {
-                self.detect_round(text, &TextStats::of(text), &self.fired(text))
+                self.detect_round(text, &TextStats::of(text), &self.fired(text), None)
             } else {
-                self.detect_round(text, &stats, &fired)
+                // Only what the last round blanked changed, so scoped detectors rescan only the
+                // windows within their reach of it (see `detect_round`).
+                let changed: Vec<Range<usize>> = blanked.iter().map(|d| d.range.clone()).collect();
+                self.detect_round(text, &stats, &fired, Some(&changed))
             };
             fresh = round.len();
             found.extend(round);
@@ -249,28 +266,49 @@ impl Engine {
     }
 
     /// One pass of every enabled detector over `text`, overlaps resolved, in `text`'s offsets.
-    fn detect_round(&self, text: &str, stats: &TextStats, fired: &[bool]) -> Vec<Candidate> {
-        let mut segments: Option<Segments> = None;
-        let mut windows: Vec<Window> = Vec::new();
+    ///
+    /// `changed` (ascending, disjoint) holds the spans the previous round blanked out; `None`
+    /// for a first round. Then a scoped detector searches only the windows within [`REACH`]
+    /// bytes of a changed span (unless its scope has an overhang). That finds everything a full
+    /// round finds: windows without overhang are searched independently, and a window farther
+    /// away holds the same bytes, with the same bytes around it, as in the previous round, so it
+    /// yields the candidates it yielded then, and each of those was kept (and is now blanked,
+    /// which no pattern matches) or overlapped a kept one (so it overlaps a changed span, which
+    /// the window would then be near).
+    fn detect_round(
+        &self,
+        text: &str,
+        stats: &TextStats,
+        fired: &Fired,
+        changed: Option<&[Range<usize>]>,
+    ) -> Vec<Candidate> {
+        let mut guard = SCRATCH.with(|cell| cell.take());
+        let Scratch {
+            segments,
+            windows,
+            ranges,
+        } = &mut guard;
+        segments.reset();
         let mut candidates = Vec::new();
-        let mut ranges = Vec::new();
-        for ((priority, detector), fired) in self.detectors.iter().zip(fired) {
-            if !fired || !detector.may_match(stats) {
+        for (position, (priority, detector)) in self.detectors.iter().enumerate() {
+            if !fired.get(position) || !detector.may_match(stats) {
                 continue;
             }
             ranges.clear();
             match detector.scope().filter(|_| !cfg!(test) || !unscoped()) {
                 Some(scope) => {
-                    segments.get_or_insert_with(|| Segments::of(text)).windows(
-                        &scope,
-                        text,
-                        &mut windows,
-                    );
+                    let keep = &self.scopes[scope.class.index()];
+                    segments.windows(&scope, Some(keep), text, windows);
+                    // With an overhang a match may run into the next window, so where one window's
+                    // search ends decides where the next begins; those detectors rescan all.
+                    if let Some(changed) = changed.filter(|_| scope.overhang == 0) {
+                        windows.retain(|w| near_changed(changed, w));
+                    }
                     if !windows.is_empty() {
-                        detector.find_in(text, &windows, &mut ranges);
+                        detector.find_in(text, windows, ranges);
                     }
                 }
-                None => detector.find(text, &mut ranges),
+                None => detector.find(text, ranges),
             }
             let info = detector.info();
             candidates.extend(
@@ -286,7 +324,60 @@ impl Engine {
                     }),
             );
         }
+        SCRATCH.with(|cell| cell.set(guard));
         resolve_overlaps(candidates)
+    }
+}
+
+/// Buffers a detection round reuses, so scanning a value allocates little.
+#[derive(Default)]
+struct Scratch {
+    segments: Segments,
+    windows: Vec<Window>,
+    ranges: Vec<Range<usize>>,
+}
+
+thread_local! {
+    /// This thread's scratch buffers: taken for a round and put back after it (a nested or
+    /// panicking round just starts from empty buffers).
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
+/// True when a changed span (of `changed`, ascending and disjoint) lies within [`REACH`] bytes
+/// of `window`'s searched text.
+fn near_changed(changed: &[Range<usize>], window: &Window) -> bool {
+    let from = window.start.saturating_sub(REACH);
+    let to = window.hay_end.saturating_add(REACH);
+    // The first changed span ending after `from`; it is near when it starts before `to`.
+    let first = changed.partition_point(|c| c.end <= from);
+    changed.get(first).is_some_and(|c| c.start < to)
+}
+
+/// Which detectors (by position in the engine) may run on a text: a bit set, since an engine
+/// holds a few dozen detectors.
+struct Fired {
+    bits: Vec<u64>,
+}
+
+impl Fired {
+    /// `len` detectors, all set to `value`.
+    fn new(len: usize, value: bool) -> Self {
+        let fill = if value { u64::MAX } else { 0 };
+        Fired {
+            bits: vec![fill; len.div_ceil(64)],
+        }
+    }
+
+    fn get(&self, position: usize) -> bool {
+        self.bits
+            .get(position / 64)
+            .is_some_and(|word| word & (1 << (position % 64)) != 0)
+    }
+
+    fn set(&mut self, position: usize) {
+        if let Some(word) = self.bits.get_mut(position / 64) {
+            *word |= 1 << (position % 64);
+        }
     }
 }
 
@@ -524,12 +615,12 @@ mod tests {
         let engine = Engine::all().unwrap();
         let position = |code: &str| engine.codes().iter().position(|c| *c == code).unwrap();
         let fired = engine.fired("加qq 123456789");
-        assert!(fired[position("qq_number")]);
-        assert!(!fired[position("cn_passport")] && !fired[position("jwt")]);
+        assert!(fired.get(position("qq_number")));
+        assert!(!fired.get(position("cn_passport")) && !fired.get(position("jwt")));
         // Unanchored detectors always run.
-        assert!(fired[position("cn_mobile")] && fired[position("email")]);
+        assert!(fired.get(position("cn_mobile")) && fired.get(position("email")));
         let fired = engine.fired("PASSPORT E12345678 and GHP_");
-        assert!(fired[position("cn_passport")] && fired[position("github_token")]);
+        assert!(fired.get(position("cn_passport")) && fired.get(position("github_token")));
         assert_eq!(
             found(&engine, "加QQ 123456789"),
             vec![("123456789".to_owned(), "qq_number")]
@@ -607,6 +698,11 @@ mod tests {
             "555",
             "0143",
             "010-",
+            // Long seedless stretches, so the segment cut skips whole blocks between seeds.
+            "The customer asked for a refund and ",
+            "客户反映昨天下午在门店购买的商品存在质量问题",
+            "version ",
+            "SSN ",
         ];
         let mut state: u64 = 0x5eed;
         let mut next = move |n: usize| {

@@ -21,10 +21,12 @@ pub enum Class {
     UpperNum,
 }
 
-const CLASSES: usize = 3;
+/// Number of classes.
+pub const CLASSES: usize = 3;
 
 impl Class {
-    fn index(self) -> usize {
+    /// Position of the class in per-class arrays.
+    pub fn index(self) -> usize {
         match self {
             Class::Token => 0,
             Class::Numeric => 1,
@@ -51,6 +53,52 @@ static BITS: [u8; 256] = {
     }
     table
 };
+
+/// What a byte adds to a segment's counts: an index into [`Counts`] (0: nothing counted).
+const fn kind(b: u8) -> u8 {
+    match b {
+        b'0'..=b'9' => 1,
+        b'.' => 2,
+        b':' => 3,
+        b'@' => 4,
+        b'+' => 5,
+        _ => 0,
+    }
+}
+
+static KINDS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = kind(i as u8);
+        i += 1;
+    }
+    table
+};
+
+/// Bit `i` set: the byte is a seed of the class with index `i`, a byte every run some scope of
+/// that class qualifies must hold. The engine cuts only runs around seeds, so the scan over the
+/// rest of the text is one table lookup per byte. Digits seed every class (every numeric and
+/// upper-case scope counts digits); token runs are also seeded by the separators of the
+/// token scopes without digits: `@` (e-mail), `:` (IPv6, MAC), `-` and `.` (MAC).
+const fn seed_bits(b: u8) -> u8 {
+    let digit = b.is_ascii_digit() as u8;
+    let token = (digit == 1 || matches!(b, b'@' | b':' | b'-' | b'.')) as u8;
+    token | (digit << 1) | (digit << 2)
+}
+
+static SEEDS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = seed_bits(i as u8);
+        i += 1;
+    }
+    table
+};
+
+/// Per-kind counters of one run, indexed by [`kind`].
+type Counts = [u32; 6];
 
 /// One maximal run of a class, with the counts `qualifies` tests look at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -86,6 +134,13 @@ impl Segment {
 /// Where a detector's matches can be: the class of the runs holding them, a necessary condition
 /// on a run, and how many bytes a match may run past its run's end (a non-class suffix such as a
 /// `转123` extension; 0 for most).
+///
+/// A scoped detector also promises that
+/// - every run holding a match contains a seed byte of the class (see [`seed_bits`]): a digit,
+///   or for token runs one of `@ : - .`;
+/// - deciding on a match looks at no byte more than [`REACH`] bytes outside the window it was
+///   found in (neighbour checks, context words). The engine relies on it to rescan, after a
+///   detection round, only the windows near what that round found.
 #[derive(Debug, Clone, Copy)]
 pub struct Scope {
     /// Class of the runs.
@@ -95,6 +150,10 @@ pub struct Scope {
     /// Bytes a match may extend past the run's end.
     pub overhang: usize,
 }
+
+/// How far, in bytes, a scoped detector may look outside its window to decide on a match: the
+/// context window of 20 chars (`detectors::context`) is at most 80 bytes, plus margin.
+pub const REACH: usize = 96;
 
 /// A part of the text a scoped detector searches: matches must start in `start..end`, and the
 /// regex sees the text only up to `hay_end` (`end` plus the scope's overhang).
@@ -108,55 +167,57 @@ pub struct Window {
     pub hay_end: usize,
 }
 
-/// The segments of every class of one text, computed in one pass.
+/// The segments of one text, cut per class on first use (most texts need only some classes).
+/// The buffers are kept between texts (see [`Segments::reset`]), so a long-lived `Segments`
+/// allocates nothing per text.
 #[derive(Debug, Default)]
 pub struct Segments {
     by_class: [Vec<Segment>; CLASSES],
+    /// Per class: `by_class` holds the runs of the current text.
+    ready: [bool; CLASSES],
 }
 
 impl Segments {
-    /// Cuts `text` into the runs of every class.
+    /// Cuts `text` into every run of every class.
     pub fn of(text: &str) -> Self {
-        let bytes = text.as_bytes();
         let mut segments = Segments::default();
-        let mut open: [Option<Segment>; CLASSES] = [None; CLASSES];
-        for (i, &b) in bytes.iter().enumerate() {
-            let bits = BITS[usize::from(b)];
-            for (class, slot) in open.iter_mut().enumerate() {
-                if bits & (1 << class) == 0 {
-                    if let Some(mut segment) = slot.take() {
-                        segment.end = i;
-                        segments.by_class[class].push(segment);
-                    }
-                    continue;
-                }
-                let segment = slot.get_or_insert(Segment {
-                    start: i,
-                    ..Segment::default()
-                });
-                match b {
-                    b'0'..=b'9' => segment.digits += 1,
-                    b'.' => segment.dots += 1,
-                    b':' => segment.colons += 1,
-                    b'@' => segment.has_at = true,
-                    b'+' => segment.has_plus = true,
-                    _ => {}
-                }
-            }
-        }
-        for (class, slot) in open.iter_mut().enumerate() {
-            if let Some(mut segment) = slot.take() {
-                segment.end = bytes.len();
-                segments.by_class[class].push(segment);
-            }
+        for class in [Class::Token, Class::Numeric, Class::UpperNum] {
+            segments.class(class, text, None);
         }
         segments
     }
 
-    /// The windows of `scope` in `text` (the text these segments were cut from), in order.
-    pub fn windows(&self, scope: &Scope, text: &str, out: &mut Vec<Window>) {
+    /// Forgets the runs of the previous text, keeping the buffers.
+    pub fn reset(&mut self) {
+        self.ready = [false; CLASSES];
+    }
+
+    /// The runs of `class` in `text` (the text of every call since the last reset), cut on
+    /// first use. With `keep` (the scopes of the class), only runs around seed bytes that one
+    /// of them qualifies are cut: most runs of real text (words, single spaces) qualify for
+    /// none, and cutting and storing them was most of the cost.
+    fn class(&mut self, class: Class, text: &str, keep: Option<&[Scope]>) -> &[Segment] {
+        let index = class.index();
+        if !self.ready[index] {
+            self.by_class[index].clear();
+            cut(text.as_bytes(), class, keep, &mut self.by_class[index]);
+            self.ready[index] = true;
+        }
+        &self.by_class[index]
+    }
+
+    /// The windows of `scope` in `text` (the text of every call since the last reset), in
+    /// order. `keep` is `None` or the scopes of the class of every call since the last reset
+    /// (`scope` among them).
+    pub fn windows(
+        &mut self,
+        scope: &Scope,
+        keep: Option<&[Scope]>,
+        text: &str,
+        out: &mut Vec<Window>,
+    ) {
         out.clear();
-        for segment in &self.by_class[scope.class.index()] {
+        for segment in self.class(scope.class, text, keep) {
             if !(scope.qualifies)(segment) {
                 continue;
             }
@@ -173,11 +234,95 @@ impl Segments {
     }
 
     #[cfg(test)]
-    fn ranges(&self, class: Class) -> Vec<Range<usize>> {
-        self.by_class[class.index()]
+    fn ranges(&mut self, class: Class, text: &str) -> Vec<Range<usize>> {
+        self.class(class, text, None)
             .iter()
             .map(|s| s.start..s.end)
             .collect()
+    }
+}
+
+/// Bytes tested at once by [`skip_seedless`].
+const BLOCK: usize = 32;
+
+/// The start of the first block of [`BLOCK`] bytes from `from` on that may hold a seed (digits;
+/// with `token` also `@ : - .`), or the start of the last partial block. A branch-free test per
+/// block, so most of a text without seeds is passed over a block at a time.
+fn skip_seedless(bytes: &[u8], from: usize, token: bool) -> usize {
+    let separators = u8::from(token);
+    let mut at = from;
+    while let Some(block) = bytes
+        .get(at..at + BLOCK)
+        .and_then(|b| <&[u8; BLOCK]>::try_from(b).ok())
+    {
+        let mut seeded = 0u8;
+        for &b in block {
+            let digit = u8::from(b.wrapping_sub(b'0') < 10);
+            let separator = u8::from(b == b'@')
+                | u8::from(b == b':')
+                | u8::from(b == b'-')
+                | u8::from(b == b'.');
+            seeded |= digit | (separator & separators);
+        }
+        if seeded != 0 {
+            break;
+        }
+        at += BLOCK;
+    }
+    at
+}
+
+/// Appends the maximal runs of `class` in `bytes` to `out`, with their counts. Without `keep`
+/// every run; with it only the runs holding a seed byte that one of its scopes qualifies, found
+/// by skipping to the next seed and growing the run around it.
+fn cut(bytes: &[u8], class: Class, keep: Option<&[Scope]>, out: &mut Vec<Segment>) {
+    let mask = 1u8 << class.index();
+    let member = |b: u8| BITS[usize::from(b)] & mask != 0;
+    let table = if keep.is_some() { &SEEDS } else { &BITS };
+    let token = class == Class::Token;
+    // Runs are disjoint: `done` is where the last one ended, so growing back stops there.
+    let mut done = 0;
+    loop {
+        // Skip blocks without a seed in bulk (the test vectorises), then find the byte.
+        let from = if keep.is_some() {
+            skip_seedless(bytes, done, token)
+        } else {
+            done
+        };
+        let Some(skip) = bytes
+            .get(from..)
+            .and_then(|rest| rest.iter().position(|b| table[usize::from(*b)] & mask != 0))
+        else {
+            break;
+        };
+        let seed = from + skip;
+        let mut start = seed;
+        while start > done && member(bytes[start - 1]) {
+            start -= 1;
+        }
+        let mut counts: Counts = [0; 6];
+        let mut end = start;
+        for &b in bytes.get(start..).unwrap_or_default() {
+            if !member(b) {
+                break;
+            }
+            counts[usize::from(KINDS[usize::from(b)])] += 1;
+            end += 1;
+        }
+        let segment = Segment {
+            start,
+            end,
+            digits: counts[1],
+            dots: counts[2],
+            colons: counts[3],
+            has_at: counts[4] > 0,
+            has_plus: counts[5] > 0,
+        };
+        if keep.is_none_or(|scopes| scopes.iter().any(|scope| (scope.qualifies)(&segment))) {
+            out.push(segment);
+        }
+        // A seed is a member, so the run holds it and the scan advances past it.
+        done = end.max(seed + 1);
     }
 }
 
@@ -202,25 +347,26 @@ mod tests {
     #[test]
     fn runs_per_class_with_counts() {
         let text = "手机 138-1234 a@b.c，ID AB12 x:y";
-        let segments = Segments::of(text);
+        let mut segments = Segments::of(text);
         let token: Vec<&str> = segments
-            .ranges(Class::Token)
+            .ranges(Class::Token, text)
             .into_iter()
             .map(|r| &text[r])
             .collect();
         assert_eq!(token, vec!["138-1234", "a@b.c", "ID", "AB12", "x:y"]);
         let numeric: Vec<&str> = segments
-            .ranges(Class::Numeric)
+            .ranges(Class::Numeric, text)
             .into_iter()
             .map(|r| &text[r])
             .collect();
         assert_eq!(numeric, vec![" 138-1234 ", ".", " ", "12 "]);
-        let email = segments.by_class[0][1];
+        let tokens = segments.class(Class::Token, text, None).to_vec();
+        let email = tokens[1];
         assert!(email.has_at && email.dots == 1 && email.digits == 0);
-        assert_eq!(segments.by_class[0][0].digits, 7);
-        assert_eq!(segments.by_class[0][4].colons, 1);
+        assert_eq!(tokens[0].digits, 7);
+        assert_eq!(tokens[4].colons, 1);
         let upper: Vec<&str> = segments
-            .ranges(Class::UpperNum)
+            .ranges(Class::UpperNum, text)
             .into_iter()
             .map(|r| &text[r])
             .collect();
@@ -230,14 +376,14 @@ mod tests {
     #[test]
     fn windows_keep_qualifying_runs_and_extend_to_char_boundaries() {
         let text = "号0101234567转12 和 55";
-        let segments = Segments::of(text);
+        let mut segments = Segments::default();
         let scope = Scope {
             class: Class::Numeric,
             qualifies: |s| s.digits >= 10,
             overhang: 2,
         };
         let mut windows = Vec::new();
-        segments.windows(&scope, text, &mut windows);
+        segments.windows(&scope, None, text, &mut windows);
         assert_eq!(windows.len(), 1);
         let w = windows[0];
         assert_eq!(&text[w.start..w.end], "0101234567");
@@ -247,8 +393,44 @@ mod tests {
     }
 
     #[test]
+    fn seeded_cut_keeps_exactly_the_qualifying_runs() {
+        let scopes = [
+            Scope {
+                class: Class::Numeric,
+                qualifies: |s| s.digits >= 3,
+                overhang: 0,
+            },
+            Scope {
+                class: Class::Token,
+                qualifies: |s| s.has_at || s.colons >= 1,
+                overhang: 0,
+            },
+        ];
+        let filler = "no seeds in this stretch of words ";
+        // The run before `+44` starts two bytes before a block edge its seed lies after.
+        let text = format!(
+            "{}  +44 20 7946{filler}a@b 号码 12 (555) 0143{filler}x:y{}",
+            "x".repeat(2 * BLOCK - 2),
+            "中".repeat(40)
+        );
+        for scope in scopes {
+            let mut all = Vec::new();
+            cut(text.as_bytes(), scope.class, None, &mut all);
+            all.retain(|s| (scope.qualifies)(s));
+            let mut seeded = Vec::new();
+            cut(text.as_bytes(), scope.class, Some(&[scope]), &mut seeded);
+            assert_eq!(seeded, all, "{:?}", scope.class);
+            assert!(!seeded.is_empty());
+        }
+    }
+
+    #[test]
     fn empty_and_non_ascii_texts_have_no_runs() {
-        assert!(Segments::of("").ranges(Class::Token).is_empty());
-        assert!(Segments::of("中文").ranges(Class::Numeric).is_empty());
+        assert!(Segments::of("").ranges(Class::Token, "").is_empty());
+        assert!(
+            Segments::of("中文")
+                .ranges(Class::Numeric, "中文")
+                .is_empty()
+        );
     }
 }

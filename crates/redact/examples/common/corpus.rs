@@ -30,6 +30,21 @@ const CHINESE: &[&str] = &[
     "快递员联系不上收件人，包裹已退回仓库等待重新派送。",
 ];
 
+/// Lines of the first benchmark: mixed, and most of them carry an entity or a look-alike (order,
+/// tracking and invoice numbers, a version string), so every detector has work.
+const DENSE: &[&str] = &[
+    "客户反映昨天下午在门店购买的商品存在质量问题，希望尽快安排退换货处理。",
+    "The customer reported that the delivery was delayed by three days and asked for a refund.",
+    "请联系手机13812345678或邮箱zhangsan@example.com确认地址。",
+    "订单号2024061812345已发货，物流单号SF1234567890123，预计周五送达。",
+    "Server 10.0.0.1 returned error 502 at 2024-06-18 12:30:45, version v1.2.3.4.",
+    "身份证号11010519491231002X的用户申请修改绑定银行卡6222021234567890128。",
+    "Please call +44 20 7946 0958 or write to john.doe@example.co.uk before Friday.",
+    "系统日志：用户登录成功，会话时长35分钟，无异常。",
+    "Invoice INV-2024-000123 total 1,234.56 USD paid by card ending 4242.",
+    "api_key = q8Wv2LmZ7xR4tY1uPo9s was committed to the repo by mistake.",
+];
+
 /// Values of 3-6 lines, like ticket descriptions, until `bytes` bytes are generated.
 pub fn generate(lines: &[&str], bytes: usize) -> Vec<String> {
     let mut values = Vec::new();
@@ -47,7 +62,8 @@ pub fn generate(lines: &[&str], bytes: usize) -> Vec<String> {
     values
 }
 
-/// The three corpora of about `bytes` bytes each: English, Chinese, mixed.
+/// The corpora of about `bytes` bytes each: English, Chinese, mixed, and dense (mixed, an entity
+/// or look-alike on most lines).
 pub fn corpora(bytes: usize) -> Vec<(&'static str, Vec<String>)> {
     let mixed: Vec<&str> = ENGLISH
         .iter()
@@ -58,5 +74,6 @@ pub fn corpora(bytes: usize) -> Vec<(&'static str, Vec<String>)> {
         ("english", generate(ENGLISH, bytes)),
         ("chinese", generate(CHINESE, bytes)),
         ("mixed", generate(&mixed, bytes)),
+        ("dense", generate(DENSE, bytes)),
     ]
 }

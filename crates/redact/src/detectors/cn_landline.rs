@@ -34,9 +34,10 @@ fn accept(text: &str, range: Range<usize>) -> Option<Range<usize>> {
         .as_bytes()
         .last()
         .is_some_and(u8::is_ascii_alphabetic)
-        && !LABELS
-            .iter()
-            .any(|l| before.to_ascii_lowercase().ends_with(l));
+        && !LABELS.iter().any(|l| {
+            before.len() >= l.len()
+                && before.as_bytes()[before.len() - l.len()..].eq_ignore_ascii_case(l.as_bytes())
+        });
     let glued_after = text
         .as_bytes()
         .get(range.end)

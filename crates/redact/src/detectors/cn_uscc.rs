@@ -91,10 +91,11 @@ fn accept(text: &str, range: Range<usize>) -> Option<Range<usize>> {
         .then_some(range)
 }
 
-/// Every match lies in one token run (see `segments`); the condition is necessary for one.
+/// Every match lies in one token run (see `segments`); the condition is necessary for one
+/// (positions 3-8 are digits).
 const SCOPE: Scope = Scope {
     class: Class::Token,
-    qualifies: |s| s.len() >= 18,
+    qualifies: |s| s.len() >= 18 && s.digits >= 6,
     overhang: 0,
 };
 

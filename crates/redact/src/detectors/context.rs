@@ -44,6 +44,8 @@ pub(crate) fn near(text: &str, range: &Range<usize>, words: &[&str]) -> bool {
         without_placeholders(&before.to_ascii_lowercase()),
         without_placeholders(&after.to_ascii_lowercase()),
     );
+    // A placeholder the window edge cuts (`<qq_num…`, `…_number>`) is no context either.
+    let (before, after) = (without_cut_head(&before), without_cut_tail(&after));
     words
         .iter()
         .any(|word| stands_alone_in(&before, word) || stands_alone_in(&after, word))
@@ -76,6 +78,29 @@ fn without_placeholders(window: &str) -> String {
     out
 }
 
+/// Blanks a placeholder's tail (`name>`) at the start of a window that cut its head.
+fn without_cut_head(window: &str) -> String {
+    let name = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_';
+    let len = window.bytes().take_while(name).count();
+    if window.as_bytes().get(len) == Some(&b'>') {
+        format!("{}{}", " ".repeat(len + 1), &window[len + 1..])
+    } else {
+        window.to_owned()
+    }
+}
+
+/// Blanks a placeholder's head (`<name`) at the end of a window that cut its tail.
+fn without_cut_tail(window: &str) -> String {
+    let name = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_';
+    let len = window.bytes().rev().take_while(name).count();
+    let open = window.len() - len;
+    if open > 0 && window.as_bytes()[open - 1] == b'<' {
+        format!("{}{}", &window[..open - 1], " ".repeat(len + 1))
+    } else {
+        window.to_owned()
+    }
+}
+
 fn stands_alone_in(window: &str, word: &str) -> bool {
     let alnum = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
     let bytes = window.as_bytes();
@@ -95,6 +120,16 @@ mod tests {
     fn around(text: &str, value: &str, words: &[&str]) -> bool {
         let start = text.find(value).unwrap();
         near(text, &(start..start + value.len()), words)
+    }
+
+    #[test]
+    fn placeholders_cut_by_the_window_edge_are_not_context() {
+        let text = "11114111 1111 1111 <QQ_NUMBER>.168";
+        assert!(!around(text, "11114111", &["qq"]));
+        let text = format!("<QQ_NUMBER>{}12345", "x".repeat(WINDOW_CHARS - 5));
+        assert!(!around(&text, "12345", &["qq", "number"]));
+        assert_eq!(without_cut_tail("ab <qq_n"), "ab      ");
+        assert_eq!(without_cut_head("_number> ab"), "         ab");
     }
 
     #[test]

@@ -30,6 +30,9 @@ Example: `登录IP 203.0.113.7 异常` -> `登录IP <IP_ADDRESS> 异常`.",
 /// A maximal dotted run of digit groups; the part count and values are checked in code.
 const PATTERN: &str = r"[0-9]+(?:\.[0-9]+)+";
 
+/// Bytes before an address searched for a version label.
+const LABEL_REACH: usize = 32;
+
 /// True when the text before `start` marks a version number (`v1.2.3.4`, `version: 1.2.3.4`).
 /// The label must stand on its own: preceded by nothing, a space, Han or punctuation, but not by
 /// a letter, digit or e-mail character, so `dev1.2.3.4` is an address and a label that is really
@@ -45,7 +48,13 @@ fn after_version_label(text: &str, start: usize) -> bool {
     if before.ends_with(['v', 'V']) {
         return stands_alone(start - 1);
     }
-    let label = before.trim_end_matches([' ', ':']);
+    // Only the last bytes count, so the decision stays within the scope's reach (see
+    // `segments::REACH`): a label followed by dozens of spaces or colons is no label.
+    let mut from = start.saturating_sub(LABEL_REACH);
+    while !before.is_char_boundary(from) {
+        from += 1;
+    }
+    let label = before[from..].trim_end_matches([' ', ':']);
     if label.ends_with("版本") {
         return true;
     }
@@ -53,7 +62,7 @@ fn after_version_label(text: &str, start: usize) -> bool {
     label.len() >= word
         && label.is_char_boundary(label.len() - word)
         && label[label.len() - word..].eq_ignore_ascii_case("version")
-        && stands_alone(label.len() - word)
+        && stands_alone(from + label.len() - word)
 }
 
 /// True for addresses that identify no one on the public internet: private, loopback,

@@ -27,6 +27,7 @@ pub mod jwt;
 pub mod mac_address;
 pub mod payment_card;
 pub mod phone_e164;
+pub mod phone_national;
 pub mod private_key;
 pub mod qq_number;
 mod simple;
@@ -127,6 +128,10 @@ pub(crate) static CATALOGUE: &[Entry] = &[
     Entry {
         info: &phone_e164::INFO,
         build: phone_e164::build,
+    },
+    Entry {
+        info: &phone_national::INFO,
+        build: phone_national::build,
     },
     Entry {
         info: &us_ssn::INFO,
