@@ -76,6 +76,9 @@ pub fn render(name: &str, s: &RunSummary) -> String {
 /// What the stage cache saved, e.g. `ingest of 2/2 inputs, stages 1-5 of 5`.
 fn reuse(s: &RunSummary) -> String {
     let c = &s.cache;
+    if c.inputs_reused == 0 && c.stages_reused == 0 {
+        return "nothing yet (stored for the next run)".to_owned();
+    }
     let stages = match c.stages_reused {
         0 => "no stage".to_owned(),
         1 => "stage 1".to_owned(),
