@@ -39,6 +39,9 @@ pub struct TextStats {
     pub non_ascii: bool,
 }
 
+/// Bytes counted with byte-wide counters before they are added up (at most 255).
+const COUNT_BLOCK: usize = 128;
+
 impl TextStats {
     /// Computes the stats of `text` in one pass over its bytes (plus memchr for the markers).
     pub fn of(text: &str) -> Self {
@@ -49,13 +52,21 @@ impl TextStats {
             has_dot: memchr::memchr(b'.', bytes).is_some(),
             ..TextStats::default()
         };
-        // Branch-free sums, which the compiler vectorises.
+        // Branch-free sums, which the compiler vectorises. Byte-wide counters per block of
+        // [`COUNT_BLOCK`] bytes (which cannot overflow them) fill a vector register 8 times
+        // better than `usize` ones.
         let (mut digits, mut letters, mut colons, mut high) = (0usize, 0usize, 0usize, 0u8);
-        for &b in bytes {
-            digits += usize::from(b.wrapping_sub(b'0') < 10);
-            letters += usize::from((b | 0x20).wrapping_sub(b'a') < 26);
-            colons += usize::from(b == b':');
-            high |= b;
+        for block in bytes.chunks(COUNT_BLOCK) {
+            let (mut d, mut l, mut c) = (0u8, 0u8, 0u8);
+            for &b in block {
+                d += u8::from(b.wrapping_sub(b'0') < 10);
+                l += u8::from((b | 0x20).wrapping_sub(b'a') < 26);
+                c += u8::from(b == b':');
+                high |= b;
+            }
+            digits += usize::from(d);
+            letters += usize::from(l);
+            colons += usize::from(c);
         }
         stats.digits = digits;
         stats.letters = letters;

@@ -29,10 +29,13 @@ pub struct Detection {
 pub struct Engine {
     /// `(catalogue index, detector)`, ascending by index.
     detectors: Vec<(usize, Box<dyn Detector>)>,
-    /// One automaton over the anchors of every detector that has some.
-    anchors: Option<AhoCorasick>,
+    /// Automata over the anchors of every detector that has some, each over at most
+    /// [`ANCHORS_PER_AUTOMATON`] of them; `None` if one failed to build.
+    anchors: Option<Vec<AhoCorasick>>,
     /// For each anchor pattern: the position in `detectors` of its detector.
     anchor_owner: Vec<usize>,
+    /// The anchor patterns, ASCII-lowercased, in automaton pattern order.
+    anchor_patterns: Vec<String>,
     /// Leave private, loopback, link-local and other non-public IP addresses unredacted.
     keep_private_ip: bool,
     /// The scopes of the scoped detectors, by class index: segments keep only runs they use.
@@ -90,6 +93,7 @@ impl Engine {
             detectors,
             anchors: None,
             anchor_owner: Vec::new(),
+            anchor_patterns: Vec::new(),
             keep_private_ip: false,
             scopes: Default::default(),
         };
@@ -100,28 +104,38 @@ impl Engine {
 
     /// (Re)builds the anchor automaton from the detectors' [`Detector::anchors`].
     fn build_anchors(&mut self) {
-        let mut patterns = Vec::new();
+        let mut patterns: Vec<String> = Vec::new();
         self.anchor_owner.clear();
         for (position, (_, detector)) in self.detectors.iter().enumerate() {
             for anchor in detector.anchors() {
-                patterns.push(*anchor);
+                patterns.push(anchor.to_ascii_lowercase());
                 self.anchor_owner.push(position);
             }
         }
         // Anchors are short literals; a build failure would only cost the prefilter, so the
-        // engine then runs every detector (correct, just slower).
+        // engine then runs every detector (correct, just slower). The patterns are lowered and
+        // searched in a lowered copy of the text: the same as an ASCII-case-insensitive search,
+        // but the automaton then gets a vectorised prefilter, which case folding disables.
+        // Past 64 patterns the automaton loses its vectorised (Teddy) prefilter and walks every
+        // byte, so the anchors are split over several automata that each keep it.
         self.anchors = if patterns.is_empty() {
             None
         } else {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(true)
-                .build(&patterns)
-                .ok()
+            patterns
+                .chunks(ANCHORS_PER_AUTOMATON)
+                .map(|chunk| {
+                    AhoCorasickBuilder::new()
+                        .match_kind(MatchKind::LeftmostFirst)
+                        .build(chunk)
+                        .ok()
+                })
+                .collect()
         };
         if self.anchors.is_none() {
             self.anchor_owner.clear();
+            patterns.clear();
         }
+        self.anchor_patterns = patterns;
     }
 
     /// (Re)collects the detectors' scopes by class.
@@ -136,7 +150,7 @@ impl Engine {
 
     /// Per detector position: false when it has anchors and none occurs in `text`.
     fn fired(&self, text: &str) -> Fired {
-        let Some(automaton) = &self.anchors else {
+        let Some(automata) = &self.anchors else {
             return Fired::new(self.detectors.len(), true);
         };
         let mut fired = Fired::new(self.detectors.len(), false);
@@ -145,9 +159,36 @@ impl Engine {
                 fired.set(position);
             }
         }
-        for found in automaton.find_overlapping_iter(text) {
-            if let Some(&position) = self.anchor_owner.get(found.pattern().as_usize()) {
+        // Lowering ASCII letters keeps every offset; only which anchors occur matters here.
+        let lower = text.to_ascii_lowercase();
+        let bytes = lower.as_bytes();
+        // An empty anchor occurs in every text (and would stall the walk below).
+        for (pattern, &position) in self.anchor_patterns.iter().zip(&self.anchor_owner) {
+            if pattern.is_empty() {
                 fired.set(position);
+            }
+        }
+        // Every position where some anchor starts, in order: a leftmost search from one past
+        // the previous start (the overlapping search has no prefilter and cost more than the
+        // rest of this function), then every anchor starting there.
+        let chunks = self
+            .anchor_patterns
+            .chunks(ANCHORS_PER_AUTOMATON)
+            .zip(self.anchor_owner.chunks(ANCHORS_PER_AUTOMATON));
+        for (automaton, (patterns, owners)) in automata.iter().zip(chunks) {
+            let mut from = 0;
+            while let Some(found) = automaton.find(aho_corasick::Input::new(bytes).range(from..)) {
+                let start = found.start();
+                let rest = &bytes[start..];
+                for (pattern, &position) in patterns.iter().zip(owners) {
+                    if rest.starts_with(pattern.as_bytes()) {
+                        fired.set(position);
+                    }
+                }
+                from = start + 1;
+                if from > bytes.len() {
+                    break;
+                }
             }
         }
         fired
@@ -397,6 +438,10 @@ fn unscoped() -> bool {
 fn unscoped() -> bool {
     false
 }
+
+/// Most anchors one automaton holds: Teddy, the automaton's vectorised prefilter, takes at
+/// most 64 patterns.
+const ANCHORS_PER_AUTOMATON: usize = 32;
 
 /// Detection rounds per value. Each round after the first only finds candidates that an earlier
 /// finding had glued to; real text needs two at most, the cap bounds adversarial input.

@@ -1,6 +1,6 @@
 //! `aws_access_key_id` (SECRET_AWS_KEY): AWS access key ids.
 
-use super::boundary::{Resume, glued_to_word};
+use super::boundary::{Glue, Resume, glued_to_word};
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, TextStats};
 use crate::validators::entropy::shannon;
@@ -33,7 +33,7 @@ pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Simple::anchored(
         &INFO,
         PATTERN,
-        Resume::AfterStart,
+        Resume::UngluedAfterStart(Glue::Word),
         |s: &TextStats| s.letters >= 4,
         accept,
         &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],

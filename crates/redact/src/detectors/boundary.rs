@@ -43,6 +43,10 @@ pub(crate) enum Resume {
     /// read with a `86` prefix) cannot hide a valid shorter one inside it. Only for patterns of
     /// bounded length, or the rescans would make the scan quadratic.
     AfterStart,
+    /// As [`Resume::AfterStart`], for detectors whose `accept` rejects every candidate glued
+    /// on the left as `Glue` says: starts glued that way are passed over without asking the
+    /// regex again (each ask costs a search, several per digit of a long number otherwise).
+    UngluedAfterStart(Glue),
     /// After the rejected candidate's end: for patterns that match maximal runs, where nothing
     /// starting inside a rejected run can be valid (it would be glued to the run).
     AfterEnd,
@@ -50,6 +54,29 @@ pub(crate) enum Resume {
 
 /// Like [`glued_to_digit`], except that a candidate starting with `+` is delimited by it: a
 /// digit before the `+` does not glue (`13812345678+44 20 7946 0958` holds two numbers).
+/// Which left neighbour makes `accept` reject a candidate whatever it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Glue {
+    /// An ASCII digit before the start, unless the candidate starts with `+`
+    /// ([`glued_to_digit_unless_plus`]; also right for [`glued_to_digit`] callers).
+    DigitUnlessPlus,
+    /// An ASCII letter, digit or `_` before the start ([`glued_to_word`]).
+    Word,
+}
+
+impl Glue {
+    /// True when no candidate starting at `at` can be accepted because of its left neighbour.
+    fn rejects(self, bytes: &[u8], at: usize) -> bool {
+        let Some(&before) = at.checked_sub(1).and_then(|i| bytes.get(i)) else {
+            return false;
+        };
+        match self {
+            Glue::DigitUnlessPlus => before.is_ascii_digit() && bytes.get(at) != Some(&b'+'),
+            Glue::Word => before.is_ascii_alphanumeric() || before == b'_',
+        }
+    }
+}
+
 pub(crate) fn glued_to_digit_unless_plus(text: &str, range: &Range<usize>) -> bool {
     if text.as_bytes().get(range.start) == Some(&b'+') {
         byte_after(text, range.end).is_some_and(|b| b.is_ascii_digit())
@@ -104,6 +131,14 @@ pub(crate) fn scan_in(
             } else {
                 let step = text[range.start..].chars().next().map_or(1, char::len_utf8);
                 at = range.start + step;
+                if let Resume::UngluedAfterStart(glue) = resume {
+                    // Every candidate starting at a glued position is rejected, so the regex
+                    // would only be asked again at the next unglued one.
+                    let bytes = text.as_bytes();
+                    while at < window.end && glue.rejects(bytes, at) {
+                        at += 1;
+                    }
+                }
             }
             while at < text.len() && !text.is_char_boundary(at) {
                 at += 1;
@@ -130,6 +165,41 @@ mod tests {
         assert!(glued_to_word("aXY", &(1..3)));
         assert!(glued_to_word("XY_", &(0..2)));
         assert!(!glued_to_word("号XY。", &(3..5)));
+    }
+
+    #[test]
+    fn skipping_glued_starts_finds_what_retrying_each_start_finds() {
+        let pattern = Regex::new("[+]?[0-9]{3}[- ]?[0-9]{3}").unwrap();
+        for (glue, text) in [
+            (
+                Glue::DigitUnlessPlus,
+                "1234567890 12+345678 x123-456 号123456，9123 456",
+            ),
+            (Glue::Word, "a123456 _123456 -123456 ab+123456 号123456"),
+        ] {
+            let accept = |r: Range<usize>| {
+                let glued = match glue {
+                    Glue::DigitUnlessPlus => glued_to_digit_unless_plus(text, &r),
+                    Glue::Word => {
+                        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+                        byte_before(text, r.start).is_some_and(word)
+                    }
+                };
+                // Also reject some unglued candidates, so the retry path runs from them.
+                (!glued && !text[r.clone()].starts_with('9')).then_some(r)
+            };
+            let (mut plain, mut skipping) = (Vec::new(), Vec::new());
+            scan(&pattern, text, &mut plain, Resume::AfterStart, accept);
+            scan(
+                &pattern,
+                text,
+                &mut skipping,
+                Resume::UngluedAfterStart(glue),
+                accept,
+            );
+            assert_eq!(skipping, plain, "{text}");
+            assert!(!plain.is_empty(), "{text}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `cn_landline` (PHONE): mainland China landline numbers with area code.
 
-use super::boundary::{Resume, glued_to_digit_unless_plus};
+use super::boundary::{Glue, Resume, glued_to_digit_unless_plus};
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, TextStats};
 use crate::segments::{Class, Scope};
@@ -58,7 +58,7 @@ pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Simple::scoped(
         &INFO,
         PATTERN,
-        Resume::AfterStart,
+        Resume::UngluedAfterStart(Glue::DigitUnlessPlus),
         |s: &TextStats| s.digits >= 10,
         accept,
         SCOPE,

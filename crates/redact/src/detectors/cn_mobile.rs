@@ -1,6 +1,6 @@
 //! `cn_mobile` (PHONE): mainland China mobile numbers.
 
-use super::boundary::{Resume, glued_to_digit_unless_plus, scan_in};
+use super::boundary::{Glue, Resume, glued_to_digit_unless_plus, scan_in};
 use crate::detector::{Detector, DetectorInfo, TextStats};
 use crate::segments::{Class, Scope, Window, whole};
 use regex::Regex;
@@ -87,7 +87,7 @@ impl Detector for CnMobile {
             text,
             windows,
             out,
-            Resume::AfterStart,
+            Resume::UngluedAfterStart(Glue::DigitUnlessPlus),
             |range| {
                 if glued_to_digit_unless_plus(text, &range) {
                     return None;

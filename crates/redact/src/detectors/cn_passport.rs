@@ -1,6 +1,6 @@
 //! `cn_passport` (CN_PASSPORT): PRC, Hong Kong and Macao passport numbers, context-gated.
 
-use super::boundary::{Resume, glued_to_word};
+use super::boundary::{Glue, Resume, glued_to_word};
 use super::context::near;
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, TextStats};
@@ -35,7 +35,7 @@ pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Simple::anchored(
         &INFO,
         PATTERN,
-        Resume::AfterStart,
+        Resume::UngluedAfterStart(Glue::Word),
         |s: &TextStats| s.digits >= 7,
         accept,
         CONTEXT,

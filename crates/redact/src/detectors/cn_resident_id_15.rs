@@ -5,6 +5,7 @@ use super::cn_resident_id::{known_province, number, real_birth_date};
 use super::context::near;
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::segments::{Class, Scope};
 use std::ops::Range;
 
 /// Description shown by `sluice explain cn_resident_id_15`.
@@ -50,14 +51,23 @@ fn accept(text: &str, range: Range<usize>) -> Option<Range<usize>> {
     ok.then_some(range)
 }
 
+/// Every match (a maximal digit run) lies in one numeric run (see `segments`), and the context
+/// window (20 chars) is within the engine's reach; the condition is necessary for one.
+const SCOPE: Scope = Scope {
+    class: Class::Numeric,
+    qualifies: |s| s.digits >= 15,
+    overhang: 0,
+};
+
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
-    Simple::anchored(
+    Simple::scoped_anchored(
         &INFO,
         PATTERN,
         Resume::AfterEnd,
         |s: &TextStats| s.digits >= 15,
         accept,
+        SCOPE,
         CONTEXT,
     )
 }

@@ -1,6 +1,6 @@
 //! `cn_travel_permit` (CN_TRAVEL_PERMIT): Hong Kong/Macao/Taiwan travel permits, context-gated.
 
-use super::boundary::{Resume, glued_to_word};
+use super::boundary::{Glue, Resume, glued_to_word};
 use super::context::near;
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, TextStats};
@@ -49,7 +49,7 @@ pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Simple::anchored(
         &INFO,
         PATTERN,
-        Resume::AfterStart,
+        Resume::UngluedAfterStart(Glue::Word),
         |s: &TextStats| s.non_ascii && s.digits >= 8,
         accept,
         ANCHORS,

@@ -40,12 +40,21 @@ pub(crate) fn near(text: &str, range: &Range<usize>, words: &[&str]) -> bool {
     }
     let before = &text[back(text, range.start, WINDOW_CHARS)..range.start];
     let after = &text[range.end..forward(text, range.end, WINDOW_CHARS)];
-    let (before, after) = (
-        without_placeholders(&before.to_ascii_lowercase()),
-        without_placeholders(&after.to_ascii_lowercase()),
-    );
-    // A placeholder the window edge cuts (`<qq_num…`, `…_number>`) is no context either.
-    let (before, after) = (without_cut_head(&before), without_cut_tail(&after));
+    let (before, after) = (before.to_ascii_lowercase(), after.to_ascii_lowercase());
+    // Without `<` or `>` a window holds no placeholder, whole or cut, and the blanking below
+    // would copy it unchanged (three allocations per side, on the hot path of phone numbers).
+    let angled = |w: &str| w.bytes().any(|b| b == b'<' || b == b'>');
+    let before = if angled(&before) {
+        // A placeholder the window edge cuts (`<qq_num…`, `…_number>`) is no context either.
+        without_cut_head(&without_placeholders(&before))
+    } else {
+        before
+    };
+    let after = if angled(&after) {
+        without_cut_tail(&without_placeholders(&after))
+    } else {
+        after
+    };
     words
         .iter()
         .any(|word| stands_alone_in(&before, word) || stands_alone_in(&after, word))

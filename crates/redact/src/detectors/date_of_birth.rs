@@ -1,6 +1,6 @@
 //! `date_of_birth` (DATE_OF_BIRTH): calendar dates next to a birth-date word.
 
-use super::boundary::{Resume, glued_to_digit};
+use super::boundary::{Glue, Resume, glued_to_digit};
 use super::cn_resident_id::{number, real_birth_date};
 use super::context::near;
 use super::simple::Simple;
@@ -67,7 +67,7 @@ pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Simple::anchored(
         &INFO,
         PATTERN,
-        Resume::AfterStart,
+        Resume::UngluedAfterStart(Glue::DigitUnlessPlus),
         |s: &TextStats| s.digits >= 6,
         accept,
         CONTEXT,

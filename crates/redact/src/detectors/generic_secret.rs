@@ -2,6 +2,7 @@
 
 use crate::detector::{Detector, DetectorInfo, TextStats};
 use crate::validators::entropy::shannon;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 use std::ops::Range;
 
@@ -39,15 +40,54 @@ const PLACEHOLDERS: &[&str] = &[
     "<",
 ];
 
+/// Literals every match starts with, ASCII case aside: each keyword of [`PATTERN`] begins with
+/// one (`api` covers `api_key`, `api-key`, `apikey`; `cred` both `cred…` words).
+const STARTS: &[&str] = &[
+    "passw", "pwd", "secret", "token", "api", "access", "auth", "cred", "key", "密码", "口令",
+    "密钥", "令牌",
+];
+// `STARTS` are lower case: they are searched case-sensitively in an ASCII-lowercased copy of
+// the text, the same as an ASCII-case-insensitive search but with a vectorised prefilter (the
+// automaton has none when it folds case itself).
+
+/// The non-ASCII chars that `(?i)` (Unicode simple case folding) equates with ASCII letters of
+/// the keywords: long s (`s`) and the Kelvin sign (`k`). [`STARTS`] folds ASCII case only, so a
+/// text holding one of them is searched the old way.
+const FOLDED_ALIKE: &[&str] = &["\u{17F}", "\u{212A}"];
+
 struct GenericSecret {
     pattern: Regex,
+    /// [`PATTERN`] anchored at the start of the haystack, tried at each keyword start.
+    anchored: Regex,
+    /// Finds the keyword starts.
+    starts: AhoCorasick,
 }
 
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
+    // The keyword literals are fixed, so this build cannot fail in practice; should it, the
+    // error surfaces as a pattern error like any other detector's.
+    let starts = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(STARTS)
+        .map_err(|e| regex::Error::Syntax(e.to_string()))?;
     Ok(Box::new(GenericSecret {
         pattern: Regex::new(PATTERN)?,
+        anchored: Regex::new(&format!("^(?:{PATTERN})"))?,
+        starts,
     }))
+}
+
+impl GenericSecret {
+    /// Reports the value of one match (`value` in `text`'s offsets) unless it is a stand-in.
+    fn report(value: regex::Match<'_>, offset: usize, out: &mut Vec<Range<usize>>) {
+        // A trailing quote or separator char belongs to the syntax, not the value.
+        let trimmed = value.as_str().trim_end_matches(['.', ',']);
+        if trimmed.len() >= 10 && !placeholder(trimmed) && shannon(trimmed) >= MIN_ENTROPY {
+            let start = offset + value.start();
+            out.push(start..start + trimmed.len());
+        }
+    }
 }
 
 /// True for values that are templates or stand-ins, not credentials.
@@ -75,14 +115,42 @@ impl Detector for GenericSecret {
     }
 
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        for captures in self.pattern.captures_iter(text) {
-            let Some(value) = captures.get(1) else {
+        if FOLDED_ALIKE
+            .iter()
+            .any(|c| memchr::memmem::find(text.as_bytes(), c.as_bytes()).is_some())
+        {
+            for captures in self.pattern.captures_iter(text) {
+                if let Some(value) = captures.get(1) {
+                    Self::report(value, 0, out);
+                }
+            }
+            return;
+        }
+        // Every match starts at a keyword, so trying the anchored pattern at each keyword start
+        // in order (and after a match, only past its end) yields the matches `captures_iter`
+        // yields, without running the unanchored search over the rest of the text: its
+        // case-insensitive keywords make a weak prefilter on ordinary prose.
+        // Lowercasing ASCII keeps every offset and char boundary.
+        let lower = text.to_ascii_lowercase();
+        let mut from = 0;
+        while let Some(keyword) = self
+            .starts
+            .find(aho_corasick::Input::new(&lower).range(from..))
+        {
+            let start = keyword.start();
+            // Keywords may overlap (`口令牌`), so the next one is looked for one char on.
+            from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+            let Some(captures) = text
+                .get(start..)
+                .and_then(|rest| self.anchored.captures(rest))
+            else {
                 continue;
             };
-            // A trailing quote or separator char belongs to the syntax, not the value.
-            let trimmed = value.as_str().trim_end_matches(['.', ',']);
-            if trimmed.len() >= 10 && !placeholder(trimmed) && shannon(trimmed) >= MIN_ENTROPY {
-                out.push(value.start()..value.start() + trimmed.len());
+            if let Some(whole) = captures.get(0) {
+                from = from.max(start + whole.end());
+            }
+            if let Some(value) = captures.get(1) {
+                Self::report(value, start, out);
             }
         }
     }
@@ -108,6 +176,33 @@ mod tests {
         );
         assert_eq!(
             secrets("API_KEY: 'q8Wv2LmZ7xR4tY1uPo9s'"),
+            vec!["q8Wv2LmZ7xR4tY1uPo9s"]
+        );
+    }
+
+    #[test]
+    fn the_keyword_walk_finds_what_the_plain_search_finds() {
+        // The reference: the unanchored pattern over the whole text, as before the walk.
+        let pattern = regex::Regex::new(super::PATTERN).unwrap();
+        let detector = super::build().unwrap();
+        for text in [
+            "口令牌=Ab3dE6gH9jK2mN5q",
+            "apikey=q8Wv2LmZ7xR4tY1uPo9s api-key: Zq8Wv2LmZ7xR4tY1uPo9",
+            "PASSWORD=Xk9#mQ2$vL7pWz4! token=Yk9#mQ2$vL7pWz4!x",
+            "my\u{212A}ey = q8Wv2LmZ7xR4tY1uPo9s and \u{17F}ecret = Xk9#mQ2$vL7pWz4!",
+            "keykey=key=q8Wv2LmZ7xR4tY1uPo9s, secret token: 'Ab3dE6gH9jK2mN5q'",
+            "no keywords here at all 1234567890",
+        ] {
+            let mut expected = Vec::new();
+            for captures in pattern.captures_iter(text) {
+                super::GenericSecret::report(captures.get(1).unwrap(), 0, &mut expected);
+            }
+            let mut got = Vec::new();
+            detector.find(text, &mut got);
+            assert_eq!(got, expected, "{text}");
+        }
+        assert_eq!(
+            secrets("my\u{212A}ey = q8Wv2LmZ7xR4tY1uPo9s"),
             vec!["q8Wv2LmZ7xR4tY1uPo9s"]
         );
     }

@@ -1,6 +1,6 @@
 //! `github_token` (SECRET_GITHUB_TOKEN): GitHub personal access, OAuth, app and refresh tokens.
 
-use super::boundary::{Resume, glued_to_word};
+use super::boundary::{Glue, Resume, glued_to_word};
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, TextStats};
 use std::ops::Range;
@@ -30,7 +30,7 @@ pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Simple::anchored(
         &INFO,
         PATTERN,
-        Resume::AfterStart,
+        Resume::UngluedAfterStart(Glue::Word),
         |s: &TextStats| s.letters + s.digits >= 38,
         accept,
         &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],

@@ -1,6 +1,6 @@
 //! `mac_address` (MAC_ADDRESS): 48-bit hardware addresses.
 
-use super::boundary::{Resume, byte_after, byte_before};
+use super::boundary::{Glue, Resume, byte_after, byte_before};
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, TextStats};
 use crate::segments::{Class, Scope};
@@ -49,7 +49,7 @@ pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Simple::scoped(
         &INFO,
         PATTERN,
-        Resume::AfterStart,
+        Resume::UngluedAfterStart(Glue::Word),
         |s: &TextStats| s.digits + s.letters >= 12,
         accept,
         SCOPE,

@@ -177,12 +177,14 @@ fn phones_in_run(text: &str, base: usize, run: &str, out: &mut Vec<Range<usize>>
             }
             let start = groups[first].range.start - usize::from(groups[first].parenthesised);
             let range = base + start..base + group.range.end;
-            let accepted = match judge(&digits, &sizes, groups[first].parenthesised) {
-                Verdict::No => false,
-                Verdict::Alone => true,
-                Verdict::WithContext => near(text, &range, CONTEXT),
-            };
-            if accepted && !glued(text, &range) {
+            // The glue test first: it is cheap, and the context test allocates.
+            let accepted = !glued(text, &range)
+                && match judge(&digits, &sizes, groups[first].parenthesised) {
+                    Verdict::No => false,
+                    Verdict::Alone => true,
+                    Verdict::WithContext => near(text, &range, CONTEXT),
+                };
+            if accepted {
                 best = Some((last, range));
             }
         }

@@ -73,6 +73,28 @@ impl Simple {
             scope: Some(scope),
         }))
     }
+
+    /// Like [`Simple::scoped`], with anchors as well (see [`Detector::anchors`]): the engine
+    /// skips the detector without an anchor and then searches only the scope's windows.
+    pub fn scoped_anchored(
+        info: &'static DetectorInfo,
+        pattern: &str,
+        resume: Resume,
+        may: fn(&TextStats) -> bool,
+        accept: Accept,
+        scope: Scope,
+        anchors: &'static [&'static str],
+    ) -> Result<Box<dyn Detector>, regex::Error> {
+        Ok(Box::new(Simple {
+            info,
+            pattern: Regex::new(pattern)?,
+            resume,
+            may,
+            accept,
+            anchors,
+            scope: Some(scope),
+        }))
+    }
 }
 
 impl Detector for Simple {

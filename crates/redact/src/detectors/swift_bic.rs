@@ -1,6 +1,6 @@
 //! `swift_bic` (SWIFT_BIC): bank identifier codes (ISO 9362), context-gated.
 
-use super::boundary::{Resume, glued_to_word};
+use super::boundary::{Glue, Resume, glued_to_word};
 use super::context::near;
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, TextStats};
@@ -35,7 +35,7 @@ pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Simple::anchored(
         &INFO,
         PATTERN,
-        Resume::AfterStart,
+        Resume::UngluedAfterStart(Glue::Word),
         |s: &TextStats| s.letters >= 11,
         accept,
         CONTEXT,

@@ -1,6 +1,6 @@
 //! `us_ssn` (US_SSN): US Social Security numbers, with the SSA's never-issued ranges rejected.
 
-use super::boundary::{Resume, glued_to_digit};
+use super::boundary::{Glue, Resume, glued_to_digit};
 use super::context::near;
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, TextStats};
@@ -63,7 +63,7 @@ pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Simple::scoped(
         &INFO,
         PATTERN,
-        Resume::AfterStart,
+        Resume::UngluedAfterStart(Glue::DigitUnlessPlus),
         |s: &TextStats| s.digits >= 9,
         accept,
         SCOPE,
