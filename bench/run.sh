@@ -97,10 +97,12 @@ PY
   tail -1 "$RESULTS" | awk -F'\t' '{printf "   wall %ss, peak RSS %s MB\n", $3, $4}'
 }
 
+# The pipeline itself is measured without the stage cache (a second run would reuse the first's
+# checkpoints); the cache's own cost and the rerun are measured once at the end.
 for t in $THREADS; do
   rm -rf "$OUT/sluice" "$OUT/floor"
-  measure sluice "$t" "$SLUICE" run "$DATA/pipeline.toml" --out "$OUT/sluice" --threads "$t"
-  measure sluice-io-floor "$t" "$SLUICE" run "$DATA/io_floor.toml" --out "$OUT/floor" --threads "$t"
+  measure sluice "$t" "$SLUICE" run "$DATA/pipeline.toml" --out "$OUT/sluice" --threads "$t" --no-cache
+  measure sluice-io-floor "$t" "$SLUICE" run "$DATA/io_floor.toml" --out "$OUT/floor" --threads "$t" --no-cache
   [ "$BASELINES" = 0 ] && continue
   sql=$(sed -e "s#\${INPUT_GLOB}#$DATA/tickets-*.jsonl#" -e "s#\${OUTPUT}#$OUT/duckdb.parquet#" \
     "$ROOT/bench/baseline_duckdb.sql")
@@ -110,6 +112,22 @@ for t in $THREADS; do
     "$PY" -c "import pyarrow, runpy, sys; pyarrow.set_cpu_count($t); pyarrow.set_io_thread_count($t); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')" \
     "$ROOT/bench/io_floor_pyarrow.py" "$OUT/pyarrow.parquet" "${INPUTS[@]}"
 done
+
+# With the stage cache: the first run stores a checkpoint after ingest and every stage, the rerun
+# of unchanged inputs and pipeline reuses them all.
+T_MAX="${THREADS##* }"
+CACHE="$BENCH_DIR/cache"
+rm -rf "$CACHE" "$OUT/cached"
+measure sluice-cache-first "$T_MAX" "$SLUICE" run "$DATA/pipeline.toml" --out "$OUT/cached" --threads "$T_MAX" --cache-dir "$CACHE"
+measure sluice-cache-rerun "$T_MAX" "$SLUICE" run "$DATA/pipeline.toml" --out "$OUT/cached" --threads "$T_MAX" --cache-dir "$CACHE"
+echo "   cache size: $(du -sh "$CACHE" | cut -f1)"
+# Under a memory budget of a quarter of the run's unbounded peak RSS: the run spills.
+PEAK_MB=$(awk -F'\t' -v t="$T_MAX" '$1 == "sluice" && $2 == t { print $4 }' "$RESULTS")
+if [ -n "$PEAK_MB" ]; then
+  BUDGET_MB=$(( PEAK_MB / 4 ))
+  rm -rf "$OUT/budget"
+  measure "sluice-budget-${BUDGET_MB}MB" "$T_MAX" "$SLUICE" run "$DATA/pipeline.toml" --out "$OUT/budget" --threads "$T_MAX" --no-cache --memory-budget "${BUDGET_MB}MiB"
+fi
 
 echo
 "$PY" - "$RESULTS" "$ROWS" "$BYTES" "$MULT" <<'PY' | tee "$BENCH_DIR/results-x$MULT.txt"
