@@ -52,25 +52,10 @@ fn stem(p: &Path) -> String {
 
 /// Every file an output directory holds, relative, sorted.
 fn output_files(out: &Path) -> Vec<String> {
-    let mut files = Vec::new();
-    let mut stack = vec![out.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(
-                    path.strip_prefix(out)
-                        .unwrap()
-                        .to_string_lossy()
-                        .replace('\\', "/"),
-                );
-            }
-        }
-    }
-    files.sort();
-    files
+    sluice_test_support::output_tree(out)
+        .unwrap()
+        .into_keys()
+        .collect()
 }
 
 #[test]

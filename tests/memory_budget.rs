@@ -5,7 +5,7 @@
 // Test helpers outside #[test] fns: a panic is the failure report here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use sluice_test_support::manifest_without_run;
+use sluice_test_support::output_tree;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -109,27 +109,9 @@ fn run(dir: &Path, out: &str, budget: &str) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).expect("--json prints one JSON summary")
 }
 
+/// Every output file's bytes (manifests without their run block).
 fn outputs(out: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![out.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let name = path.strip_prefix(out).unwrap().display().to_string();
-            let bytes = std::fs::read(&path).unwrap();
-            let bytes = if name == "manifest.json" {
-                serde_json::to_vec(&manifest_without_run(&bytes).unwrap()).unwrap()
-            } else {
-                bytes
-            };
-            files.insert(name, bytes);
-        }
-    }
-    files
+    output_tree(out).unwrap()
 }
 
 #[test]

@@ -20,7 +20,10 @@ fn files_of_earlier_runs_leave_the_targets_directory() {
             .output()
             .unwrap()
             .status;
-        assert!(status.code() == Some(0) || status.code() == Some(1), "{status}");
+        assert!(
+            status.code() == Some(0) || status.code() == Some(1),
+            "{status}"
+        );
     };
     run();
     let targets = out.path().join("targets");
@@ -45,7 +48,11 @@ fn files_of_earlier_runs_leave_the_targets_directory() {
     for dir in std::fs::read_dir(&targets).unwrap() {
         for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
             let path = file.unwrap().path();
-            let relative = path.strip_prefix(out.path()).unwrap().to_string_lossy().into_owned();
+            let relative = path
+                .strip_prefix(out.path())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             assert!(listed.contains(&relative.as_str()), "{relative} is listed");
         }
     }

@@ -103,9 +103,23 @@ pub(crate) fn read_delimited_piece(
 /// last `\n` outside a quoted field, by the same quoting rules as the reader. `None` when no
 /// record ends in `bytes` (one long record, or an unterminated quote: the piece then grows).
 pub(crate) fn last_record_end(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    scan_quotes(bytes, delimiter).last_record_end
+}
+
+/// What one pass over a record-aligned text says about its quoting.
+struct QuoteScan {
+    /// The text ends inside a quoted field.
+    ends_inside: bool,
+    /// Just after the last `\n` outside a quoted field.
+    last_record_end: Option<usize>,
+}
+
+/// The csv crate's quoting rules: a quote opens only at the start of a field, `""` inside quotes
+/// is a literal quote, and a quote in the middle of an unquoted field is a literal character.
+fn scan_quotes(bytes: &[u8], delimiter: u8) -> QuoteScan {
     let mut in_quotes = false;
     let mut at_field_start = true;
-    let mut last = None;
+    let mut last_record_end = None;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -122,13 +136,16 @@ pub(crate) fn last_record_end(bytes: &[u8], delimiter: u8) -> Option<usize> {
             at_field_start = false;
         } else {
             if b == b'\n' {
-                last = Some(i + 1);
+                last_record_end = Some(i + 1);
             }
             at_field_start = b == delimiter || b == b'\n' || b == b'\r';
         }
         i += 1;
     }
-    last
+    QuoteScan {
+        ends_inside: in_quotes,
+        last_record_end,
+    }
 }
 
 /// The header names of a delimited `text` (for schema inference).
@@ -345,29 +362,9 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// True when `raw` (one record) ends inside a quoted field, by the csv crate's rules: a quote
-/// opens only at the start of a field, `""` inside quotes is a literal quote.
+/// True when `raw` (one record) ends inside a quoted field.
 fn ends_inside_quotes(raw: &[u8], delimiter: u8) -> bool {
-    let mut in_quotes = false;
-    let mut at_field_start = true;
-    let mut bytes = raw.iter().peekable();
-    while let Some(&b) = bytes.next() {
-        if in_quotes {
-            if b == QUOTE {
-                if bytes.peek() == Some(&&QUOTE) {
-                    bytes.next();
-                } else {
-                    in_quotes = false;
-                }
-            }
-        } else if b == QUOTE && at_field_start {
-            in_quotes = true;
-            at_field_start = false;
-        } else {
-            at_field_start = b == delimiter || b == b'\n' || b == b'\r';
-        }
-    }
-    in_quotes
+    scan_quotes(raw, delimiter).ends_inside
 }
 
 #[cfg(test)]

@@ -98,16 +98,14 @@ fn read_in_pieces(
     let (sha256, bytes, head) = digest_file(path).map_err(read_error)?;
     let (format, compression) = resolve_format(path, opts, &head)?;
     let ids = RowIdentity::new(sha256.clone(), input_index);
-    let result = |encoding: String, collected: crate::sink::Collected| IngestResult {
-        sha256: sha256.clone(),
+    let facts = FileFacts {
+        sha256,
         bytes,
         format,
         compression,
-        encoding,
-        records: collected.records,
-        blank_lines: collected.blank_lines,
-        batches: collected.batches,
-        rejects: collected.rejects,
+    };
+    let result = |encoding: String, collected: crate::sink::Collected| {
+        facts.clone().with(encoding, collected)
     };
     match format {
         InputFormat::Parquet => {
@@ -366,17 +364,39 @@ fn read_bytes_with(
             (text.encoding_name(), sink.finish()?)
         }
     };
-    Ok(IngestResult {
+    let facts = FileFacts {
         sha256,
         bytes,
         format,
         compression,
-        encoding,
-        records: collected.records,
-        blank_lines: collected.blank_lines,
-        batches: collected.batches,
-        rejects: collected.rejects,
-    })
+    };
+    Ok(facts.with(encoding, collected))
+}
+
+/// What is known about an input file before its records are read.
+#[derive(Clone)]
+struct FileFacts {
+    sha256: String,
+    bytes: u64,
+    format: InputFormat,
+    compression: Compression,
+}
+
+impl FileFacts {
+    /// The ingest result of the file read in `encoding` with `collected` records.
+    fn with(self, encoding: String, collected: crate::sink::Collected) -> IngestResult {
+        IngestResult {
+            sha256: self.sha256,
+            bytes: self.bytes,
+            format: self.format,
+            compression: self.compression,
+            encoding,
+            records: collected.records,
+            blank_lines: collected.blank_lines,
+            batches: collected.batches,
+            rejects: collected.rejects,
+        }
+    }
 }
 
 /// The configured format (compression still from the extension) or the detected one. A text

@@ -88,6 +88,36 @@ pub fn assert_golden(golden: &str, actual: &str) {
     }
 }
 
+/// Every file below `out`, by `/`-separated relative path, with its bytes; `manifest.json` files
+/// are replaced by their canonical JSON without the run block ([`manifest_without_run`]), so two
+/// runs that should agree compare equal.
+pub fn output_tree(out: &Path) -> Result<std::collections::BTreeMap<String, Vec<u8>>, String> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs_err::read_dir(&dir).map_err(|e| e.to_string())? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path
+                .strip_prefix(out)
+                .map_err(|e| e.to_string())?
+                .to_string_lossy()
+                .replace('\\', "/");
+            let bytes = fs_err::read(&path).map_err(|e| e.to_string())?;
+            let bytes = if name.ends_with("manifest.json") {
+                serde_json::to_vec(&manifest_without_run(&bytes)?).map_err(|e| e.to_string())?
+            } else {
+                bytes
+            };
+            files.insert(name, bytes);
+        }
+    }
+    Ok(files)
+}
+
 /// `bytes` as one zstd frame (level 3), for compressed test inputs.
 pub fn zstd_compress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     zstd::encode_all(bytes, 3)
