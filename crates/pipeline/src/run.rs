@@ -77,8 +77,8 @@ pub struct RunSummary {
     pub cache: CacheUse,
     /// What the memory budget made the run spill.
     pub spill: SpillStats,
-    /// Peak resident memory of each phase (ingest, each stage, export, lineage), in bytes, where
-    /// the OS reports it.
+    /// Peak resident memory of the process after each phase (ingest, each stage, export,
+    /// lineage), in bytes, where the OS reports it: the phase where it rises needed the memory.
     pub peak_rss_by_phase: Vec<(String, u64)>,
     /// Inputs in the run.
     pub inputs: usize,
@@ -231,11 +231,10 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     }
     let mut phase_peaks: Vec<(String, u64)> = Vec::new();
     let mut measure = |phase: &str| {
-        if let Some(peak) = crate::memory::take_peak_rss() {
+        if let Some(peak) = crate::memory::peak_rss_so_far() {
             phase_peaks.push((phase.to_owned(), peak));
         }
     };
-    crate::memory::take_peak_rss();
     let (first_stage, mut state) = match resumed {
         Some((next, state)) => {
             cache_use.inputs_reused = plan.inputs.len();
