@@ -18,15 +18,13 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn the_peak_is_measured_and_only_grows() {
-        let first = peak_rss_so_far().expect("Linux has /proc/self/status");
+    fn the_peak_includes_what_was_allocated() {
         let big = vec![1u8; 64 << 20];
         std::hint::black_box(&big);
-        let with_big = peak_rss_so_far().unwrap();
+        let with_big = peak_rss_so_far().expect("Linux has /proc/self/status");
         drop(big);
-        let after = peak_rss_so_far().unwrap();
-        // Other tests share the process, so only lower bounds and monotony are certain.
-        assert!(with_big >= 64 << 20, "the 64 MiB buffer shows: {with_big}");
-        assert!(with_big >= first && after >= with_big, "a peak never falls");
+        // The kernel's RSS counters are per-thread caches synced lazily and other tests share the
+        // process, so only a lower bound is certain.
+        assert!(with_big >= 60 << 20, "the 64 MiB buffer shows: {with_big}");
     }
 }
