@@ -46,6 +46,8 @@ const OUT_DIR_FILE: &str = ".out_dir";
 pub(crate) struct CacheKeys {
     /// Ingest key of each input, in read order.
     pub ingest: Vec<String>,
+    /// The input digests the keys were made from (ingest must read the same bytes).
+    pub input_sha256: Vec<String>,
     /// Checkpoint key after each stage, in run order.
     pub stages: Vec<String>,
 }
@@ -97,7 +99,11 @@ pub(crate) fn cache_keys(
         stages.push(key.clone());
         previous = key;
     }
-    CacheKeys { ingest, stages }
+    CacheKeys {
+        ingest,
+        input_sha256: input_sha256.to_vec(),
+        stages,
+    }
 }
 
 fn digest(parts: &[&str]) -> String {

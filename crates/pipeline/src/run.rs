@@ -192,7 +192,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     let spill = Arc::new(Spill::new(options.memory_budget, options.spill_dir.clone()));
     // With the cache on, every input is hashed first: the keys say what can be reused.
     let mut cache = open_cache(options);
-    let keys = cache.as_ref().and_then(|_| {
+    let mut keys = cache.as_ref().and_then(|_| {
         let digests = plan
             .inputs
             .par_iter()
@@ -250,6 +250,20 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
                 keys.as_ref(),
             )?;
             cache_use.inputs_reused = reused;
+            // An input that changed between hashing and reading would store its new rows under
+            // its old key: this run then stores nothing more.
+            if let Some(k) = &keys
+                && state
+                    .inputs
+                    .iter()
+                    .zip(&k.input_sha256)
+                    .any(|(read, hashed)| &read.sha256 != hashed)
+            {
+                tracing::warn!(
+                    "an input changed while the run read it; stage results are not cached"
+                );
+                keys = None;
+            }
             (0, state)
         }
     };
@@ -796,7 +810,20 @@ fn ingest_all(
         ..RunState::default()
     };
     for (i, (state, was_cached)) in per_input.into_iter().enumerate() {
-        if let (Some(cache), Some(key), false) = (cache.as_deref_mut(), key_of(i), was_cached) {
+        let read_what_was_hashed = keys
+            .and_then(|k| k.input_sha256.get(i))
+            .is_some_and(|hashed| {
+                state
+                    .inputs
+                    .first()
+                    .is_some_and(|read| &read.sha256 == hashed)
+            });
+        if let (Some(cache), Some(key), false, true) = (
+            cache.as_deref_mut(),
+            key_of(i),
+            was_cached,
+            read_what_was_hashed,
+        ) {
             cache.put(key, &state);
         }
         all.inputs.extend(state.inputs);
@@ -1102,4 +1129,39 @@ fn host_name() -> String {
                 .map(|s| s.trim().to_owned())
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::cache_keys;
+    use crate::plan::PlanOptions;
+
+    #[test]
+    fn an_input_that_is_not_what_was_hashed_is_not_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("a.jsonl");
+        fs_err::write(&input, "{\"text\": \"one\"}\n{\"text\": \"two\"}\n").unwrap();
+        let text = "[pipeline]\nname = \"p\"\n[[inputs]]\npath = \"a.jsonl\"\n[fields]\ntext = { type = \"string\" }\n";
+        let plan = Plan::from_text("p.toml", text, dir.path(), &PlanOptions::default()).unwrap();
+        let options = RunOptions {
+            out_dir: dir.path().join("out"),
+            threads: Some(1),
+            progress: false,
+            batch_rows: 10,
+            cache_root: None,
+            memory_budget: None,
+            spill_dir: None,
+        };
+        let spill = Arc::new(Spill::default());
+        let mut cache = StageCache::open(&dir.path().join("cache"), &options.out_dir).unwrap();
+        let actual = file_sha256(&input).unwrap();
+        for (hashed, stored) in [("0".repeat(64), false), (actual, true)] {
+            let keys = cache_keys(&plan, std::slice::from_ref(&hashed), 10, "build");
+            let (state, reused) =
+                ingest_all(&plan, &options, 10, &spill, Some(&mut cache), Some(&keys)).unwrap();
+            assert_eq!((state.batches.rows(), reused), (2, 0));
+            assert_eq!(cache.contains(&keys.ingest[0]), stored, "digest {hashed}");
+        }
+    }
 }
