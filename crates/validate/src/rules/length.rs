@@ -15,7 +15,7 @@
 //! # id = "length_description"   # default; the reason code is Q_LENGTH_DESCRIPTION
 //! ```
 
-use super::{Failure, RowCheck, Rule, Verdict, column, declared_field};
+use super::{Failure, RowCheck, Rule, Verdict, column, declared_field_of};
 use crate::config::{Severity, ValidateError};
 use arrow::array::{Array, RecordBatch};
 use serde::{Deserialize, Serialize};
@@ -57,16 +57,13 @@ impl LengthConfig {
             }
             _ => {}
         }
-        let spec = declared_field(schema, &id, &self.field)?;
-        if !spec.ty.contains_text() {
-            return Err(ValidateError::WrongFieldType {
-                rule: id,
-                field: self.field,
-                ty: spec.ty.to_string(),
-                reason: "but length needs text (a string, or a list/struct holding strings)"
-                    .to_owned(),
-            });
-        }
+        declared_field_of(
+            schema,
+            &id,
+            &self.field,
+            |ty| ty.contains_text(),
+            "but length needs text (a string, or a list/struct holding strings)",
+        )?;
         let description = super::describe_bounds("chars", self.min, self.max);
         Rule::row(
             id,

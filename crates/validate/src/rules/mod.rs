@@ -365,6 +365,28 @@ pub(crate) fn declared_field<'a>(
         })
 }
 
+/// The declared field `name` if its type passes `accepts`; else an unknown-field error, or a
+/// wrong-type error ending with `reason` (e.g. "but `regex` checks string fields").
+pub(crate) fn declared_field_of<'a>(
+    schema: &'a TargetSchema,
+    rule: &str,
+    name: &str,
+    accepts: impl Fn(&sluice_core::FieldType) -> bool,
+    reason: &str,
+) -> Result<&'a sluice_core::FieldSpec, ValidateError> {
+    let spec = declared_field(schema, rule, name)?;
+    if accepts(&spec.ty) {
+        Ok(spec)
+    } else {
+        Err(ValidateError::WrongFieldType {
+            rule: rule.to_owned(),
+            field: name.to_owned(),
+            ty: spec.ty.to_string(),
+            reason: reason.to_owned(),
+        })
+    }
+}
+
 /// The column `name` of `data`; a batch missing a declared field is a pipeline bug.
 pub(crate) fn column<'a>(
     data: &'a RecordBatch,

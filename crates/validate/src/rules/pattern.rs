@@ -25,7 +25,7 @@
 //! negate = true
 //! ```
 
-use super::{Failure, NullPolicy, RowCheck, Rule, Verdict, column, declared_field, invalid};
+use super::{Failure, NullPolicy, RowCheck, Rule, Verdict, column, declared_field_of, invalid};
 use crate::config::{Severity, ValidateError};
 use arrow::array::{AsArray, RecordBatch};
 use regex::{Regex, RegexBuilder};
@@ -61,15 +61,13 @@ impl RegexConfig {
     /// Compiles the pattern, checks the field is a string and builds the rule.
     pub fn build(self, schema: &TargetSchema) -> Result<Rule, ValidateError> {
         let id = self.id.unwrap_or_else(|| format!("regex_{}", self.field));
-        let spec = declared_field(schema, &id, &self.field)?;
-        if spec.ty != FieldType::String {
-            return Err(ValidateError::WrongFieldType {
-                rule: id,
-                field: self.field,
-                ty: spec.ty.to_string(),
-                reason: "but `regex` checks string fields".to_owned(),
-            });
-        }
+        declared_field_of(
+            schema,
+            &id,
+            &self.field,
+            |ty| *ty == FieldType::String,
+            "but `regex` checks string fields",
+        )?;
         let regex = RegexBuilder::new(&self.pattern)
             .size_limit(SIZE_LIMIT)
             .build()

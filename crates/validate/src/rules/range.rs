@@ -19,7 +19,7 @@
 //! max = 100000
 //! ```
 
-use super::{Failure, NullPolicy, RowCheck, Rule, Verdict, column, declared_field, invalid};
+use super::{Failure, NullPolicy, RowCheck, Rule, Verdict, column, declared_field_of, invalid};
 use crate::config::{Severity, ValidateError};
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Float64Type, Int64Type};
@@ -60,15 +60,13 @@ impl RangeConfig {
     /// Checks the bounds and the field's type and builds the rule.
     pub fn build(self, schema: &TargetSchema) -> Result<Rule, ValidateError> {
         let id = self.id.unwrap_or_else(|| format!("range_{}", self.field));
-        let spec = declared_field(schema, &id, &self.field)?;
-        if !matches!(spec.ty, FieldType::Int64 | FieldType::Float64) {
-            return Err(ValidateError::WrongFieldType {
-                rule: id,
-                field: self.field,
-                ty: spec.ty.to_string(),
-                reason: "but `range` checks int64 and float64 fields".to_owned(),
-            });
-        }
+        declared_field_of(
+            schema,
+            &id,
+            &self.field,
+            |ty| matches!(ty, FieldType::Int64 | FieldType::Float64),
+            "but `range` checks int64 and float64 fields",
+        )?;
         match (self.min, self.max) {
             (None, None) => return Err(invalid(&id, "set at least one of `min` and `max`")),
             (Some(b), _) | (_, Some(b)) if !b.is_finite() => {

@@ -27,7 +27,7 @@
 //! # on_null = "pass"
 //! ```
 
-use super::{Failure, NullPolicy, RowCheck, Rule, Verdict, column, declared_field, invalid};
+use super::{Failure, NullPolicy, RowCheck, Rule, Verdict, column, declared_field_of, invalid};
 use crate::config::{Severity, ValidateError};
 use arrow::array::{AsArray, RecordBatch};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
@@ -92,16 +92,13 @@ impl TypeConfig {
     /// Checks the field is a string and the format fits the type, and builds the rule.
     pub fn build(self, schema: &TargetSchema) -> Result<Rule, ValidateError> {
         let id = self.id.unwrap_or_else(|| format!("type_{}", self.field));
-        let spec = declared_field(schema, &id, &self.field)?;
-        if spec.ty != FieldType::String {
-            return Err(ValidateError::WrongFieldType {
-                rule: id,
-                field: self.field,
-                ty: spec.ty.to_string(),
-                reason: "but `type` checks string fields (typed fields are coerced at ingest)"
-                    .to_owned(),
-            });
-        }
+        declared_field_of(
+            schema,
+            &id,
+            &self.field,
+            |ty| *ty == FieldType::String,
+            "but `type` checks string fields (typed fields are coerced at ingest)",
+        )?;
         if let Some(format) = &self.format {
             if !matches!(self.as_type, ValueType::Date | ValueType::Datetime) {
                 return Err(invalid(
