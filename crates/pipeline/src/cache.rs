@@ -466,7 +466,16 @@ fn write_entry(dir: &Path, state: &RunState) -> Result<(), String> {
 
 fn read_entry(dir: &Path, schema: &SchemaRef, spill: &Arc<Spill>) -> Result<RunState, String> {
     let json = fs_err::read(dir.join(STATE_FILE)).map_err(|e| e.to_string())?;
-    let stored: StoredState = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
+    // serde_json's messages can quote the text they stumbled on, and entries hold row content:
+    // only the error's category and position may reach the log.
+    let stored: StoredState = serde_json::from_slice(&json).map_err(|e| {
+        format!(
+            "{STATE_FILE} is not a valid entry ({:?} error at line {}, column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        )
+    })?;
     if stored.format != FORMAT {
         return Err(format!(
             "entry format {} (expected {FORMAT})",
@@ -824,6 +833,34 @@ min = 3
         assert!(
             other_dir.join("entry").is_dir(),
             "a live output's namespace stays"
+        );
+    }
+
+    #[test]
+    fn a_damaged_description_is_a_miss_whose_error_quotes_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let mut cache = StageCache::open(&root.path().join("cache"), root.path()).unwrap();
+        cache.put("k", &RunState::default());
+        // A string where a number belongs: serde_json's own message would quote it.
+        let state = cache.dir().join("k").join(STATE_FILE);
+        let json = fs_err::read_to_string(&state).unwrap();
+        fs_err::write(
+            &state,
+            json.replace("\"format\":1", "\"format\":\"secret 13800001111\""),
+        )
+        .unwrap();
+        let err = read_entry(
+            &cache.dir().join("k"),
+            &Arc::new(Schema::empty()),
+            &Arc::default(),
+        )
+        .err()
+        .unwrap();
+        assert!(!err.contains("13800001111"), "{err}");
+        assert!(
+            cache
+                .get("k", &Arc::new(Schema::empty()), &Arc::default())
+                .is_none()
         );
     }
 

@@ -717,18 +717,7 @@ fn open_cache(options: &RunOptions) -> Option<StageCache> {
 
 /// sha256 of a file's bytes, streamed; `None` when it cannot be read (ingest then reports why).
 fn file_sha256(path: &std::path::Path) -> Option<String> {
-    use std::io::Read;
-    let mut file = fs_err::File::open(path).ok()?;
-    let mut hasher = sluice_core::digest::Sha256Hasher::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Some(hasher.finish_hex())
+    sluice_lineage::digest_file(path).ok().map(|d| d.sha256)
 }
 
 /// Reads every input (in parallel, results in input order), reusing cached ingests; returns the
