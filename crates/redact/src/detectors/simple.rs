@@ -22,6 +22,27 @@ pub(crate) struct Simple {
 }
 
 impl Simple {
+    /// The one constructor the public shapes below share.
+    fn build(
+        info: &'static DetectorInfo,
+        pattern: &str,
+        resume: Resume,
+        may: fn(&TextStats) -> bool,
+        accept: Accept,
+        anchors: &'static [&'static str],
+        scope: Option<Scope>,
+    ) -> Result<Box<dyn Detector>, regex::Error> {
+        Ok(Box::new(Simple {
+            info,
+            pattern: Regex::new(pattern)?,
+            resume,
+            may,
+            accept,
+            anchors,
+            scope,
+        }))
+    }
+
     /// Compiles `pattern` into a boxed detector.
     pub fn boxed(
         info: &'static DetectorInfo,
@@ -42,15 +63,7 @@ impl Simple {
         accept: Accept,
         anchors: &'static [&'static str],
     ) -> Result<Box<dyn Detector>, regex::Error> {
-        Ok(Box::new(Simple {
-            info,
-            pattern: Regex::new(pattern)?,
-            resume,
-            may,
-            accept,
-            anchors,
-            scope: None,
-        }))
+        Simple::build(info, pattern, resume, may, accept, anchors, None)
     }
 
     /// Like [`Simple::boxed`], with a scope (see [`Detector::scope`]): `scope` must hold every
@@ -63,15 +76,7 @@ impl Simple {
         accept: Accept,
         scope: Scope,
     ) -> Result<Box<dyn Detector>, regex::Error> {
-        Ok(Box::new(Simple {
-            info,
-            pattern: Regex::new(pattern)?,
-            resume,
-            may,
-            accept,
-            anchors: &[],
-            scope: Some(scope),
-        }))
+        Simple::build(info, pattern, resume, may, accept, &[], Some(scope))
     }
 
     /// Like [`Simple::scoped`], with anchors as well (see [`Detector::anchors`]): the engine
@@ -85,15 +90,7 @@ impl Simple {
         scope: Scope,
         anchors: &'static [&'static str],
     ) -> Result<Box<dyn Detector>, regex::Error> {
-        Ok(Box::new(Simple {
-            info,
-            pattern: Regex::new(pattern)?,
-            resume,
-            may,
-            accept,
-            anchors,
-            scope: Some(scope),
-        }))
+        Simple::build(info, pattern, resume, may, accept, anchors, Some(scope))
     }
 }
 
