@@ -41,17 +41,23 @@ pub(crate) fn near(text: &str, range: &Range<usize>, words: &[&str]) -> bool {
     let before = &text[back(text, range.start, WINDOW_CHARS)..range.start];
     let after = &text[range.end..forward(text, range.end, WINDOW_CHARS)];
     let (before, after) = (before.to_ascii_lowercase(), after.to_ascii_lowercase());
-    // Without `<` or `>` a window holds no placeholder, whole or cut, and the blanking below
-    // would copy it unchanged (three allocations per side, on the hot path of phone numbers).
+    // Without `<` or `>` a window holds no placeholder, whole or cut (the common case, on the
+    // hot path of phone numbers: no further copies).
     let angled = |w: &str| w.bytes().any(|b| b == b'<' || b == b'>');
     let before = if angled(&before) {
-        // A placeholder the window edge cuts (`<qq_num…`, `…_number>`) is no context either.
-        without_cut_head(&without_placeholders(&before))
+        // Context does not reach across a placeholder: it stands for a value of unknown length,
+        // so a second pass over redacted text would otherwise see words the first pass found too
+        // far away. A placeholder the window edge cuts (`…_number>`) is no context either.
+        let last_end = placeholder_spans(&before).last().map_or(0, |p| p.end);
+        without_cut_head(&before[last_end..])
     } else {
         before
     };
     let after = if angled(&after) {
-        without_cut_tail(&without_placeholders(&after))
+        let first_start = placeholder_spans(&after)
+            .first()
+            .map_or(after.len(), |p| p.start);
+        without_cut_tail(&after[..first_start])
     } else {
         after
     };
@@ -60,31 +66,26 @@ pub(crate) fn near(text: &str, range: &Range<usize>, words: &[&str]) -> bool {
         .any(|word| stands_alone_in(&before, word) || stands_alone_in(&after, word))
 }
 
-/// True when `word` occurs in `window` and, where the word begins or ends with an ASCII letter or
-/// digit, does not continue into another one there: `vx` in a random key `AKIA…VX…` is no
-/// context, `QQ号` and `加qq` are. Han words have no such edge.
-/// Blanks out sluice's own placeholders (`<qq_number>`, `<phone_2>`) so an earlier redaction never
-/// serves as context for the next one: a second pass over redacted text must find nothing.
-fn without_placeholders(window: &str) -> String {
-    let mut out = String::with_capacity(window.len());
-    let mut rest = window;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        let tail = &rest[open + 1..];
-        let name_len = tail
-            .bytes()
-            .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+/// The byte ranges of sluice's own placeholders (`<qq_number>`, `<phone_2>`, lower-cased) in
+/// `window`, in order.
+fn placeholder_spans(window: &str) -> Vec<Range<usize>> {
+    let bytes = window.as_bytes();
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while let Some(offset) = window[at..].find('<') {
+        let open = at + offset;
+        let name_len = bytes[open + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || **b == b'_')
             .count();
-        if name_len > 0 && tail.as_bytes().get(name_len) == Some(&b'>') {
-            out.push_str(&" ".repeat(name_len + 2));
-            rest = &tail[name_len + 1..];
+        if name_len > 0 && bytes.get(open + 1 + name_len) == Some(&b'>') {
+            spans.push(open..open + name_len + 2);
+            at = open + name_len + 2;
         } else {
-            out.push('<');
-            rest = tail;
+            at = open + 1;
         }
     }
-    out.push_str(rest);
-    out
+    spans
 }
 
 /// Blanks a placeholder's tail (`name>`) at the start of a window that cut its head.
@@ -110,6 +111,9 @@ fn without_cut_tail(window: &str) -> String {
     }
 }
 
+/// True when `word` occurs in `window` and, where the word begins or ends with an ASCII letter or
+/// digit, does not continue into another one there: `vx` in a random key `AKIA…VX…` is no
+/// context, `QQ号` and `加qq` are. Han words have no such edge.
 fn stands_alone_in(window: &str, word: &str) -> bool {
     let alnum = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
     let bytes = window.as_bytes();
@@ -142,10 +146,14 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_are_not_context() {
+    fn placeholders_are_not_context_and_context_does_not_reach_across_them() {
         assert!(!around("<QQ_NUMBER>.168 104111", "104111", &["qq"]));
         assert!(around("QQ 104111", "104111", &["qq"]));
-        assert_eq!(without_placeholders("a<qq_1>b<c"), "a      b<c");
+        assert!(!around("qq <PHONE> 104111", "104111", &["qq"]));
+        assert!(!around("104111 <PHONE> 手机", "104111", &["手机"]));
+        assert!(around("104111 手机 <PHONE>", "104111", &["手机"]));
+        assert_eq!(placeholder_spans("a<qq_1>b<c<phone>"), vec![1..7, 10..17]);
+        assert!(placeholder_spans("a < b <> <C>").is_empty());
     }
 
     #[test]
