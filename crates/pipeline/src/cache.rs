@@ -93,7 +93,7 @@ pub(crate) fn cache_keys(
             &planned.index.to_string(),
             planned.stage.kind(),
             &planned.config_sha256,
-            &planned.dependencies_sha256,
+            &crate::plan::referenced_files_sha256(&planned.config, &plan.base_dir),
             key_fingerprint.as_deref().unwrap_or(""),
         ]);
         stages.push(key.clone());

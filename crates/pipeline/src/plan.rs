@@ -39,9 +39,9 @@ pub struct PlannedStage {
     pub stage: BuiltStage,
     /// sha256 of the stage's canonical configuration.
     pub config_sha256: String,
-    /// sha256 over the files the configuration names (dictionaries, reference sets, tokenizers):
-    /// their content changes the stage's output without changing its configuration text.
-    pub dependencies_sha256: String,
+    /// The stage's configuration as written (JSON), for the files it names (see
+    /// [`referenced_files_sha256`]).
+    pub config: serde_json::Value,
     /// The record schema as the stage leaves it.
     pub output_schema: TargetSchema,
 }
@@ -68,6 +68,8 @@ pub struct Plan {
     pub resolved: serde_json::Value,
     /// sha256 of `resolved`.
     pub sha256: String,
+    /// The directory relative paths in the pipeline file are resolved against.
+    pub base_dir: PathBuf,
 }
 
 fn toml_span<T>(s: &toml::Spanned<T>) -> Option<std::ops::Range<usize>> {
@@ -149,7 +151,7 @@ impl Plan {
                 index,
                 stage: built,
                 config_sha256: sluice_lineage::canonical_json_sha256(&raw_json),
-                dependencies_sha256: referenced_files_sha256(&raw_json, base_dir),
+                config: raw_json,
                 output_schema: stage_schema.clone(),
             });
         }
@@ -217,6 +219,7 @@ impl Plan {
             gates,
             resolved,
             sha256,
+            base_dir: base_dir.to_path_buf(),
         })
     }
 }
@@ -333,8 +336,9 @@ fn resolve_inputs(
 
 /// One digest over every existing file that a string in `config` names (relative to `base_dir`),
 /// in the order they appear (globs expanded). Any string is considered, so a new stage option naming a file is
-/// covered without a list to keep up to date; strings that are not files cost one `stat`.
-fn referenced_files_sha256(config: &serde_json::Value, base_dir: &Path) -> String {
+/// covered without a list to keep up to date; strings that are not files cost one `stat`. Only
+/// the stage cache needs it, so it is computed when a run uses the cache, not at plan time.
+pub(crate) fn referenced_files_sha256(config: &serde_json::Value, base_dir: &Path) -> String {
     fn collect<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
         match value {
             serde_json::Value::String(s) => out.push(s),
