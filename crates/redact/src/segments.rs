@@ -44,15 +44,20 @@ const fn class_bits(b: u8) -> u8 {
     token | (numeric << 1) | (upper_num << 2)
 }
 
-static BITS: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        table[i] = class_bits(i as u8);
-        i += 1;
-    }
-    table
-};
+/// A 256-entry lookup table of a `const fn(u8) -> u8`, built at compile time.
+macro_rules! byte_table {
+    ($f:ident) => {{
+        let mut table = [0u8; 256];
+        let mut i = 0;
+        while i < 256 {
+            table[i] = $f(i as u8);
+            i += 1;
+        }
+        table
+    }};
+}
+
+static BITS: [u8; 256] = byte_table!(class_bits);
 
 /// What a byte adds to a segment's counts: an index into [`Counts`] (0: nothing counted).
 const fn kind(b: u8) -> u8 {
@@ -66,15 +71,7 @@ const fn kind(b: u8) -> u8 {
     }
 }
 
-static KINDS: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        table[i] = kind(i as u8);
-        i += 1;
-    }
-    table
-};
+static KINDS: [u8; 256] = byte_table!(kind);
 
 /// Bit `i` set: the byte is a seed of the class with index `i`, a byte every run some scope of
 /// that class qualifies must hold. The engine cuts only runs around seeds, so the scan over the
@@ -87,15 +84,7 @@ const fn seed_bits(b: u8) -> u8 {
     token | (digit << 1) | (digit << 2)
 }
 
-static SEEDS: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        table[i] = seed_bits(i as u8);
-        i += 1;
-    }
-    table
-};
+static SEEDS: [u8; 256] = byte_table!(seed_bits);
 
 /// Per-kind counters of one run, indexed by [`kind`].
 type Counts = [u32; 6];
