@@ -770,13 +770,19 @@ fn ingest_all(
                 emit,
             )?;
             bar.inc(1);
-            let (ingested, _, rejects) = IngestedInput::from_result(result);
-            let batches = Arc::try_unwrap(store)
+            let (ingested, kept, rejects) = IngestedInput::from_result(result);
+            let mut batches = Arc::try_unwrap(store)
                 .ok()
                 .and_then(|m| m.into_inner().ok())
                 .ok_or_else(|| RunError::Spill {
                     message: "the batch store of an input is still shared".to_owned(),
                 })?;
+            // Streaming hands every batch to the store; any a reader still returned follow them.
+            for batch in kept {
+                batches
+                    .push(batch)
+                    .map_err(|message| RunError::Spill { message })?;
+            }
             let state = RunState {
                 inputs: vec![ingested],
                 batches,
