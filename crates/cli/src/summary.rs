@@ -105,7 +105,7 @@ pub fn as_json(name: &str, s: &RunSummary) -> String {
         "redactions_by_type": s.redactions_by_type,
         "failed_gates": s.failed_gates.iter().map(|g| &g.name).collect::<Vec<_>>(),
         "duration_ms": s.duration_ms,
-        "peak_rss_bytes_after_phase": s.peak_rss_by_phase.iter().map(|(phase, bytes)| serde_json::json!({"phase": phase, "bytes": bytes})).collect::<Vec<_>>(),
+        "phases": s.phases.iter().map(|p| serde_json::json!({"phase": p.name, "wall_ms": p.wall_ms, "peak_rss_bytes": p.peak_rss_bytes})).collect::<Vec<_>>(),
         "spill": {
             "budget_bytes": s.spill.budget,
             "batches": s.spill.batches,

@@ -19,5 +19,5 @@ pub mod targets;
 pub use cache::{CacheUse, default_cache_root};
 pub use diagnostics::ConfigError;
 pub use plan::{Plan, PlanOptions};
-pub use run::{RunError, RunOptions, RunSummary, run};
+pub use run::{PhaseStats, RunError, RunOptions, RunSummary, run};
 pub use store::SpillStats;

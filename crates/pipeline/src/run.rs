@@ -77,13 +77,25 @@ pub struct RunSummary {
     pub cache: CacheUse,
     /// What the memory budget made the run spill.
     pub spill: SpillStats,
-    /// Peak resident memory of the process after each phase (ingest, each stage, export,
-    /// lineage), in bytes, where the OS reports it: the phase where it rises needed the memory.
-    pub peak_rss_by_phase: Vec<(String, u64)>,
+    /// Each phase (ingest, each stage, export, lineage) in order, with its wall time and the
+    /// process's peak resident memory after it.
+    pub phases: Vec<PhaseStats>,
     /// Inputs in the run.
     pub inputs: usize,
     /// Stages in the pipeline.
     pub stages: usize,
+}
+
+/// Where one phase of a run spent its time and memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhaseStats {
+    /// `ingest` (or `cache` when resumed), `<n> <kind>` per stage, `export`, `lineage`.
+    pub name: String,
+    /// Wall time of the phase in milliseconds.
+    pub wall_ms: u64,
+    /// Peak resident memory of the process so far, where the OS reports it: the phase where it
+    /// rises needed the memory.
+    pub peak_rss_bytes: Option<u64>,
 }
 
 /// A run that could not complete. Messages name files, stages and counts, never data values.
@@ -229,11 +241,15 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             cache.retain(key);
         }
     }
-    let mut phase_peaks: Vec<(String, u64)> = Vec::new();
+    let mut phases: Vec<PhaseStats> = Vec::new();
+    let mut phase_clock = Instant::now();
     let mut measure = |phase: &str| {
-        if let Some(peak) = crate::memory::peak_rss_so_far() {
-            phase_peaks.push((phase.to_owned(), peak));
-        }
+        phases.push(PhaseStats {
+            name: phase.to_owned(),
+            wall_ms: u64::try_from(phase_clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+            peak_rss_bytes: crate::memory::peak_rss_so_far(),
+        });
+        phase_clock = Instant::now();
     };
     let (first_stage, mut state) = match resumed {
         Some((next, state)) => {
@@ -618,7 +634,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         duration_ms,
         cache: cache_use,
         spill: spill.stats(),
-        peak_rss_by_phase: phase_peaks,
+        phases,
         inputs: plan.inputs.len(),
         stages: plan.stages.len(),
     })
