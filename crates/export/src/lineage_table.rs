@@ -4,7 +4,8 @@
 //! row" and "which redactions touched it" from this table alone; it never holds a value.
 
 use crate::error::ExportError;
-use crate::output::{OutputFile, write_table};
+use crate::output::OutputFile;
+use crate::parquet_writer::ParquetFileWriter;
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
 use arrow::json::ReaderBuilder;
 use serde::Serialize;
@@ -127,18 +128,77 @@ fn lineage_schema() -> SchemaRef {
     ]))
 }
 
-/// Writes `rows`, in the order given, to `out_dir/lineage.parquet`.
+/// Writes `lineage.parquet` from `rows` (already in source order).
 pub fn write_lineage_table(out_dir: &Path, rows: &[LineageRow]) -> Result<OutputFile, ExportError> {
-    let schema = lineage_schema();
-    let mut decoder = ReaderBuilder::new(schema.clone())
-        .with_batch_size(rows.len().max(1))
-        .build_decoder()?;
-    decoder.serialize(rows)?;
-    let table = match decoder.flush()? {
-        Some(batch) => batch,
-        None => arrow::array::RecordBatch::new_empty(schema),
-    };
-    write_table(out_dir, LINEAGE_FILE, "lineage", &table)
+    let mut writer = LineageTableWriter::create(out_dir)?;
+    for row in rows {
+        writer.push(row.clone())?;
+    }
+    writer.finish()
+}
+
+/// Rows converted to Arrow at a time: one Parquet row group, so a table of any size needs the
+/// memory of one row group of lineage rows.
+const CHUNK_ROWS: usize = crate::parquet_writer::MAX_ROW_GROUP_ROWS;
+
+/// `lineage.parquet` written row by row, in bounded memory, with the same bytes as
+/// [`write_lineage_table`] over the same rows.
+pub struct LineageTableWriter {
+    schema: SchemaRef,
+    file: ParquetFileWriter,
+    decoder: arrow::json::reader::Decoder,
+    pending: Vec<LineageRow>,
+}
+
+impl LineageTableWriter {
+    /// Starts `out_dir/lineage.parquet`.
+    pub fn create(out_dir: &Path) -> Result<Self, ExportError> {
+        let schema = lineage_schema();
+        let decoder = ReaderBuilder::new(schema.clone())
+            .with_batch_size(CHUNK_ROWS)
+            .build_decoder()?;
+        Ok(LineageTableWriter {
+            file: ParquetFileWriter::create(out_dir, LINEAGE_FILE, &schema)?,
+            schema,
+            decoder,
+            pending: Vec::with_capacity(CHUNK_ROWS),
+        })
+    }
+
+    /// Appends the next row (rows must come in source order).
+    pub fn push(&mut self, row: LineageRow) -> Result<(), ExportError> {
+        self.pending.push(row);
+        if self.pending.len() >= CHUNK_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ExportError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.decoder.serialize(&self.pending)?;
+        self.pending.clear();
+        let batch = self
+            .decoder
+            .flush()?
+            .unwrap_or_else(|| arrow::array::RecordBatch::new_empty(self.schema.clone()));
+        self.file.push(&batch)
+    }
+
+    /// Writes what is pending, commits the file and describes it.
+    pub fn finish(mut self) -> Result<OutputFile, ExportError> {
+        self.flush()?;
+        let written = self.file.finish()?;
+        Ok(OutputFile {
+            path: LINEAGE_FILE.to_owned(),
+            role: "lineage".to_owned(),
+            rows: written.rows,
+            bytes: written.bytes,
+            sha256: written.sha256,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -207,6 +267,21 @@ mod tests {
         assert!(json[0].contains(r#""flags":["Q_SHORT"]"#), "{}", json[0]);
         assert!(json[1].contains(r#""reason":"Q_X""#));
         assert!(!json[1].contains("shard_row"));
+    }
+
+    #[test]
+    fn many_rows_stream_in_row_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows: Vec<LineageRow> = (0..(2 * CHUNK_ROWS as u64 + 17))
+            .map(|i| row(i, i % 3 != 0))
+            .collect();
+        let out = write_lineage_table(dir.path(), &rows).unwrap();
+        assert_eq!(out.rows, rows.len() as u64);
+        let file = std::fs::File::open(dir.path().join(LINEAGE_FILE)).unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        assert_eq!(reader.metadata().num_row_groups(), 3);
+        let read: usize = reader.build().unwrap().map(|b| b.unwrap().num_rows()).sum();
+        assert_eq!(read, rows.len());
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! The same rows always give the same bytes: every property that shapes the file is set here
 //! explicitly (not left to library defaults that may change between parquet releases), the
 //! writer is named `sluice <version>` instead of the parquet-rs version, and rows are handed to
-//! the encoder as one batch so page boundaries do not depend on how the caller chunked them.
+//! the encoder in whole row groups so page boundaries do not depend on how the caller chunked
+//! them. [`ParquetFileWriter`] streams a file row group by row group into its atomic temp file
+//! and writes the same bytes as [`write_parquet`] over the same rows.
 
-use crate::atomic::write_atomic;
+use crate::atomic::{AtomicFile, write_atomic};
 use crate::error::ExportError;
 use arrow::array::RecordBatch;
 use arrow::compute::concat_batches;
@@ -14,7 +16,8 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
-use sluice_core::digest::sha256_hex;
+use sluice_core::digest::{Sha256Hasher, sha256_hex};
+use std::io::Write;
 use std::path::Path;
 
 /// Rows per row group. Small enough that one text-heavy row group stays in the tens of MB (what
@@ -112,6 +115,135 @@ pub fn write_parquet(
     })
 }
 
+/// A Parquet file encoded row group by row group straight into its atomic temp file, so a large
+/// table is never in memory whole: at most one row group of pending rows plus the encoder's
+/// buffers. Rows reach the encoder in the same row-group-sized slices [`write_parquet`] cuts, so
+/// the file has the same bytes whatever the batches pushed.
+pub struct ParquetFileWriter {
+    relative: String,
+    schema: SchemaRef,
+    writer: ArrowWriter<HashingWrite<std::io::BufWriter<AtomicFile>>>,
+    pending: Vec<RecordBatch>,
+    pending_rows: usize,
+    rows: u64,
+}
+
+impl ParquetFileWriter {
+    /// Starts `out_dir/relative` (parent directories are created) for rows of `schema`.
+    pub fn create(out_dir: &Path, relative: &str, schema: &SchemaRef) -> Result<Self, ExportError> {
+        let file = AtomicFile::create(&out_dir.join(relative))?;
+        let sink = HashingWrite {
+            inner: std::io::BufWriter::with_capacity(1 << 20, file),
+            hasher: Sha256Hasher::new(),
+            bytes: 0,
+        };
+        let writer = ArrowWriter::try_new(sink, schema.clone(), Some(writer_properties()?))
+            .map_err(|source| ExportError::Parquet {
+                path: relative.to_owned(),
+                source,
+            })?;
+        Ok(ParquetFileWriter {
+            relative: relative.to_owned(),
+            schema: schema.clone(),
+            writer,
+            pending: Vec::new(),
+            pending_rows: 0,
+            rows: 0,
+        })
+    }
+
+    /// Appends the rows of `batch` (of the writer's schema).
+    pub fn push(&mut self, batch: &RecordBatch) -> Result<(), ExportError> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        self.pending.push(batch.clone());
+        self.pending_rows += batch.num_rows();
+        if self.pending_rows >= MAX_ROW_GROUP_ROWS {
+            let all = self.take_pending()?;
+            let whole_groups = all.num_rows() / MAX_ROW_GROUP_ROWS * MAX_ROW_GROUP_ROWS;
+            for start in (0..whole_groups).step_by(MAX_ROW_GROUP_ROWS) {
+                self.encode(&all.slice(start, MAX_ROW_GROUP_ROWS))?;
+            }
+            if whole_groups < all.num_rows() {
+                let rest = all.slice(whole_groups, all.num_rows() - whole_groups);
+                self.pending_rows = rest.num_rows();
+                self.pending.push(rest);
+            }
+        }
+        Ok(())
+    }
+
+    /// Rows pushed so far.
+    pub fn rows(&self) -> u64 {
+        self.rows + self.pending_rows as u64
+    }
+
+    /// Encodes what is pending, writes the footer, commits the file and describes it.
+    pub fn finish(mut self) -> Result<WrittenParquet, ExportError> {
+        if self.pending_rows > 0 {
+            let rest = self.take_pending()?;
+            self.encode(&rest)?;
+        }
+        let relative = self.relative.clone();
+        let parquet_error = |source| ExportError::Parquet {
+            path: relative.clone(),
+            source,
+        };
+        let sink = self.writer.into_inner().map_err(parquet_error)?;
+        let HashingWrite { inner, hasher, bytes } = sink;
+        let file = inner
+            .into_inner()
+            .map_err(|e| ExportError::Io(e.into_error()))?;
+        file.commit()?;
+        Ok(WrittenParquet {
+            rows: self.rows,
+            bytes,
+            sha256: hasher.finish_hex(),
+        })
+    }
+
+    /// Everything pending as one batch (no copy when it is a single batch).
+    fn take_pending(&mut self) -> Result<RecordBatch, ExportError> {
+        let pending = std::mem::take(&mut self.pending);
+        self.pending_rows = 0;
+        Ok(match <[RecordBatch; 1]>::try_from(pending) {
+            Ok([one]) => one,
+            Err(many) => concat_batches(&self.schema, &many)?,
+        })
+    }
+
+    fn encode(&mut self, rows: &RecordBatch) -> Result<(), ExportError> {
+        self.writer
+            .write(rows)
+            .map_err(|source| ExportError::Parquet {
+                path: self.relative.clone(),
+                source,
+            })?;
+        self.rows += rows.num_rows() as u64;
+        Ok(())
+    }
+}
+
+/// Passes writes through, hashing and counting exactly the bytes that reach the file.
+struct HashingWrite<W> {
+    inner: W,
+    hasher: Sha256Hasher,
+    bytes: u64,
+}
+
+impl<W: Write> Write for HashingWrite<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(buf)?;
+        self.hasher.update(&buf[..written]);
+        self.bytes += written as u64;
+        Ok(written)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +318,49 @@ mod tests {
                 .num_columns(),
             2
         );
+    }
+
+    #[test]
+    fn streaming_writes_the_same_bytes_as_encoding_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let total = 2 * MAX_ROW_GROUP_ROWS as i64 + 1_234;
+        let ids: Vec<i64> = (0..total).collect();
+        let whole = batch(&ids);
+        let schema = whole.schema();
+        let once = write_parquet(dir.path(), "once.parquet", &schema, &[whole]).unwrap();
+        for chunk in [7usize, 3_333, MAX_ROW_GROUP_ROWS, 25_000] {
+            let name = format!("streamed-{chunk}.parquet");
+            let mut writer = ParquetFileWriter::create(dir.path(), &name, &schema).unwrap();
+            for piece in ids.chunks(chunk) {
+                writer.push(&batch(piece)).unwrap();
+            }
+            writer.push(&batch(&[])).unwrap();
+            let streamed = writer.finish().unwrap();
+            assert_eq!(streamed, once, "pushed in chunks of {chunk}");
+            let on_disk = fs_err::read(dir.path().join(&name)).unwrap();
+            assert_eq!(sha256_hex(&on_disk), once.sha256);
+        }
+    }
+
+    #[test]
+    fn streaming_an_empty_table_matches_and_dropping_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = batch(&[]).schema();
+        let once = write_parquet(dir.path(), "once.parquet", &schema, &[]).unwrap();
+        let streamed = ParquetFileWriter::create(dir.path(), "s.parquet", &schema)
+            .unwrap()
+            .finish()
+            .unwrap();
+        assert_eq!(streamed, once);
+        let mut abandoned = ParquetFileWriter::create(dir.path(), "gone.parquet", &schema).unwrap();
+        abandoned.push(&batch(&[1, 2])).unwrap();
+        drop(abandoned);
+        let mut names: Vec<String> = fs_err::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, vec!["once.parquet", "s.parquet"]);
     }
 
     #[test]

@@ -437,7 +437,8 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         .collect();
     let (rule_results, rule_gates) =
         quality::rule_results(&plan, &merged_reports, &removed_by_code, &flagged_by_code);
-    let lineage_rows = lineage_rows(
+    let (lineage_file, split_leakage) = write_lineage(
+        &options.out_dir,
         &plan,
         &ingested,
         &batch_metas,
@@ -445,11 +446,8 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         &removed,
         &mut marks,
         &clusters,
-    );
-    outputs.push(sluice_export::write_lineage_table(
-        &options.out_dir,
-        &lineage_rows,
-    )?);
+    )?;
+    outputs.push(lineage_file);
 
     // Conservation, per input and overall.
     let input_count = plan.inputs.len();
@@ -500,7 +498,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             .all(|c| c.records == c.kept + c.duplicates + c.quarantined);
 
     let mut gates = evaluate_gates(&plan, input_records, kept, duplicates, quarantined);
-    gates.push(split_leakage_gate(&lineage_rows));
+    gates.push(split_leakage);
     gates.extend(rule_gates);
     let validation = quality::ValidationReport::new(
         &plan.name,
@@ -640,10 +638,11 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     })
 }
 
-/// One lineage row per input record, in source order: kept rows with their split, shard and
-/// shard row; removed rows with stage, reason and survivor; redaction spans and warn flags for
-/// both.
-fn lineage_rows(
+/// Writes `lineage.parquet`, one row per input record in source order, streaming (a row is
+/// built only when written), and returns it with the split-leakage gate computed on the way.
+#[allow(clippy::too_many_arguments)]
+fn write_lineage(
+    out_dir: &std::path::Path,
     plan: &Plan,
     ingested: &[IngestedInput],
     batches: &[&[sluice_core::RowMeta]],
@@ -651,7 +650,7 @@ fn lineage_rows(
     removed: &[Removed],
     marks: &mut RecordMarks,
     clusters: &BTreeMap<RecordId, ClusterInfo>,
-) -> Vec<LineageRow> {
+) -> Result<(sluice_export::OutputFile, GateResult), RunError> {
     let cluster = |id: &RecordId| clusters.get(id);
     let source = |meta: &sluice_core::RowMeta| {
         let input = meta.source.input as usize;
@@ -690,32 +689,69 @@ fn lineage_rows(
             flags: marks.flags.remove(&meta.id).unwrap_or_default(),
         }
     };
-    let mut rows: Vec<(sluice_core::SourceRef, LineageRow)> = Vec::new();
     let placements = sluice_export::placements(split_keys, &plan.output);
-    for (batch_rows, places) in batches.iter().zip(&placements) {
-        for (meta, place) in batch_rows.iter().zip(places) {
+    // Kept rows are in source order already (stages filter, never reorder); sorting positions,
+    // not rows, keeps that an assumption checked rather than trusted.
+    let mut kept: Vec<(sluice_core::SourceRef, usize, usize)> = batches
+        .iter()
+        .enumerate()
+        .flat_map(|(b, rows)| rows.iter().enumerate().map(move |(r, m)| (m.source, b, r)))
+        .collect();
+    kept.sort_by_key(|(source, _, _)| *source);
+    let mut removed_order: Vec<usize> = (0..removed.len()).collect();
+    removed_order.sort_by_key(|&i| removed[i].removal.row.source);
+
+    let mut writer = sluice_export::LineageTableWriter::create(out_dir)?;
+    let mut splits_by_cluster: BTreeMap<String, std::collections::BTreeSet<String>> =
+        BTreeMap::new();
+    let (mut k, mut r) = (0, 0);
+    while k < kept.len() || r < removed_order.len() {
+        let take_kept = match (kept.get(k), removed_order.get(r)) {
+            (Some((kept_source, _, _)), Some(&i)) => *kept_source < removed[i].removal.row.source,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        let row = if take_kept {
+            let (_, b, i) = kept[k];
+            k += 1;
+            let meta = &batches[b][i];
+            let place = &placements[b][i];
             let mut row = base(meta, "kept");
+            if let Some(cluster_id) = &row.cluster_id {
+                splits_by_cluster
+                    .entry(cluster_id.clone())
+                    .or_default()
+                    .insert(place.split.clone());
+            }
             row.split = Some(place.split.clone());
             row.shard = Some(place.shard.clone());
             row.shard_row = Some(place.row);
-            rows.push((meta.source, row));
-        }
-    }
-    for r in removed {
-        let meta = &r.removal.row;
-        let status = if r.removal.reason.is_duplicate() {
-            "duplicate"
+            row
         } else {
-            "quarantined"
+            let gone = &removed[removed_order[r]];
+            r += 1;
+            let meta = &gone.removal.row;
+            let status = if gone.removal.reason.is_duplicate() {
+                "duplicate"
+            } else {
+                "quarantined"
+            };
+            let mut row = base(meta, status);
+            row.stage = Some(gone.stage.clone());
+            row.reason = Some(gone.removal.reason.to_string());
+            row.survivor_id = gone.removal.survivor.as_ref().map(|s| s.to_string());
+            row
         };
-        let mut row = base(meta, status);
-        row.stage = Some(r.stage.clone());
-        row.reason = Some(r.removal.reason.to_string());
-        row.survivor_id = r.removal.survivor.as_ref().map(|s| s.to_string());
-        rows.push((meta.source, row));
+        writer.push(row)?;
     }
-    rows.sort_by_key(|(source, _)| *source);
-    rows.into_iter().map(|(_, row)| row).collect()
+    let straddling = splits_by_cluster.values().filter(|s| s.len() > 1).count();
+    let gate = GateResult {
+        name: "split_leakage_clusters".to_owned(),
+        threshold: 0.0,
+        observed: straddling as f64,
+        passed: straddling == 0,
+    };
+    Ok((writer.finish()?, gate))
 }
 
 /// Opens the stage cache of `options.out_dir`, or runs without one (with a warning) when its
@@ -1063,28 +1099,6 @@ fn identities_only(rows: &[sluice_core::RowMeta]) -> Result<Batch, CoreError> {
         &arrow::array::RecordBatchOptions::new().with_row_count(Some(rows.len())),
     )?;
     Batch::new(data, rows.to_vec())
-}
-
-/// The leakage check behind leakage-free splits: how many dedup clusters have kept members in
-/// more than one split. Splits are assigned by cluster id, so anything but 0 is a bug; the gate makes
-/// the check visible in the manifest and fails the run if it ever happens.
-fn split_leakage_gate(rows: &[LineageRow]) -> GateResult {
-    let mut splits_by_cluster: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
-    for row in rows {
-        if let (Some(cluster), Some(split)) = (&row.cluster_id, &row.split) {
-            splits_by_cluster
-                .entry(cluster.as_str())
-                .or_default()
-                .insert(split.as_str());
-        }
-    }
-    let straddling = splits_by_cluster.values().filter(|s| s.len() > 1).count();
-    GateResult {
-        name: "split_leakage_clusters".to_owned(),
-        threshold: 0.0,
-        observed: straddling as f64,
-        passed: straddling == 0,
-    }
 }
 
 fn evaluate_gates(
