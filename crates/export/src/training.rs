@@ -3,7 +3,7 @@
 use crate::config::{OutputConfig, is_split_name};
 use crate::error::ExportError;
 use crate::output::OutputFile;
-use crate::parquet_writer::write_parquet;
+use crate::parquet_writer::ParquetFileWriter;
 use crate::placement::split_indices;
 use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
 use arrow::compute::take_record_batch;
@@ -67,8 +67,8 @@ pub fn write_training_set_with_schema(
     writer.finish()
 }
 
-/// Writes the training set batch by batch, holding at most one shard's rows per split in memory:
-/// the shard layout (`-of-{k}`) needs each split's row count up front, which the caller knows
+/// Writes the training set batch by batch, streaming each split's current shard into its file
+/// (one row group of rows per split in memory at most): the shard layout (`-of-{k}`) needs each split's row count up front, which the caller knows
 /// from the row identities alone. Given the same rows in the same order it writes the same bytes
 /// as [`write_training_set_with_schema`].
 pub struct TrainingSetWriter {
@@ -79,15 +79,14 @@ pub struct TrainingSetWriter {
     splits: Vec<SplitShards>,
 }
 
-/// One split's progress: rows waiting for their shard and the shards written.
+/// One split's progress: the shard being written and the shards finished.
 struct SplitShards {
     name: String,
     total: u64,
     received: u64,
     shard_count: usize,
     next_shard: usize,
-    pending: Vec<RecordBatch>,
-    pending_rows: usize,
+    open: Option<ParquetFileWriter>,
     outputs: Vec<OutputFile>,
 }
 
@@ -124,8 +123,7 @@ impl TrainingSetWriter {
                 received: 0,
                 shard_count: (total as usize).div_ceil(rows_per_shard).max(1),
                 next_shard: 0,
-                pending: Vec::new(),
-                pending_rows: 0,
+                open: None,
                 outputs: Vec::new(),
             })
             .collect();
@@ -173,10 +171,16 @@ impl TrainingSetWriter {
             } else {
                 take_record_batch(&with_id, &UInt64Array::from(rows))?
             };
-            split.pending_rows += part.num_rows();
-            split.pending.push(part);
-            while split.pending_rows >= self.rows_per_shard {
-                write_next_shard(&self.out_dir, &self.schema, self.rows_per_shard, split)?;
+            let mut offset = 0;
+            while offset < part.num_rows() {
+                let shard = split.open_shard(&self.out_dir, &self.schema)?;
+                let room = self.rows_per_shard - shard.rows() as usize;
+                let take = room.min(part.num_rows() - offset);
+                shard.push(&part.slice(offset, take))?;
+                offset += take;
+                if take == room {
+                    split.close_shard()?;
+                }
             }
         }
         Ok(())
@@ -194,8 +198,12 @@ impl TrainingSetWriter {
                     split.name, split.received, split.total
                 )));
             }
+            if split.open.is_some() {
+                split.close_shard()?;
+            }
             while split.next_shard < split.shard_count {
-                write_next_shard(&self.out_dir, &self.schema, self.rows_per_shard, split)?;
+                split.open_shard(&self.out_dir, &self.schema)?;
+                split.close_shard()?;
             }
             outputs.append(&mut split.outputs);
         }
@@ -205,43 +213,40 @@ impl TrainingSetWriter {
     }
 }
 
-/// Writes the split's next shard from the first `rows_per_shard` pending rows (or all of them for
-/// the last shard).
-fn write_next_shard(
-    out_dir: &Path,
-    schema: &SchemaRef,
-    rows_per_shard: usize,
-    split: &mut SplitShards,
-) -> Result<(), ExportError> {
-    let mut wanted = rows_per_shard.min(split.pending_rows);
-    let mut slices = Vec::new();
-    let mut rest = Vec::new();
-    for part in split.pending.drain(..) {
-        if wanted == 0 {
-            rest.push(part);
-            continue;
-        }
-        let take = wanted.min(part.num_rows());
-        slices.push(part.slice(0, take));
-        if take < part.num_rows() {
-            rest.push(part.slice(take, part.num_rows() - take));
-        }
-        wanted -= take;
+impl SplitShards {
+    /// The shard being written, started when there is none.
+    fn open_shard(
+        &mut self,
+        out_dir: &Path,
+        schema: &SchemaRef,
+    ) -> Result<&mut ParquetFileWriter, ExportError> {
+        let shard = match self.open.take() {
+            Some(shard) => shard,
+            None => {
+                let relative = shard_path(&self.name, self.next_shard, self.shard_count);
+                ParquetFileWriter::create(out_dir, &relative, schema)?
+            }
+        };
+        Ok(self.open.insert(shard))
     }
-    split.pending = rest;
-    let rows: usize = slices.iter().map(RecordBatch::num_rows).sum();
-    split.pending_rows -= rows;
-    let relative = shard_path(&split.name, split.next_shard, split.shard_count);
-    split.next_shard += 1;
-    let written = write_parquet(out_dir, &relative, schema, &slices)?;
-    split.outputs.push(OutputFile {
-        path: relative,
-        role: split.name.clone(),
-        rows: written.rows,
-        bytes: written.bytes,
-        sha256: written.sha256,
-    });
-    Ok(())
+
+    /// Commits the shard being written.
+    fn close_shard(&mut self) -> Result<(), ExportError> {
+        let Some(shard) = self.open.take() else {
+            return Ok(());
+        };
+        let relative = shard_path(&self.name, self.next_shard, self.shard_count);
+        self.next_shard += 1;
+        let written = shard.finish()?;
+        self.outputs.push(OutputFile {
+            path: relative,
+            role: self.name.clone(),
+            rows: written.rows,
+            bytes: written.bytes,
+            sha256: written.sha256,
+        });
+        Ok(())
+    }
 }
 
 fn check_inputs(
