@@ -430,8 +430,16 @@ pub fn cluster(
     };
     let threshold = config.threshold;
     let cap = config.max_shingles;
+    // Only similarities at or above the threshold matter (links, and a removed row's similarity
+    // to its survivor), so pairs below it stop early and count as 0.
     let sim = |a: usize, b: usize| {
-        crate::sketch::jaccard(&items[a].sketch.shingles, &items[b].sketch.shingles, cap)
+        crate::sketch::jaccard_at_least(
+            &items[a].sketch.shingles,
+            &items[b].sketch.shingles,
+            cap,
+            threshold,
+        )
+        .unwrap_or(0.0)
     };
     let bands = items
         .iter()

@@ -64,6 +64,55 @@ pub fn jaccard(a: &[u32], b: &[u32], cap: usize) -> f64 {
     }
 }
 
+/// [`jaccard`] when it is at least `threshold`, `None` otherwise — the same decision and value,
+/// found faster: the merge stops as soon as the pair can no longer reach the threshold. Almost
+/// every LSH candidate is rejected, and a rejected pair at J ≈ 0.3 is given up after a few dozen
+/// steps instead of walking both sets.
+pub fn jaccard_at_least(a: &[u32], b: &[u32], cap: usize, threshold: f64) -> Option<f64> {
+    let limit = if a.len() >= cap || b.len() >= cap {
+        cap
+    } else {
+        usize::MAX
+    };
+    // The best final value from here: at most `steps` more union steps happen (the longer
+    // remainder, up to the limit) and at most min(remainders) of them can be matches; the value
+    // only falls with more non-matching steps, so (both + matches) / (union + steps) bounds it.
+    let reachable = |i: usize, j: usize, union: usize, both: usize| {
+        let (ra, rb) = (a.len() - i, b.len() - j);
+        let steps = (limit - union).min(ra.max(rb));
+        let denominator = union + steps;
+        denominator == 0 || (both + ra.min(rb).min(steps)) as f64 / denominator as f64 >= threshold
+    };
+    if !reachable(0, 0, 0, 0) {
+        return None;
+    }
+    let (mut i, mut j) = (0, 0);
+    let (mut union, mut both) = (0usize, 0usize);
+    while union < limit && (i < a.len() || j < b.len()) {
+        union += 1;
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x == y => {
+                both += 1;
+                i += 1;
+                j += 1;
+                continue;
+            }
+            (Some(x), Some(y)) if x < y => i += 1,
+            (Some(_), None) => i += 1,
+            _ => j += 1,
+        }
+        if !reachable(i, j, union, both) {
+            return None;
+        }
+    }
+    let similarity = if union == 0 {
+        0.0
+    } else {
+        both as f64 / union as f64
+    };
+    (similarity >= threshold).then_some(similarity)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +141,41 @@ mod tests {
         let (c, d) = (set(0..9, 512), set(1..10, 512));
         assert_eq!(jaccard(&c, &d, 512), 0.8);
         assert!(jaccard(&set(0..9, 512), &set(2..11, 512), 512) < 0.8);
+    }
+
+    #[test]
+    fn thresholded_agrees_at_the_boundary() {
+        let (c, d) = (set(0..9, 512), set(1..10, 512));
+        assert_eq!(jaccard_at_least(&c, &d, 512, 0.8), Some(0.8));
+        assert_eq!(jaccard_at_least(&c, &d, 512, 0.81), None);
+        assert_eq!(jaccard_at_least(&[], &[], 512, 0.0), Some(0.0));
+        assert_eq!(jaccard_at_least(&[], &[], 512, 0.1), None);
+        // Size alone rules a pair out: 10 vs 100 elements can share at most a tenth.
+        assert_eq!(jaccard_at_least(&set(0..10, 512), &set(0..100, 512), 512, 0.2), None);
+        assert_eq!(jaccard_at_least(&set(0..10, 512), &set(0..100, 512), 512, 0.1), Some(0.1));
+    }
+
+    proptest::proptest! {
+        /// The early exit never changes a decision or a value, exact or beyond the cap.
+        #[test]
+        fn thresholded_equals_full_merge(
+            a in proptest::collection::vec(0u32..400, 0..120),
+            b in proptest::collection::vec(0u32..400, 0..120),
+            cap in prop_oneof_caps(),
+            threshold in 0.0f64..1.0,
+        ) {
+            let (a, b) = (finish(a, cap), finish(b, cap));
+            let full = jaccard(&a, &b, cap);
+            let expected = (full >= threshold).then_some(full);
+            proptest::prop_assert_eq!(jaccard_at_least(&a, &b, cap, threshold), expected);
+            for t in [0.5, 0.8, full] {
+                proptest::prop_assert_eq!(jaccard_at_least(&a, &b, cap, t), (full >= t).then_some(full));
+            }
+        }
+    }
+
+    fn prop_oneof_caps() -> impl proptest::strategy::Strategy<Value = usize> {
+        proptest::prop_oneof![proptest::strategy::Just(512usize), 8usize..64]
     }
 
     #[test]
