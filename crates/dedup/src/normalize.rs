@@ -37,10 +37,12 @@ impl Normalization {
         out.clear();
         match self {
             Normalization::None => out.push_str(input),
-            Normalization::Nfkc => out.extend(input.nfkc()),
+            Normalization::Nfkc => nfkc_into(input, out),
             Normalization::Casefold => {
                 for c in input.chars() {
-                    if c == 'ς' {
+                    if c.is_ascii() {
+                        out.push(c.to_ascii_lowercase());
+                    } else if c == 'ς' {
                         out.push('σ');
                     } else {
                         out.extend(c.to_lowercase());
@@ -57,6 +59,31 @@ impl Normalization {
             }
             Normalization::StripPunctuation => {
                 out.extend(input.chars().filter(|c| !is_punctuation(*c)));
+            }
+        }
+    }
+}
+
+/// NFKC of `input` into `out`. Most text needs no composition work: ASCII, Han and other
+/// characters that are NFKC on their own, plus full-width forms (U+FF01–U+FF5E, which NFKC maps
+/// to single ASCII starters) and the ideographic space, as long as nothing in the text can combine
+/// with its neighbour. Such text is folded char by char; anything else takes the full algorithm.
+fn nfkc_into(input: &str, out: &mut String) {
+    use unicode_normalization::{IsNormalized, is_nfkc_quick};
+    let start = out.len();
+    for c in input.chars() {
+        match c {
+            _ if c.is_ascii() => out.push(c),
+            '\u{FF01}'..='\u{FF5E}' => out.push(char::from(((c as u32) - 0xFEE0) as u8)),
+            '\u{3000}' => out.push(' '),
+            _ if is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
+                && unicode_normalization::char::canonical_combining_class(c) == 0 => {
+                out.push(c)
+            }
+            _ => {
+                out.truncate(start);
+                out.extend(input.nfkc());
+                return;
             }
         }
     }
@@ -175,5 +202,21 @@ mod tests {
         assert_eq!(n.apply("Hello, world!"), "Hello world");
         assert_eq!(n.apply("你好，世界。「测试」"), "你好世界测试");
         assert_eq!(n.apply("café 123"), "café 123");
+    }
+
+    proptest::proptest! {
+        /// The fast paths (ASCII, already-NFKC) give exactly what the plain definitions give.
+        #[test]
+        fn fast_paths_match_the_definitions(text in "[a-zA-Z0-9 ，。ﬁ①ΣςÉé\\u{0301}\\u{0308}\\u{3000}\\u{FF01}-\\u{FF5E}\\u{FF61}-\\u{FF9F}가中文\\t]{0,40}") {
+            let mut out = String::new();
+            Normalization::Nfkc.apply(&text, &mut out);
+            proptest::prop_assert_eq!(&out, &text.nfkc().collect::<String>());
+            Normalization::Casefold.apply(&text, &mut out);
+            let folded: String = text
+                .chars()
+                .flat_map(|c| if c == 'ς' { 'σ'.to_lowercase() } else { c.to_lowercase() })
+                .collect();
+            proptest::prop_assert_eq!(&out, &folded);
+        }
     }
 }
