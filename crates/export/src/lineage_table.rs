@@ -6,8 +6,12 @@
 use crate::error::ExportError;
 use crate::output::OutputFile;
 use crate::parquet_writer::ParquetFileWriter;
-use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
-use arrow::json::ReaderBuilder;
+use arrow::array::{
+    ArrayRef, Float32Array, ListArray, RecordBatch, StringArray, StructArray, UInt32Array,
+    UInt64Array,
+};
+use arrow::buffer::OffsetBuffer;
+use arrow::datatypes::{DataType, Field, FieldRef, Fields, Schema, SchemaRef};
 use serde::Serialize;
 use sluice_core::Span;
 use std::path::Path;
@@ -128,6 +132,80 @@ fn lineage_schema() -> SchemaRef {
     ]))
 }
 
+/// `rows` as columns of `schema` ([`lineage_schema`]), built directly (a lineage row has a fixed
+/// shape, so there is no need for a generic row-to-column decoder).
+fn lineage_batch(schema: &SchemaRef, rows: &[LineageRow]) -> Result<RecordBatch, ExportError> {
+    let text = |get: fn(&LineageRow) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(rows.iter().map(get)))
+    };
+    let optional_text = |get: fn(&LineageRow) -> Option<&str>| -> ArrayRef {
+        Arc::new(rows.iter().map(get).collect::<StringArray>())
+    };
+    let number = |get: fn(&LineageRow) -> u64| -> ArrayRef {
+        Arc::new(UInt64Array::from_iter_values(rows.iter().map(get)))
+    };
+    let spans: Vec<&LineageSpan> = rows.iter().flat_map(|r| &r.redactions).collect();
+    let span_text = |get: fn(&LineageSpan) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(spans.iter().map(|s| get(s))))
+    };
+    let span_number = |get: fn(&LineageSpan) -> u32| -> ArrayRef {
+        Arc::new(UInt32Array::from_iter_values(spans.iter().map(|s| get(s))))
+    };
+    let list_of = |index: usize| -> Result<FieldRef, ExportError> {
+        match schema.field(index).data_type() {
+            DataType::List(item) => Ok(item.clone()),
+            other => Err(ExportError::Input(format!("lineage column {index} is {other}"))),
+        }
+    };
+    let redaction_item = list_of(15)?;
+    let DataType::Struct(span_fields) = redaction_item.data_type() else {
+        return Err(ExportError::Input("lineage redactions are not structs".to_owned()));
+    };
+    let span_columns = vec![
+        span_text(|s| &s.field),
+        span_number(|s| s.element),
+        span_text(|s| &s.entity),
+        span_text(|s| &s.detector),
+        span_number(|s| s.start),
+        span_number(|s| s.end),
+        span_text(|s| &s.action),
+    ];
+    let redactions = ListArray::try_new(
+        redaction_item.clone(),
+        OffsetBuffer::from_lengths(rows.iter().map(|r| r.redactions.len())),
+        Arc::new(StructArray::try_new(span_fields.clone(), span_columns, None)?),
+        None,
+    )?;
+    let flags = ListArray::try_new(
+        list_of(16)?,
+        OffsetBuffer::from_lengths(rows.iter().map(|r| r.flags.len())),
+        Arc::new(StringArray::from_iter_values(
+            rows.iter().flat_map(|r| r.flags.iter().map(String::as_str)),
+        )),
+        None,
+    )?;
+    let columns: Vec<ArrayRef> = vec![
+        text(|r| &r.record_id),
+        text(|r| &r.source_file),
+        text(|r| &r.source_sha256),
+        number(|r| r.source_row),
+        number(|r| r.source_line),
+        text(|r| &r.status),
+        optional_text(|r| r.stage.as_deref()),
+        optional_text(|r| r.reason.as_deref()),
+        optional_text(|r| r.survivor_id.as_deref()),
+        optional_text(|r| r.split.as_deref()),
+        optional_text(|r| r.shard.as_deref()),
+        Arc::new(rows.iter().map(|r| r.shard_row).collect::<UInt64Array>()),
+        optional_text(|r| r.cluster_id.as_deref()),
+        Arc::new(rows.iter().map(|r| r.cluster_size).collect::<UInt32Array>()),
+        Arc::new(rows.iter().map(|r| r.similarity).collect::<Float32Array>()),
+        Arc::new(redactions),
+        Arc::new(flags),
+    ];
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
 /// Writes `lineage.parquet` from `rows` (already in source order).
 pub fn write_lineage_table(out_dir: &Path, rows: &[LineageRow]) -> Result<OutputFile, ExportError> {
     let mut writer = LineageTableWriter::create(out_dir)?;
@@ -146,7 +224,6 @@ const CHUNK_ROWS: usize = crate::parquet_writer::MAX_ROW_GROUP_ROWS;
 pub struct LineageTableWriter {
     schema: SchemaRef,
     file: ParquetFileWriter,
-    decoder: arrow::json::reader::Decoder,
     pending: Vec<LineageRow>,
 }
 
@@ -154,13 +231,9 @@ impl LineageTableWriter {
     /// Starts `out_dir/lineage.parquet`.
     pub fn create(out_dir: &Path) -> Result<Self, ExportError> {
         let schema = lineage_schema();
-        let decoder = ReaderBuilder::new(schema.clone())
-            .with_batch_size(CHUNK_ROWS)
-            .build_decoder()?;
         Ok(LineageTableWriter {
             file: ParquetFileWriter::create(out_dir, LINEAGE_FILE, &schema)?,
             schema,
-            decoder,
             pending: Vec::with_capacity(CHUNK_ROWS),
         })
     }
@@ -178,12 +251,8 @@ impl LineageTableWriter {
         if self.pending.is_empty() {
             return Ok(());
         }
-        self.decoder.serialize(&self.pending)?;
+        let batch = lineage_batch(&self.schema, &self.pending)?;
         self.pending.clear();
-        let batch = self
-            .decoder
-            .flush()?
-            .unwrap_or_else(|| arrow::array::RecordBatch::new_empty(self.schema.clone()));
         self.file.push(&batch)
     }
 
@@ -267,6 +336,27 @@ mod tests {
         assert!(json[0].contains(r#""flags":["Q_SHORT"]"#), "{}", json[0]);
         assert!(json[1].contains(r#""reason":"Q_X""#));
         assert!(!json[1].contains("shard_row"));
+    }
+
+    #[test]
+    fn columns_equal_what_the_json_decoder_makes_of_the_rows() {
+        let schema = lineage_schema();
+        let mut rows: Vec<LineageRow> = (0..50).map(|i| row(i, i % 3 != 0)).collect();
+        rows[4].similarity = Some(0.8125);
+        rows[4].cluster_size = Some(3);
+        let extra = rows[4].redactions[0].clone();
+        rows[5].redactions.push(extra);
+        rows[5].flags.push("Q_OTHER".to_owned());
+        rows[6].survivor_id = Some("feed:1".to_owned());
+        let mut decoder = arrow::json::ReaderBuilder::new(schema.clone())
+            .build_decoder()
+            .unwrap();
+        decoder.serialize(&rows).unwrap();
+        let decoded = decoder.flush().unwrap().unwrap();
+        let direct = lineage_batch(&schema, &rows).unwrap();
+        assert_eq!(direct, decoded);
+        let empty = lineage_batch(&schema, &[]).unwrap();
+        assert_eq!(empty.num_rows(), 0);
     }
 
     #[test]
