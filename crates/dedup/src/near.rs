@@ -23,6 +23,7 @@
 use crate::shingle::{Shingle, mix64};
 pub use crate::sketch::DEFAULT_MAX_SHINGLES;
 use crate::survivor::{Rank, RowPos};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Default Jaccard threshold.
@@ -448,6 +449,25 @@ pub fn cluster(
         .unwrap_or(0);
     let mut uf = UnionFind::new(n);
     let mut bucket: Vec<(u32, u32)> = Vec::with_capacity(n);
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    // Verifies `pairs` in parallel, then joins the similar ones in order: the components are
+    // the same whatever the thread count (and the same as verifying one pair at a time, since a
+    // pair only ever joins rows already similar through a chain).
+    let verify_and_join = |pairs: &[(u32, u32)], uf: &mut UnionFind, out: &mut NearOutcome| {
+        let similar: Vec<bool> = pairs
+            .par_iter()
+            .with_min_len(256)
+            .map(|&(a, b)| sim(a as usize, b as usize) >= threshold)
+            .collect();
+        for (&(a, b), similar) in pairs.iter().zip(similar) {
+            out.pairs_verified += 1;
+            if similar {
+                uf.union(a, b);
+            } else {
+                out.pairs_rejected += 1;
+            }
+        }
+    };
     for band in 0..bands {
         bucket.clear();
         for (i, item) in items.iter().enumerate() {
@@ -455,23 +475,32 @@ pub fn cluster(
                 bucket.push((*key, i as u32));
             }
         }
-        bucket.sort_unstable();
+        bucket.par_sort_unstable();
+        // Neighbours in a bucket first: copies of one text sit next to each other, so this joins
+        // most clusters with one verification per row, and the wider window below then skips
+        // pairs already joined.
+        pairs.clear();
         for run in bucket.chunk_by(|a, b| a.0 == b.0) {
             for j in 1..run.len() {
+                let (a, b) = (run[j - 1].1, run[j].1);
+                if uf.find(a) != uf.find(b) {
+                    pairs.push((a, b));
+                }
+            }
+        }
+        verify_and_join(&pairs, &mut uf, &mut out);
+        pairs.clear();
+        for run in bucket.chunk_by(|a, b| a.0 == b.0) {
+            for j in 2..run.len() {
                 let b = run[j].1;
-                for &(_, a) in &run[j.saturating_sub(BUCKET_WINDOW)..j] {
-                    if uf.find(a) == uf.find(b) {
-                        continue;
-                    }
-                    out.pairs_verified += 1;
-                    if sim(a as usize, b as usize) >= threshold {
-                        uf.union(a, b);
-                    } else {
-                        out.pairs_rejected += 1;
+                for &(_, a) in &run[j.saturating_sub(BUCKET_WINDOW)..j - 1] {
+                    if uf.find(a) != uf.find(b) {
+                        pairs.push((a, b));
                     }
                 }
             }
         }
+        verify_and_join(&pairs, &mut uf, &mut out);
     }
 
     // Components in input order of their first member.
