@@ -77,11 +77,15 @@ pub fn jaccard_at_least(a: &[u32], b: &[u32], cap: usize, threshold: f64) -> Opt
     // The best final value from here: at most `steps` more union steps happen (the longer
     // remainder, up to the limit) and at most min(remainders) of them can be matches; the value
     // only falls with more non-matching steps, so (both + matches) / (union + steps) bounds it.
+    // The test multiplies instead of dividing (it runs after every mismatch) against a threshold
+    // lowered by far more than the rounding error, so it can only keep a pair going, never give
+    // up on one that reaches the threshold; the final comparison is exact.
+    let relaxed = threshold - 1e-9;
     let reachable = |i: usize, j: usize, union: usize, both: usize| {
         let (ra, rb) = (a.len() - i, b.len() - j);
         let steps = (limit - union).min(ra.max(rb));
-        let denominator = union + steps;
-        denominator == 0 || (both + ra.min(rb).min(steps)) as f64 / denominator as f64 >= threshold
+        let best = both + ra.min(rb).min(steps);
+        best as f64 >= relaxed * (union + steps) as f64
     };
     if !reachable(0, 0, 0, 0) {
         return None;

@@ -7,6 +7,7 @@
 //! neighbours are unaffected. Only whole-file problems are [`IngestError`]s.
 
 mod coerce;
+mod columns;
 mod conform;
 mod decompress;
 mod delimited;

@@ -3,9 +3,9 @@
 use crate::error::IngestError;
 use crate::identity::RowIdentity;
 use crate::problem::Problem;
-use arrow::json::reader::{Decoder, ReaderBuilder};
+use arrow::datatypes::SchemaRef;
 use serde_json::{Map, Value};
-use sluice_core::{Batch, Removal, RowMeta, TargetSchema};
+use sluice_core::{Batch, FieldSpec, Removal, RowMeta, TargetSchema};
 use std::path::Path;
 
 /// Takes each batch of kept rows as soon as it is assembled, in file order, instead of
@@ -53,7 +53,8 @@ pub(crate) struct RecordSink<'a> {
     ids: &'a RowIdentity,
     path: &'a Path,
     batch_rows: usize,
-    decoder: Decoder,
+    schema: SchemaRef,
+    fields: Vec<FieldSpec>,
     pending: Vec<Value>,
     pending_rows: Vec<RowMeta>,
     out: Collected,
@@ -68,19 +69,12 @@ impl<'a> RecordSink<'a> {
         emit: Option<BatchHandler>,
     ) -> Result<Self, IngestError> {
         let batch_rows = batch_rows.max(1);
-        let decoder = ReaderBuilder::new(schema.arrow_schema())
-            .with_batch_size(batch_rows)
-            .build_decoder()
-            .map_err(|_| IngestError::BatchAssembly {
-                path: path.to_path_buf(),
-                first_row: 0,
-                last_row: 0,
-            })?;
         Ok(RecordSink {
             ids,
             path,
             batch_rows,
-            decoder,
+            schema: schema.arrow_schema(),
+            fields: schema.fields.clone(),
             pending: Vec::with_capacity(batch_rows),
             pending_rows: Vec::with_capacity(batch_rows),
             out: Collected::with_emit(emit),
@@ -127,12 +121,9 @@ impl<'a> RecordSink<'a> {
             first_row: first.source.row,
             last_row: last.source.row,
         };
-        if self.decoder.serialize(&self.pending).is_err() {
+        let Ok(data) = crate::columns::rows_to_batch(&self.schema, &self.fields, &self.pending)
+        else {
             return Err(failed);
-        }
-        let data = match self.decoder.flush() {
-            Ok(Some(data)) => data,
-            _ => return Err(failed),
         };
         self.pending.clear();
         let rows = std::mem::take(&mut self.pending_rows);
