@@ -77,7 +77,8 @@ fn nfkc_into(input: &str, out: &mut String) {
             '\u{FF01}'..='\u{FF5E}' => out.push(char::from(((c as u32) - 0xFEE0) as u8)),
             '\u{3000}' => out.push(' '),
             _ if is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
-                && unicode_normalization::char::canonical_combining_class(c) == 0 => {
+                && unicode_normalization::char::canonical_combining_class(c) == 0 =>
+            {
                 out.push(c)
             }
             _ => {

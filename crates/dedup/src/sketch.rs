@@ -81,6 +81,9 @@ pub fn jaccard_at_least(a: &[u32], b: &[u32], cap: usize, threshold: f64) -> Opt
     // lowered by far more than the rounding error, so it can only keep a pair going, never give
     // up on one that reaches the threshold; the final comparison is exact.
     let relaxed = threshold - 1e-9;
+    if limit == usize::MAX {
+        return exact_at_least(a, b, threshold, relaxed);
+    }
     let reachable = |i: usize, j: usize, union: usize, both: usize| {
         let (ra, rb) = (a.len() - i, b.len() - j);
         let steps = (limit - union).min(ra.max(rb));
@@ -109,6 +112,48 @@ pub fn jaccard_at_least(a: &[u32], b: &[u32], cap: usize, threshold: f64) -> Opt
             return None;
         }
     }
+    let similarity = if union == 0 {
+        0.0
+    } else {
+        both as f64 / union as f64
+    };
+    (similarity >= threshold).then_some(similarity)
+}
+
+/// [`jaccard_at_least`] for two sets that were not truncated. The pair reaches the threshold only
+/// if its intersection `I` satisfies `I / (|A| + |B| − I) ≥ t`, i.e. `I ≥ t(|A| + |B|) / (1 + t)`;
+/// every element of A (or B) passed without a match lowers the largest reachable `I` by one, so
+/// each side has a fixed budget of misses, checked with one integer comparison.
+fn exact_at_least(a: &[u32], b: &[u32], threshold: f64, relaxed: f64) -> Option<f64> {
+    let (la, lb) = (a.len(), b.len());
+    // Computed with the lowered threshold and rounded down: a budget can only be too generous.
+    let need = ((relaxed * (la + lb) as f64) / (1.0 + relaxed))
+        .floor()
+        .max(0.0) as usize;
+    if need > la.min(lb) {
+        return None;
+    }
+    let (budget_a, budget_b) = (la - need, lb - need);
+    let (mut i, mut j, mut both) = (0, 0, 0);
+    while i < la && j < lb {
+        let (x, y) = (a[i], b[j]);
+        if x == y {
+            both += 1;
+            i += 1;
+            j += 1;
+        } else if x < y {
+            i += 1;
+            if i - both > budget_a {
+                return None;
+            }
+        } else {
+            j += 1;
+            if j - both > budget_b {
+                return None;
+            }
+        }
+    }
+    let union = la + lb - both;
     let similarity = if union == 0 {
         0.0
     } else {
@@ -155,8 +200,14 @@ mod tests {
         assert_eq!(jaccard_at_least(&[], &[], 512, 0.0), Some(0.0));
         assert_eq!(jaccard_at_least(&[], &[], 512, 0.1), None);
         // Size alone rules a pair out: 10 vs 100 elements can share at most a tenth.
-        assert_eq!(jaccard_at_least(&set(0..10, 512), &set(0..100, 512), 512, 0.2), None);
-        assert_eq!(jaccard_at_least(&set(0..10, 512), &set(0..100, 512), 512, 0.1), Some(0.1));
+        assert_eq!(
+            jaccard_at_least(&set(0..10, 512), &set(0..100, 512), 512, 0.2),
+            None
+        );
+        assert_eq!(
+            jaccard_at_least(&set(0..10, 512), &set(0..100, 512), 512, 0.1),
+            Some(0.1)
+        );
     }
 
     proptest::proptest! {
@@ -173,6 +224,32 @@ mod tests {
             let expected = (full >= threshold).then_some(full);
             proptest::prop_assert_eq!(jaccard_at_least(&a, &b, cap, threshold), expected);
             for t in [0.5, 0.8, full] {
+                proptest::prop_assert_eq!(jaccard_at_least(&a, &b, cap, t), (full >= t).then_some(full));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Near-identical sets (one derived from the other by a few edits), where the threshold
+        /// decision is close, still agree exactly.
+        #[test]
+        fn thresholded_equals_full_merge_on_near_copies(
+            base in proptest::collection::vec(0u32..100_000, 1..300),
+            dropped in proptest::collection::vec(0usize..300, 0..30),
+            added in proptest::collection::vec(100_000u32..200_000, 0..30),
+            cap in prop_oneof_caps(),
+            threshold in 0.6f64..1.0,
+        ) {
+            let mut other: Vec<u32> = base
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !dropped.contains(i))
+                .map(|(_, v)| *v)
+                .collect();
+            other.extend(added);
+            let (a, b) = (finish(base, cap), finish(other, cap));
+            let full = jaccard(&a, &b, cap);
+            for t in [threshold, 0.8, full] {
                 proptest::prop_assert_eq!(jaccard_at_least(&a, &b, cap, t), (full >= t).then_some(full));
             }
         }

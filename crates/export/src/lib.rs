@@ -23,7 +23,9 @@ pub use atomic::{AtomicFile, write_atomic};
 pub use config::OutputConfig;
 pub use duplicates::{DuplicateRow, write_duplicates};
 pub use error::ExportError;
-pub use lineage_table::{LineageRow, LineageSpan, LineageTableWriter, write_lineage_table};
+pub use lineage_table::{
+    LineageRow, LineageRowRef, LineageSpan, LineageTableWriter, lineage_batch, write_lineage_table,
+};
 pub use output::{OutputFile, SideFileWriter, write_side_file};
 pub use parquet_writer::{
     ParquetFileWriter, WrittenParquet, encode_parquet, write_parquet, writer_properties,

@@ -92,6 +92,71 @@ pub struct LineageRow {
     pub flags: Vec<String>,
 }
 
+/// A lineage row that borrows its text, so a run can describe a million records without copying
+/// a string; [`lineage_batch`] turns a slice of them into columns.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LineageRowRef<'a> {
+    /// Stable record id.
+    pub record_id: &'a str,
+    /// Input file as recorded in the manifest.
+    pub source_file: &'a str,
+    /// sha256 of that input file.
+    pub source_sha256: &'a str,
+    /// 0-based record index in the file.
+    pub source_row: u64,
+    /// 1-based line where the record starts.
+    pub source_line: u64,
+    /// `kept`, `duplicate` or `quarantined`.
+    pub status: &'a str,
+    /// Stage that removed the record.
+    pub stage: Option<&'a str>,
+    /// Reason code.
+    pub reason: Option<&'a str>,
+    /// The record kept in its place.
+    pub survivor_id: Option<&'a str>,
+    /// Split of a kept record.
+    pub split: Option<&'a str>,
+    /// Shard file of a kept record.
+    pub shard: Option<&'a str>,
+    /// Row within the shard.
+    pub shard_row: Option<u64>,
+    /// Dedup cluster.
+    pub cluster_id: Option<&'a str>,
+    /// Rows in that cluster.
+    pub cluster_size: Option<u32>,
+    /// Similarity to the survivor.
+    pub similarity: Option<f32>,
+    /// Redactions applied to the record.
+    pub redactions: &'a [LineageSpan],
+    /// Codes of `warn` rules the row failed.
+    pub flags: &'a [String],
+}
+
+impl LineageRow {
+    /// The row as borrowed fields.
+    pub fn as_ref_row(&self) -> LineageRowRef<'_> {
+        LineageRowRef {
+            record_id: &self.record_id,
+            source_file: &self.source_file,
+            source_sha256: &self.source_sha256,
+            source_row: self.source_row,
+            source_line: self.source_line,
+            status: &self.status,
+            stage: self.stage.as_deref(),
+            reason: self.reason.as_deref(),
+            survivor_id: self.survivor_id.as_deref(),
+            split: self.split.as_deref(),
+            shard: self.shard.as_deref(),
+            shard_row: self.shard_row,
+            cluster_id: self.cluster_id.as_deref(),
+            cluster_size: self.cluster_size,
+            similarity: self.similarity,
+            redactions: &self.redactions,
+            flags: &self.flags,
+        }
+    }
+}
+
 fn lineage_schema() -> SchemaRef {
     let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
     let span = Fields::from(vec![
@@ -132,19 +197,20 @@ fn lineage_schema() -> SchemaRef {
     ]))
 }
 
-/// `rows` as columns of `schema` ([`lineage_schema`]), built directly (a lineage row has a fixed
+/// `rows` as columns of the lineage table, built directly (a lineage row has a fixed
 /// shape, so there is no need for a generic row-to-column decoder).
-fn lineage_batch(schema: &SchemaRef, rows: &[LineageRow]) -> Result<RecordBatch, ExportError> {
-    let text = |get: fn(&LineageRow) -> &str| -> ArrayRef {
-        Arc::new(StringArray::from_iter_values(rows.iter().map(get)))
+pub fn lineage_batch<'a>(rows: &[LineageRowRef<'a>]) -> Result<RecordBatch, ExportError> {
+    let schema = &lineage_schema();
+    let text = |get: fn(LineageRowRef<'a>) -> &'a str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| get(*r))))
     };
-    let optional_text = |get: fn(&LineageRow) -> Option<&str>| -> ArrayRef {
-        Arc::new(rows.iter().map(get).collect::<StringArray>())
+    let optional_text = |get: fn(LineageRowRef<'a>) -> Option<&'a str>| -> ArrayRef {
+        Arc::new(rows.iter().map(|r| get(*r)).collect::<StringArray>())
     };
-    let number = |get: fn(&LineageRow) -> u64| -> ArrayRef {
-        Arc::new(UInt64Array::from_iter_values(rows.iter().map(get)))
+    let number = |get: fn(LineageRowRef<'a>) -> u64| -> ArrayRef {
+        Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| get(*r))))
     };
-    let spans: Vec<&LineageSpan> = rows.iter().flat_map(|r| &r.redactions).collect();
+    let spans: Vec<&LineageSpan> = rows.iter().flat_map(|r| r.redactions).collect();
     let span_text = |get: fn(&LineageSpan) -> &str| -> ArrayRef {
         Arc::new(StringArray::from_iter_values(spans.iter().map(|s| get(s))))
     };
@@ -154,12 +220,16 @@ fn lineage_batch(schema: &SchemaRef, rows: &[LineageRow]) -> Result<RecordBatch,
     let list_of = |index: usize| -> Result<FieldRef, ExportError> {
         match schema.field(index).data_type() {
             DataType::List(item) => Ok(item.clone()),
-            other => Err(ExportError::Input(format!("lineage column {index} is {other}"))),
+            other => Err(ExportError::Input(format!(
+                "lineage column {index} is {other}"
+            ))),
         }
     };
     let redaction_item = list_of(15)?;
     let DataType::Struct(span_fields) = redaction_item.data_type() else {
-        return Err(ExportError::Input("lineage redactions are not structs".to_owned()));
+        return Err(ExportError::Input(
+            "lineage redactions are not structs".to_owned(),
+        ));
     };
     let span_columns = vec![
         span_text(|s| &s.field),
@@ -173,7 +243,11 @@ fn lineage_batch(schema: &SchemaRef, rows: &[LineageRow]) -> Result<RecordBatch,
     let redactions = ListArray::try_new(
         redaction_item.clone(),
         OffsetBuffer::from_lengths(rows.iter().map(|r| r.redactions.len())),
-        Arc::new(StructArray::try_new(span_fields.clone(), span_columns, None)?),
+        Arc::new(StructArray::try_new(
+            span_fields.clone(),
+            span_columns,
+            None,
+        )?),
         None,
     )?;
     let flags = ListArray::try_new(
@@ -185,19 +259,19 @@ fn lineage_batch(schema: &SchemaRef, rows: &[LineageRow]) -> Result<RecordBatch,
         None,
     )?;
     let columns: Vec<ArrayRef> = vec![
-        text(|r| &r.record_id),
-        text(|r| &r.source_file),
-        text(|r| &r.source_sha256),
+        text(|r| r.record_id),
+        text(|r| r.source_file),
+        text(|r| r.source_sha256),
         number(|r| r.source_row),
         number(|r| r.source_line),
-        text(|r| &r.status),
-        optional_text(|r| r.stage.as_deref()),
-        optional_text(|r| r.reason.as_deref()),
-        optional_text(|r| r.survivor_id.as_deref()),
-        optional_text(|r| r.split.as_deref()),
-        optional_text(|r| r.shard.as_deref()),
+        text(|r| r.status),
+        optional_text(|r| r.stage),
+        optional_text(|r| r.reason),
+        optional_text(|r| r.survivor_id),
+        optional_text(|r| r.split),
+        optional_text(|r| r.shard),
         Arc::new(rows.iter().map(|r| r.shard_row).collect::<UInt64Array>()),
-        optional_text(|r| r.cluster_id.as_deref()),
+        optional_text(|r| r.cluster_id),
         Arc::new(rows.iter().map(|r| r.cluster_size).collect::<UInt32Array>()),
         Arc::new(rows.iter().map(|r| r.similarity).collect::<Float32Array>()),
         Arc::new(redactions),
@@ -222,7 +296,6 @@ const CHUNK_ROWS: usize = crate::parquet_writer::MAX_ROW_GROUP_ROWS;
 /// `lineage.parquet` written row by row, in bounded memory, with the same bytes as
 /// [`write_lineage_table`] over the same rows.
 pub struct LineageTableWriter {
-    schema: SchemaRef,
     file: ParquetFileWriter,
     pending: Vec<LineageRow>,
 }
@@ -233,7 +306,6 @@ impl LineageTableWriter {
         let schema = lineage_schema();
         Ok(LineageTableWriter {
             file: ParquetFileWriter::create(out_dir, LINEAGE_FILE, &schema)?,
-            schema,
             pending: Vec::with_capacity(CHUNK_ROWS),
         })
     }
@@ -251,9 +323,17 @@ impl LineageTableWriter {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let batch = lineage_batch(&self.schema, &self.pending)?;
+        let rows: Vec<LineageRowRef<'_>> =
+            self.pending.iter().map(LineageRow::as_ref_row).collect();
+        let batch = lineage_batch(&rows)?;
         self.pending.clear();
         self.file.push(&batch)
+    }
+
+    /// Appends rows already made into columns by [`lineage_batch`] (after any pushed rows).
+    pub fn push_batch(&mut self, batch: &RecordBatch) -> Result<(), ExportError> {
+        self.flush()?;
+        self.file.push(batch)
     }
 
     /// Writes what is pending, commits the file and describes it.
@@ -353,9 +433,10 @@ mod tests {
             .unwrap();
         decoder.serialize(&rows).unwrap();
         let decoded = decoder.flush().unwrap().unwrap();
-        let direct = lineage_batch(&schema, &rows).unwrap();
+        let refs: Vec<LineageRowRef<'_>> = rows.iter().map(LineageRow::as_ref_row).collect();
+        let direct = lineage_batch(&refs).unwrap();
         assert_eq!(direct, decoded);
-        let empty = lineage_batch(&schema, &[]).unwrap();
+        let empty = lineage_batch(&[]).unwrap();
         assert_eq!(empty.num_rows(), 0);
     }
 

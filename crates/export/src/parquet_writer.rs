@@ -191,7 +191,11 @@ impl ParquetFileWriter {
             source,
         };
         let sink = self.writer.into_inner().map_err(parquet_error)?;
-        let HashingWrite { inner, hasher, bytes } = sink;
+        let HashingWrite {
+            inner,
+            hasher,
+            bytes,
+        } = sink;
         let file = inner
             .into_inner()
             .map_err(|e| ExportError::Io(e.into_error()))?;

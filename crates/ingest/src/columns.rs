@@ -117,7 +117,11 @@ fn column(
                     .collect::<Result<Vec<_>, _>>()?;
                 columns.push(column(child_ty, field.data_type(), &child_values)?);
             }
-            Arc::new(StructArray::try_new(fields.clone(), columns, nulls(values))?)
+            Arc::new(StructArray::try_new(
+                fields.clone(),
+                columns,
+                nulls(values),
+            )?)
         }
         (_, other) => {
             return Err(ArrowError::InvalidArgumentError(format!(
@@ -155,7 +159,10 @@ mod tests {
                 field("b", "bool"),
                 field("messages", "list<struct<role: string, content: string>>"),
                 field("tags", "list<string>"),
-                field("meta", "struct<n: int64, names: list<string>, inner: struct<x: bool>>"),
+                field(
+                    "meta",
+                    "struct<n: int64, names: list<string>, inner: struct<x: bool>>",
+                ),
             ],
         }
     }
@@ -177,7 +184,8 @@ mod tests {
     }
 
     fn row() -> impl Strategy<Value = Value> {
-        let turn = (text(), text()).prop_map(|(role, content)| json!({"role": role, "content": content}));
+        let turn =
+            (text(), text()).prop_map(|(role, content)| json!({"role": role, "content": content}));
         let meta = proptest::option::of((
             proptest::option::of(any::<i64>()),
             proptest::option::of(proptest::collection::vec(text(), 0..3)),

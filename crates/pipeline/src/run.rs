@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use sluice_core::{Batch, CoreError, GlobalStage, RecordId, RowStage, StageOutput, StageReport};
 use sluice_dedup::ClusterInfo;
-use sluice_export::{DuplicateRow, LineageRow, LineageSpan, OutputFile, QuarantineRow};
+use sluice_export::{DuplicateRow, LineageSpan, OutputFile, QuarantineRow};
 use sluice_lineage::{
     CacheInfo, Conservation, GateResult, InputConservation, InputEntry, Manifest, OutputEntry,
     PipelineInfo, RunInfo, StageEntry, Tool,
@@ -302,7 +302,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         inputs: ingested,
         batches,
         mut removed,
-        mut marks,
+        marks,
         clusters,
         stages: stage_reports,
         redacted: _,
@@ -444,7 +444,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         &batch_metas,
         &split_keys,
         &removed,
-        &mut marks,
+        &marks,
         &clusters,
     )?;
     outputs.push(lineage_file);
@@ -638,8 +638,10 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     })
 }
 
-/// Writes `lineage.parquet`, one row per input record in source order, streaming (a row is
-/// built only when written), and returns it with the split-leakage gate computed on the way.
+/// Writes `lineage.parquet`, one row per input record in source order, and returns it with the
+/// split-leakage gate. Rows borrow from the run's state (no string is copied); row groups are
+/// made into columns in parallel and encoded in order, so the file is the same whatever the
+/// thread count.
 #[allow(clippy::too_many_arguments)]
 fn write_lineage(
     out_dir: &std::path::Path,
@@ -648,47 +650,16 @@ fn write_lineage(
     batches: &[&[sluice_core::RowMeta]],
     split_keys: &[Vec<String>],
     removed: &[Removed],
-    marks: &mut RecordMarks,
+    marks: &RecordMarks,
     clusters: &BTreeMap<RecordId, ClusterInfo>,
 ) -> Result<(sluice_export::OutputFile, GateResult), RunError> {
-    let cluster = |id: &RecordId| clusters.get(id);
-    let source = |meta: &sluice_core::RowMeta| {
-        let input = meta.source.input as usize;
-        (
-            plan.inputs
-                .get(input)
-                .map(|i| i.display.clone())
-                .unwrap_or_default(),
-            ingested
-                .get(input)
-                .map(|r| r.sha256.clone())
-                .unwrap_or_default(),
-        )
-    };
-    // The fields every lineage row has; status-specific ones are filled in below.
-    let mut base = |meta: &sluice_core::RowMeta, status: &str| {
-        let (source_file, source_sha256) = source(meta);
-        let info = cluster(&meta.id);
-        LineageRow {
-            record_id: meta.id.to_string(),
-            source_file,
-            source_sha256,
-            source_row: meta.source.row,
-            source_line: meta.source.line,
-            status: status.to_owned(),
-            stage: None,
-            reason: None,
-            survivor_id: None,
-            split: None,
-            shard: None,
-            shard_row: None,
-            cluster_id: info.map(|c| c.cluster_id.clone()),
-            cluster_size: info.map(|c| c.size),
-            similarity: info.and_then(|c| c.similarity),
-            redactions: marks.spans.remove(&meta.id).unwrap_or_default(),
-            flags: marks.flags.remove(&meta.id).unwrap_or_default(),
-        }
-    };
+    use sluice_export::LineageRowRef;
+    /// Where a lineage row comes from: a kept row (batch, row) or a removal.
+    #[derive(Clone, Copy)]
+    enum Fate {
+        Kept(usize, usize),
+        Removed(usize),
+    }
     let placements = sluice_export::placements(split_keys, &plan.output);
     // Kept rows are in source order already (stages filter, never reorder); sorting positions,
     // not rows, keeps that an assumption checked rather than trusted.
@@ -700,10 +671,7 @@ fn write_lineage(
     kept.sort_by_key(|(source, _, _)| *source);
     let mut removed_order: Vec<usize> = (0..removed.len()).collect();
     removed_order.sort_by_key(|&i| removed[i].removal.row.source);
-
-    let mut writer = sluice_export::LineageTableWriter::create(out_dir)?;
-    let mut splits_by_cluster: BTreeMap<String, std::collections::BTreeSet<String>> =
-        BTreeMap::new();
+    let mut order: Vec<Fate> = Vec::with_capacity(kept.len() + removed.len());
     let (mut k, mut r) = (0, 0);
     while k < kept.len() || r < removed_order.len() {
         let take_kept = match (kept.get(k), removed_order.get(r)) {
@@ -711,38 +679,79 @@ fn write_lineage(
             (Some(_), None) => true,
             _ => false,
         };
-        let row = if take_kept {
-            let (_, b, i) = kept[k];
+        if take_kept {
+            order.push(Fate::Kept(kept[k].1, kept[k].2));
             k += 1;
-            let meta = &batches[b][i];
-            let place = &placements[b][i];
-            let mut row = base(meta, "kept");
-            if let Some(cluster_id) = &row.cluster_id {
-                splits_by_cluster
-                    .entry(cluster_id.clone())
-                    .or_default()
-                    .insert(place.split.clone());
-            }
-            row.split = Some(place.split.clone());
-            row.shard = Some(place.shard.clone());
-            row.shard_row = Some(place.row);
-            row
         } else {
-            let gone = &removed[removed_order[r]];
+            order.push(Fate::Removed(removed_order[r]));
             r += 1;
-            let meta = &gone.removal.row;
-            let status = if gone.removal.reason.is_duplicate() {
-                "duplicate"
-            } else {
-                "quarantined"
-            };
-            let mut row = base(meta, status);
-            row.stage = Some(gone.stage.clone());
-            row.reason = Some(gone.removal.reason.to_string());
-            row.survivor_id = gone.removal.survivor.as_ref().map(|s| s.to_string());
-            row
+        }
+    }
+    drop(kept);
+
+    let no_spans: &[LineageSpan] = &[];
+    let no_flags: &[String] = &[];
+    let row = |fate: Fate| -> LineageRowRef<'_> {
+        let (meta, status) = match fate {
+            Fate::Kept(b, i) => (&batches[b][i], "kept"),
+            Fate::Removed(i) => {
+                let removal = &removed[i].removal;
+                let status = if removal.reason.is_duplicate() {
+                    "duplicate"
+                } else {
+                    "quarantined"
+                };
+                (&removal.row, status)
+            }
         };
-        writer.push(row)?;
+        let input = meta.source.input as usize;
+        let cluster = clusters.get(&meta.id);
+        let mut row = LineageRowRef {
+            record_id: meta.id.as_str(),
+            source_file: plan.inputs.get(input).map_or("", |i| i.display.as_str()),
+            source_sha256: ingested.get(input).map_or("", |r| r.sha256.as_str()),
+            source_row: meta.source.row,
+            source_line: meta.source.line,
+            status,
+            stage: None,
+            reason: None,
+            survivor_id: None,
+            split: None,
+            shard: None,
+            shard_row: None,
+            cluster_id: cluster.map(|c| c.cluster_id.as_str()),
+            cluster_size: cluster.map(|c| c.size),
+            similarity: cluster.and_then(|c| c.similarity),
+            redactions: marks.spans.get(&meta.id).map_or(no_spans, Vec::as_slice),
+            flags: marks.flags.get(&meta.id).map_or(no_flags, Vec::as_slice),
+        };
+        match fate {
+            Fate::Kept(b, i) => {
+                let place = &placements[b][i];
+                row.split = Some(place.split.as_str());
+                row.shard = Some(place.shard.as_str());
+                row.shard_row = Some(place.row);
+            }
+            Fate::Removed(i) => {
+                let gone = &removed[i];
+                row.stage = Some(gone.stage.as_str());
+                row.reason = Some(gone.removal.reason.as_str());
+                row.survivor_id = gone.removal.survivor.as_ref().map(RecordId::as_str);
+            }
+        }
+        row
+    };
+
+    let mut splits_by_cluster: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for &fate in &order {
+        if let Fate::Kept(b, i) = fate
+            && let Some(cluster) = clusters.get(&batches[b][i].id)
+        {
+            splits_by_cluster
+                .entry(cluster.cluster_id.as_str())
+                .or_default()
+                .insert(placements[b][i].split.as_str());
+        }
     }
     let straddling = splits_by_cluster.values().filter(|s| s.len() > 1).count();
     let gate = GateResult {
@@ -751,6 +760,21 @@ fn write_lineage(
         observed: straddling as f64,
         passed: straddling == 0,
     };
+
+    let mut writer = sluice_export::LineageTableWriter::create(out_dir)?;
+    let group = sluice_export::parquet_writer::MAX_ROW_GROUP_ROWS;
+    for wave in order.chunks(group * chunk_size()) {
+        let tables = wave
+            .par_chunks(group)
+            .map(|fates| {
+                let rows: Vec<LineageRowRef<'_>> = fates.iter().map(|&f| row(f)).collect();
+                sluice_export::lineage_batch(&rows)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for table in &tables {
+            writer.push_batch(table)?;
+        }
+    }
     Ok((writer.finish()?, gate))
 }
 
