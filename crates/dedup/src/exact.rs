@@ -4,7 +4,7 @@
 //! rows of each group.
 
 use crate::config::{DedupConfig, DedupError};
-use crate::key::{KeyDigest, row_keys};
+use crate::key::{KeyDigest, row_keys, row_keys_with};
 use crate::minhash::MinHasher;
 use crate::near::{NearConfig, NearItem, NearSketch, band_keys, cluster};
 use crate::normalize::Normalizer;
@@ -12,14 +12,15 @@ use crate::rank::row_ranks;
 use crate::shingle::Shingler;
 use crate::sketch;
 use crate::survivor::{InputPreference, Rank, RowPos, SurvivorRule, choose_survivors_by};
-use arrow::array::{Array, RecordBatch};
-use arrow::datatypes::DataType;
+use arrow::array::RecordBatch;
 use arrow::error::ArrowError;
-use sluice_core::strings::visit_strings;
 use sluice_core::{
-    Batch, CoreError, FieldPath, GlobalStage, ReasonCode, RecordId, Removal, StageOutput,
-    StageReport, TargetSchema,
+    Batch, CoreError, GlobalStage, ReasonCode, RecordId, Removal, StageOutput, StageReport,
+    TargetSchema,
 };
+
+/// Per row of a batch: its key digest, and its near-dedup sketch (empty without near dedup).
+type KeysAndSketches = (Vec<Option<KeyDigest>>, Vec<Option<NearSketch>>);
 
 /// Counter: distinct keys shared by two or more rows.
 pub const COUNTER_EXACT_GROUPS: &str = "exact_groups";
@@ -180,45 +181,30 @@ impl ExactDedup {
         })
     }
 
-    /// Each row's LSH keys and shingle set over the normalised text of the key fields.
-    fn sketches(
+    /// Each row's key digest and, with near dedup, its LSH keys and shingle set, from one pass
+    /// over the key fields that normalises each text value once.
+    fn keys_and_sketches(
         &self,
         data: &RecordBatch,
-        near: &NearConfig,
-        hasher: &MinHasher,
-    ) -> Vec<Option<NearSketch>> {
+    ) -> Result<KeysAndSketches, CoreError> {
+        let Some((near, hasher)) = &self.near else {
+            return Ok((row_keys(data, &self.key, &self.normalizer)?, Vec::new()));
+        };
         let rows = data.num_rows();
         let mut slots: Vec<Option<Vec<u32>>> = vec![None; rows];
         let mut elements: Vec<Vec<u32>> = vec![Vec::new(); rows];
-        let (mut normalized, mut scratch) = (String::new(), String::new());
         let mut shingler = Shingler::default();
-        for name in &self.key {
-            let Some(column) = data.column_by_name(name) else {
-                continue;
+        let keys = row_keys_with(data, &self.key, &self.normalizer, &mut |row, normalized| {
+            let (Some(signature), Some(set)) = (slots.get_mut(row), elements.get_mut(row)) else {
+                return;
             };
-            if !matches!(
-                column.data_type(),
-                DataType::Utf8 | DataType::List(_) | DataType::Struct(_)
-            ) {
-                continue;
-            }
-            visit_strings(
-                column.as_ref(),
-                &FieldPath::root(name),
-                &mut |site, text| {
-                    self.normalizer
-                        .apply_into(text, &mut normalized, &mut scratch);
-                    let row = &mut slots[site.row];
-                    let set = &mut elements[site.row];
-                    shingler.shingles(&normalized, near.shingle, &mut |h| {
-                        hasher.update(row.get_or_insert_with(|| hasher.start()), h);
-                        set.push(sketch::element(h));
-                    });
-                },
-            );
-        }
+            shingler.shingles(normalized, near.shingle, &mut |h| {
+                hasher.update(signature.get_or_insert_with(|| hasher.start()), h);
+                set.push(sketch::element(h));
+            });
+        })?;
         let (bands, rows_per_band) = near.lsh_params();
-        slots
+        let sketches = slots
             .into_iter()
             .zip(elements)
             .map(|(signature, set)| {
@@ -227,7 +213,8 @@ impl ExactDedup {
                     shingles: sketch::finish(set, near.max_shingles),
                 })
             })
-            .collect()
+            .collect();
+        Ok((keys, sketches))
     }
 }
 
@@ -243,12 +230,8 @@ impl GlobalStage for ExactDedup {
     }
 
     fn tag(&self, batch: &Batch) -> Result<Vec<Self::Attr>, CoreError> {
-        let keys = row_keys(&batch.data, &self.key, &self.normalizer)?;
+        let (keys, mut sketches) = self.keys_and_sketches(&batch.data)?;
         let ranks = row_ranks(&batch.data, &self.survivor, &self.key);
-        let mut sketches = match &self.near {
-            Some((near, hasher)) => self.sketches(&batch.data, near, hasher),
-            None => Vec::new(),
-        };
         sketches.resize(keys.len(), None);
         Ok(keys
             .into_iter()

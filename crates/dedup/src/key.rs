@@ -56,6 +56,17 @@ pub fn row_keys(
     fields: &[String],
     normalizer: &Normalizer,
 ) -> Result<Vec<Option<KeyDigest>>, CoreError> {
+    row_keys_with(data, fields, normalizer, &mut |_, _| {})
+}
+
+/// [`row_keys`], also handing every normalised text value of the key fields to `on_text` with its
+/// row, in field then value order (so near dedup shingles the text normalised once, here).
+pub fn row_keys_with(
+    data: &RecordBatch,
+    fields: &[String],
+    normalizer: &Normalizer,
+    on_text: &mut dyn FnMut(usize, &str),
+) -> Result<Vec<Option<KeyDigest>>, CoreError> {
     let rows = data.num_rows();
     let mut hashers: Vec<Sha256> = (0..rows).map(|_| Sha256::new()).collect();
     let mut has_value = vec![false; rows];
@@ -88,6 +99,7 @@ pub fn row_keys(
                         write_bytes(hasher, site.path.as_str().as_bytes());
                         hasher.update(site.element.to_le_bytes());
                         write_bytes(hasher, normalized.as_bytes());
+                        on_text(site.row, &normalized);
                     },
                 );
             }
