@@ -183,10 +183,7 @@ impl ExactDedup {
 
     /// Each row's key digest and, with near dedup, its LSH keys and shingle set, from one pass
     /// over the key fields that normalises each text value once.
-    fn keys_and_sketches(
-        &self,
-        data: &RecordBatch,
-    ) -> Result<KeysAndSketches, CoreError> {
+    fn keys_and_sketches(&self, data: &RecordBatch) -> Result<KeysAndSketches, CoreError> {
         let Some((near, hasher)) = &self.near else {
             return Ok((row_keys(data, &self.key, &self.normalizer)?, Vec::new()));
         };
