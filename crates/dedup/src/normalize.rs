@@ -40,13 +40,7 @@ impl Normalization {
             Normalization::Nfkc => nfkc_into(input, out),
             Normalization::Casefold => {
                 for c in input.chars() {
-                    if c.is_ascii() {
-                        out.push(c.to_ascii_lowercase());
-                    } else if c == 'ς' {
-                        out.push('σ');
-                    } else {
-                        out.extend(c.to_lowercase());
-                    }
+                    fold_case_into(c, out);
                 }
             }
             Normalization::CollapseWhitespace => {
@@ -69,24 +63,33 @@ impl Normalization {
 /// to single ASCII starters) and the ideographic space, as long as nothing in the text can combine
 /// with its neighbour. Such text is folded char by char; anything else takes the full algorithm.
 fn nfkc_into(input: &str, out: &mut String) {
-    use unicode_normalization::{IsNormalized, is_nfkc_quick};
     let start = out.len();
     for c in input.chars() {
-        match c {
-            _ if c.is_ascii() => out.push(c),
-            '\u{FF01}'..='\u{FF5E}' => out.push(char::from(((c as u32) - 0xFEE0) as u8)),
-            '\u{3000}' => out.push(' '),
-            _ if is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
-                && unicode_normalization::char::canonical_combining_class(c) == 0 =>
-            {
-                out.push(c)
-            }
-            _ => {
+        match nfkc_alone(c) {
+            Some(folded) => out.push(folded),
+            None => {
                 out.truncate(start);
                 out.extend(input.nfkc());
                 return;
             }
         }
+    }
+}
+
+/// The NFKC form of `c` when it is one char that nothing can combine with (see [`nfkc_into`]);
+/// `None` when the full algorithm is needed.
+fn nfkc_alone(c: char) -> Option<char> {
+    use unicode_normalization::{IsNormalized, is_nfkc_quick};
+    match c {
+        _ if c.is_ascii() => Some(c),
+        '\u{FF01}'..='\u{FF5E}' => Some(char::from(((c as u32) - 0xFEE0) as u8)),
+        '\u{3000}' => Some(' '),
+        _ if is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
+            && unicode_normalization::char::canonical_combining_class(c) == 0 =>
+        {
+            Some(c)
+        }
+        _ => None,
     }
 }
 
@@ -96,20 +99,11 @@ fn nfkc_into(input: &str, out: &mut String) {
 /// would fold it one after another: NFKC maps it to one char, case folding never makes or
 /// unmakes whitespace, and collapsing only looks at whitespace.
 fn defaults_in_one_pass(input: &str, out: &mut String) -> bool {
-    use unicode_normalization::{IsNormalized, is_nfkc_quick};
     out.clear();
     let mut space_pending = false;
     for c in input.chars() {
-        let c = match c {
-            _ if c.is_ascii() => c,
-            '\u{FF01}'..='\u{FF5E}' => char::from(((c as u32) - 0xFEE0) as u8),
-            '\u{3000}' => ' ',
-            _ if is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
-                && unicode_normalization::char::canonical_combining_class(c) == 0 =>
-            {
-                c
-            }
-            _ => return false,
+        let Some(c) = nfkc_alone(c) else {
+            return false;
         };
         if c.is_whitespace() {
             space_pending = !out.is_empty();
@@ -119,15 +113,20 @@ fn defaults_in_one_pass(input: &str, out: &mut String) -> bool {
             out.push(' ');
             space_pending = false;
         }
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if c == 'ς' {
-            out.push('σ');
-        } else {
-            out.extend(c.to_lowercase());
-        }
+        fold_case_into(c, out);
     }
     true
+}
+
+/// Appends `c` case-folded: lower case, final sigma as `σ` (see [`Normalization::Casefold`]).
+fn fold_case_into(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+    } else if c == 'ς' {
+        out.push('σ');
+    } else {
+        out.extend(c.to_lowercase());
+    }
 }
 
 /// Punctuation without a Unicode-tables dependency: the ASCII set plus the blocks where

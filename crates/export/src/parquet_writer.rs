@@ -7,7 +7,7 @@
 //! them. [`ParquetFileWriter`] streams a file row group by row group into its atomic temp file
 //! and writes the same bytes as [`write_parquet`] over the same rows.
 
-use crate::atomic::{AtomicFile, write_atomic};
+use crate::atomic::AtomicFile;
 use crate::error::ExportError;
 use arrow::array::RecordBatch;
 use arrow::compute::concat_batches;
@@ -16,7 +16,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
-use sluice_core::digest::{Sha256Hasher, sha256_hex};
+use sluice_core::digest::Sha256Hasher;
 use std::io::Write;
 use std::path::Path;
 
@@ -75,16 +75,8 @@ pub fn writer_properties() -> Result<WriterProperties, ExportError> {
 
 /// Encodes `batches` (all of `schema`) as one Parquet file in memory.
 pub fn encode_parquet(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<u8>, ExportError> {
-    encode(schema, batches, "")
-}
-
-fn encode(
-    schema: &SchemaRef,
-    batches: &[RecordBatch],
-    label: &str,
-) -> Result<Vec<u8>, ExportError> {
     let parquet_error = |source| ExportError::Parquet {
-        path: label.to_owned(),
+        path: String::new(),
         source,
     };
     let rows = concat_batches(schema, batches)?;
@@ -98,21 +90,19 @@ fn encode(
     Ok(buf)
 }
 
-/// Encodes `batches` and writes them atomically to `out_dir/relative`. The whole file is built in
-/// memory first so its digest is of exactly the bytes written.
+/// Encodes `batches` and writes them atomically to `out_dir/relative`, streaming through a
+/// [`ParquetFileWriter`]; the digest is of exactly the bytes written.
 pub fn write_parquet(
     out_dir: &Path,
     relative: &str,
     schema: &SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<WrittenParquet, ExportError> {
-    let bytes = encode(schema, batches, relative)?;
-    write_atomic(&out_dir.join(relative), &bytes)?;
-    Ok(WrittenParquet {
-        rows: batches.iter().map(|b| b.num_rows() as u64).sum(),
-        bytes: bytes.len() as u64,
-        sha256: sha256_hex(&bytes),
-    })
+    let mut writer = ParquetFileWriter::create(out_dir, relative, schema)?;
+    for batch in batches {
+        writer.push(batch)?;
+    }
+    writer.finish()
 }
 
 /// A Parquet file encoded row group by row group straight into its atomic temp file, so a large
@@ -253,6 +243,7 @@ mod tests {
     use super::*;
     use arrow::array::{ArrayRef, Int64Array, StringArray};
     use parquet::file::reader::{FileReader, SerializedFileReader};
+    use sluice_core::digest::sha256_hex;
     use std::sync::Arc;
 
     fn batch(ids: &[i64]) -> RecordBatch {
@@ -331,7 +322,12 @@ mod tests {
         let ids: Vec<i64> = (0..total).collect();
         let whole = batch(&ids);
         let schema = whole.schema();
-        let once = write_parquet(dir.path(), "once.parquet", &schema, &[whole]).unwrap();
+        let bytes = encode_parquet(&schema, std::slice::from_ref(&whole)).unwrap();
+        let once = WrittenParquet {
+            rows: total as u64,
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+        };
         for chunk in [7usize, 3_333, MAX_ROW_GROUP_ROWS, 25_000] {
             let name = format!("streamed-{chunk}.parquet");
             let mut writer = ParquetFileWriter::create(dir.path(), &name, &schema).unwrap();
@@ -350,12 +346,12 @@ mod tests {
     fn streaming_an_empty_table_matches_and_dropping_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let schema = batch(&[]).schema();
-        let once = write_parquet(dir.path(), "once.parquet", &schema, &[]).unwrap();
+        let bytes = encode_parquet(&schema, &[]).unwrap();
         let streamed = ParquetFileWriter::create(dir.path(), "s.parquet", &schema)
             .unwrap()
             .finish()
             .unwrap();
-        assert_eq!(streamed, once);
+        assert_eq!(streamed.sha256, sha256_hex(&bytes));
         let mut abandoned = ParquetFileWriter::create(dir.path(), "gone.parquet", &schema).unwrap();
         abandoned.push(&batch(&[1, 2])).unwrap();
         drop(abandoned);
@@ -364,7 +360,7 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        assert_eq!(names, vec!["once.parquet", "s.parquet"]);
+        assert_eq!(names, vec!["s.parquet"]);
     }
 
     #[test]
