@@ -43,16 +43,9 @@ fn present(value: Option<&Value>) -> Option<&Value> {
 }
 
 fn shape_error(expected: &FieldType, found: &Value) -> ArrowError {
-    let found = match found {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    };
     ArrowError::InvalidArgumentError(format!(
-        "a coerced value of type {expected} holds a JSON {found}"
+        "a coerced value of type {expected} holds a JSON {}",
+        crate::coerce::json_type(found)
     ))
 }
 
