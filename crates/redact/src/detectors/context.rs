@@ -1,5 +1,6 @@
 //! Context gating: weak-shaped identifiers (legacy IDs, passports, QQ numbers…) are reported only
-//! when a context word stands within a few chars of them.
+//! when a context word stands within a few chars of them, in the same clause (a `。；;！？!?` or a
+//! line break ends the window).
 //!
 //! Chinese has no spaces, so this is a substring test on a window of chars around the candidate,
 //! never a token match: `护照号E12345678` has its context word glued to the value.
@@ -8,6 +9,9 @@ use std::ops::Range;
 
 /// Chars looked at on each side of a candidate.
 pub(crate) const WINDOW_CHARS: usize = 20;
+
+/// Chars that end a clause for context purposes.
+const CLAUSE_ENDS: [char; 8] = ['。', '；', ';', '！', '？', '!', '?', '\n'];
 
 /// Byte offset `n` chars before `at` (or 0).
 fn back(text: &str, at: usize, n: usize) -> usize {
@@ -40,6 +44,10 @@ pub(crate) fn near(text: &str, range: &Range<usize>, words: &[&str]) -> bool {
     }
     let before = &text[back(text, range.start, WINDOW_CHARS)..range.start];
     let after = &text[range.end..forward(text, range.end, WINDOW_CHARS)];
+    // A context word speaks for its own clause: `电话13812345678。发票号0755123456` vouches for
+    // the phone, not for the invoice number after the full stop. `.` is no boundary (`Tel. 020…`).
+    let before = before.rsplit(CLAUSE_ENDS).next().unwrap_or(before);
+    let after = after.split(CLAUSE_ENDS).next().unwrap_or(after);
     let (before, after) = (before.to_ascii_lowercase(), after.to_ascii_lowercase());
     // Without `<` or `>` a window holds no placeholder, whole or cut (the common case, on the
     // hot path of phone numbers: no further copies).
@@ -133,6 +141,21 @@ mod tests {
     fn around(text: &str, value: &str, words: &[&str]) -> bool {
         let start = text.find(value).unwrap();
         near(text, &(start..start + value.len()), words)
+    }
+
+    #[test]
+    fn context_stays_within_its_clause() {
+        assert!(around("电话13812345678", "13812345678", &["电话"]));
+        assert!(!around(
+            "电话1381234。发票号0755123456",
+            "0755123456",
+            &["电话"]
+        ));
+        assert!(!around("call me; ref 0755123456", "0755123456", &["call"]));
+        assert!(!around("0755123456! Call us", "0755123456", &["call"]));
+        assert!(!around("电话？\n0755123456", "0755123456", &["电话"]));
+        assert!(around("Tel. 0755123456", "0755123456", &["tel"]));
+        assert!(around("call, 0755123456", "0755123456", &["call"]));
     }
 
     #[test]

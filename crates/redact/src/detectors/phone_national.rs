@@ -22,7 +22,7 @@ grouped 3-3-4 or unbroken, optionally after a trunk `1`;\n\
 also in pairs);\n\
 - Hong Kong and Singapore: 8 digits starting 2, 3, 5, 6, 7, 8 or 9, grouped 4-4 or unbroken.\n\
 Without a country code these shapes are also order, invoice and account numbers, so a number is \
-reported only when a phone word stands within 20 chars (`phone`, `tel`, `mobile`, `call`, `fax`, \
+reported only when a phone word stands within 20 chars in the same clause (`phone`, `tel`, `mobile`, `call`, `fax`, \
 `电话`, `手机`, `電話`, `携帯`, `Telefon`, `Handy`, `téléphone`, `portable` …), except the \
 unmistakable US form with the area code in parentheses, `(415) 555-0123`. Numbers glued to digits, \
 letters or a `+` (E.164 numbers are `phone_e164`'s) are not reported; a run of digit groups is \
