@@ -280,65 +280,37 @@ pub fn lineage_batch<'a>(rows: &[LineageRowRef<'a>]) -> Result<RecordBatch, Expo
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
-/// Writes `lineage.parquet` from `rows` (already in source order).
+/// Writes `lineage.parquet` from `rows` (already in source order), a row group at a time.
 pub fn write_lineage_table(out_dir: &Path, rows: &[LineageRow]) -> Result<OutputFile, ExportError> {
     let mut writer = LineageTableWriter::create(out_dir)?;
-    for row in rows {
-        writer.push(row.clone())?;
+    for chunk in rows.chunks(crate::parquet_writer::MAX_ROW_GROUP_ROWS) {
+        let refs: Vec<LineageRowRef<'_>> = chunk.iter().map(LineageRow::as_ref_row).collect();
+        writer.push_batch(&lineage_batch(&refs)?)?;
     }
     writer.finish()
 }
 
-/// Rows converted to Arrow at a time: one Parquet row group, so a table of any size needs the
-/// memory of one row group of lineage rows.
-const CHUNK_ROWS: usize = crate::parquet_writer::MAX_ROW_GROUP_ROWS;
-
-/// `lineage.parquet` written row by row, in bounded memory, with the same bytes as
-/// [`write_lineage_table`] over the same rows.
+/// `lineage.parquet` written a batch at a time (batches made by [`lineage_batch`], in source
+/// order), in bounded memory, with the same bytes whatever the batch sizes.
 pub struct LineageTableWriter {
     file: ParquetFileWriter,
-    pending: Vec<LineageRow>,
 }
 
 impl LineageTableWriter {
     /// Starts `out_dir/lineage.parquet`.
     pub fn create(out_dir: &Path) -> Result<Self, ExportError> {
-        let schema = lineage_schema();
         Ok(LineageTableWriter {
-            file: ParquetFileWriter::create(out_dir, LINEAGE_FILE, &schema)?,
-            pending: Vec::with_capacity(CHUNK_ROWS),
+            file: ParquetFileWriter::create(out_dir, LINEAGE_FILE, &lineage_schema())?,
         })
     }
 
-    /// Appends the next row (rows must come in source order).
-    pub fn push(&mut self, row: LineageRow) -> Result<(), ExportError> {
-        self.pending.push(row);
-        if self.pending.len() >= CHUNK_ROWS {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<(), ExportError> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let rows: Vec<LineageRowRef<'_>> =
-            self.pending.iter().map(LineageRow::as_ref_row).collect();
-        let batch = lineage_batch(&rows)?;
-        self.pending.clear();
-        self.file.push(&batch)
-    }
-
-    /// Appends rows already made into columns by [`lineage_batch`] (after any pushed rows).
+    /// Appends rows made into columns by [`lineage_batch`].
     pub fn push_batch(&mut self, batch: &RecordBatch) -> Result<(), ExportError> {
-        self.flush()?;
         self.file.push(batch)
     }
 
-    /// Writes what is pending, commits the file and describes it.
-    pub fn finish(mut self) -> Result<OutputFile, ExportError> {
-        self.flush()?;
+    /// Commits the file and describes it.
+    pub fn finish(self) -> Result<OutputFile, ExportError> {
         let written = self.file.finish()?;
         Ok(OutputFile {
             path: LINEAGE_FILE.to_owned(),
@@ -443,7 +415,8 @@ mod tests {
     #[test]
     fn many_rows_stream_in_row_groups() {
         let dir = tempfile::tempdir().unwrap();
-        let rows: Vec<LineageRow> = (0..(2 * CHUNK_ROWS as u64 + 17))
+        let rows: Vec<LineageRow> = (0..(2 * crate::parquet_writer::MAX_ROW_GROUP_ROWS as u64
+            + 17))
             .map(|i| row(i, i % 3 != 0))
             .collect();
         let out = write_lineage_table(dir.path(), &rows).unwrap();

@@ -669,13 +669,12 @@ fn write_lineage(
         .flat_map(|(b, rows)| rows.iter().enumerate().map(move |(r, m)| (m.source, b, r)))
         .collect();
     kept.sort_by_key(|(source, _, _)| *source);
-    let mut removed_order: Vec<usize> = (0..removed.len()).collect();
-    removed_order.sort_by_key(|&i| removed[i].removal.row.source);
+    // `removed` is in source order (sorted for the quarantine and duplicates tables).
     let mut order: Vec<Fate> = Vec::with_capacity(kept.len() + removed.len());
     let (mut k, mut r) = (0, 0);
-    while k < kept.len() || r < removed_order.len() {
-        let take_kept = match (kept.get(k), removed_order.get(r)) {
-            (Some((kept_source, _, _)), Some(&i)) => *kept_source < removed[i].removal.row.source,
+    while k < kept.len() || r < removed.len() {
+        let take_kept = match (kept.get(k), removed.get(r)) {
+            (Some((kept_source, _, _)), Some(gone)) => *kept_source < gone.removal.row.source,
             (Some(_), None) => true,
             _ => false,
         };
@@ -683,7 +682,7 @@ fn write_lineage(
             order.push(Fate::Kept(kept[k].1, kept[k].2));
             k += 1;
         } else {
-            order.push(Fate::Removed(removed_order[r]));
+            order.push(Fate::Removed(r));
             r += 1;
         }
     }
