@@ -329,7 +329,12 @@ impl Engine {
             windows,
             ranges,
         } = &mut guard;
-        segments.reset();
+        match changed {
+            // Only windows near a changed span are searched (see below), so only the runs
+            // there are cut.
+            Some(changed) => segments.focus(changed, REACH),
+            None => segments.reset(),
+        }
         let mut candidates = Vec::new();
         for (position, (priority, detector)) in self.detectors.iter().enumerate() {
             if !fired.get(position) || !detector.may_match(stats) {

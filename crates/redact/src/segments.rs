@@ -59,20 +59,6 @@ macro_rules! byte_table {
 
 static BITS: [u8; 256] = byte_table!(class_bits);
 
-/// What a byte adds to a segment's counts: an index into [`Counts`] (0: nothing counted).
-const fn kind(b: u8) -> u8 {
-    match b {
-        b'0'..=b'9' => 1,
-        b'.' => 2,
-        b':' => 3,
-        b'@' => 4,
-        b'+' => 5,
-        _ => 0,
-    }
-}
-
-static KINDS: [u8; 256] = byte_table!(kind);
-
 /// Bit `i` set: the byte is a seed of the class with index `i`, a byte every run some scope of
 /// that class qualifies must hold. The engine cuts only runs around seeds, so the scan over the
 /// rest of the text is one table lookup per byte. Digits seed every class (every numeric and
@@ -85,9 +71,6 @@ const fn seed_bits(b: u8) -> u8 {
 }
 
 static SEEDS: [u8; 256] = byte_table!(seed_bits);
-
-/// Per-kind counters of one run, indexed by [`kind`].
-type Counts = [u32; 6];
 
 /// One maximal run of a class, with the counts `qualifies` tests look at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -164,6 +147,9 @@ pub struct Segments {
     by_class: [Vec<Segment>; CLASSES],
     /// Per class: `by_class` holds the runs of the current text.
     ready: [bool; CLASSES],
+    /// Ascending, disjoint byte ranges: when not empty, only runs meeting one of them are cut
+    /// (see [`Segments::focus`]).
+    focus: Vec<Range<usize>>,
 }
 
 impl Segments {
@@ -179,6 +165,22 @@ impl Segments {
     /// Forgets the runs of the previous text, keeping the buffers.
     pub fn reset(&mut self) {
         self.ready = [false; CLASSES];
+        self.focus.clear();
+    }
+
+    /// Like [`Segments::reset`], and from now on cuts only the runs that meet a byte within
+    /// `margin` bytes of one of `spans` (ascending, disjoint; an empty list is no restriction):
+    /// those are exactly the runs whose windows lie within `margin` bytes of a span, found
+    /// without walking the rest of the text.
+    pub fn focus(&mut self, spans: &[Range<usize>], margin: usize) {
+        self.reset();
+        for span in spans {
+            let near = span.start.saturating_sub(margin)..span.end.saturating_add(margin);
+            match self.focus.last_mut() {
+                Some(last) if near.start <= last.end => last.end = last.end.max(near.end),
+                _ => self.focus.push(near),
+            }
+        }
     }
 
     /// The runs of `class` in `text` (the text of every call since the last reset), cut on
@@ -189,7 +191,21 @@ impl Segments {
         let index = class.index();
         if !self.ready[index] {
             self.by_class[index].clear();
-            cut(text.as_bytes(), class, keep, &mut self.by_class[index]);
+            // A scope with an overhang needs every window in order (see the engine), so its
+            // class is always cut whole.
+            let whole = self.focus.is_empty()
+                || keep.is_some_and(|scopes| scopes.iter().any(|scope| scope.overhang > 0));
+            if whole {
+                cut(text.as_bytes(), class, keep, &mut self.by_class[index]);
+            } else {
+                cut_near(
+                    text.as_bytes(),
+                    class,
+                    keep,
+                    &self.focus,
+                    &mut self.by_class[index],
+                );
+            }
             self.ready[index] = true;
         }
         &self.by_class[index]
@@ -289,29 +305,87 @@ fn cut(bytes: &[u8], class: Class, keep: Option<&[Scope]>, out: &mut Vec<Segment
         while start > done && member(bytes[start - 1]) {
             start -= 1;
         }
-        let mut counts: Counts = [0; 6];
-        let mut end = start;
-        for &b in bytes.get(start..).unwrap_or_default() {
-            if !member(b) {
-                break;
-            }
-            counts[usize::from(KINDS[usize::from(b)])] += 1;
-            end += 1;
-        }
-        let segment = Segment {
-            start,
-            end,
-            digits: counts[1],
-            dots: counts[2],
-            colons: counts[3],
-            has_at: counts[4] > 0,
-            has_plus: counts[5] > 0,
-        };
+        let (segment, _) = grow(bytes, start, mask);
         if keep.is_none_or(|scopes| scopes.iter().any(|scope| (scope.qualifies)(&segment))) {
             out.push(segment);
         }
         // A seed is a member, so the run holds it and the scan advances past it.
-        done = end.max(seed + 1);
+        done = segment.end.max(seed + 1);
+    }
+}
+
+/// The run of the class `mask` from `start` (a member byte, or the end of `bytes`) to its end,
+/// with its counts, and whether it holds a seed of the class.
+fn grow(bytes: &[u8], start: usize, mask: u8) -> (Segment, bool) {
+    let rest = bytes.get(start..).unwrap_or_default();
+    let len = rest
+        .iter()
+        .position(|&b| BITS[usize::from(b)] & mask == 0)
+        .unwrap_or(rest.len());
+    // Counted with comparisons into separate sums, not a table of counters: the counters'
+    // load-add-store on every byte was a dependency chain that made this the engine's hottest
+    // loop; comparisons vectorise.
+    let (mut digits, mut dots, mut colons, mut at, mut plus, mut dash) =
+        (0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
+    for &b in &rest[..len] {
+        digits += u32::from(b.wrapping_sub(b'0') < 10);
+        dots += u32::from(b == b'.');
+        colons += u32::from(b == b':');
+        at += u32::from(b == b'@');
+        plus += u32::from(b == b'+');
+        dash += u32::from(b == b'-');
+    }
+    let segment = Segment {
+        start,
+        end: start + len,
+        digits,
+        dots,
+        colons,
+        has_at: at > 0,
+        has_plus: plus > 0,
+    };
+    // The seeds of `seed_bits`: digits for every class, and `@ : - .` for token runs.
+    let separators = at + colons + dash + dots;
+    let separators_seed = SEEDS[usize::from(b'@')] & mask != 0;
+    let seeded = digits > 0 || (separators_seed && separators > 0);
+    (segment, seeded)
+}
+
+/// Like [`cut`], but only the runs that meet one of `focus` (ascending, disjoint ranges): the
+/// same runs as `cut` followed by dropping those outside every range, walking only the ranges
+/// (a run is grown to its full extent on both sides, so its counts are the same).
+fn cut_near(
+    bytes: &[u8],
+    class: Class,
+    keep: Option<&[Scope]>,
+    focus: &[Range<usize>],
+    out: &mut Vec<Segment>,
+) {
+    let mask = 1u8 << class.index();
+    let member = |b: u8| BITS[usize::from(b)] & mask != 0;
+    let mut done = 0;
+    for range in focus {
+        let mut at = range.start.max(done);
+        let end = range.end.min(bytes.len());
+        while at < end {
+            let Some(skip) = bytes[at..end].iter().position(|&b| member(b)) else {
+                break;
+            };
+            let mut start = at + skip;
+            while start > done && member(bytes[start - 1]) {
+                start -= 1;
+            }
+            let (segment, seeded) = grow(bytes, start, mask);
+            let kept = match keep {
+                None => true,
+                Some(scopes) => seeded && scopes.iter().any(|scope| (scope.qualifies)(&segment)),
+            };
+            if kept {
+                out.push(segment);
+            }
+            done = segment.end;
+            at = done;
+        }
     }
 }
 
@@ -410,6 +484,57 @@ mod tests {
             cut(text.as_bytes(), scope.class, Some(&[scope]), &mut seeded);
             assert_eq!(seeded, all, "{:?}", scope.class);
             assert!(!seeded.is_empty());
+        }
+    }
+
+    #[test]
+    #[allow(clippy::single_range_in_vec_init)] // one-range focus lists are the point
+    fn focused_cut_keeps_exactly_the_runs_meeting_the_focus() {
+        let scopes = [
+            Scope {
+                class: Class::Numeric,
+                qualifies: |s| s.digits >= 3,
+                overhang: 0,
+            },
+            Scope {
+                class: Class::Token,
+                qualifies: |s| s.has_at || s.colons >= 1 || s.digits >= 2,
+                overhang: 0,
+            },
+            Scope {
+                class: Class::UpperNum,
+                qualifies: |s| s.digits >= 2,
+                overhang: 0,
+            },
+        ];
+        let text = "call +44 20 7946 0958 or a@b.cn, 号码 12 (555) 0143 x:y ID AB12 CD34 \
+                    the end 1234567 and 98 76 54";
+        let bytes = text.as_bytes();
+        let focuses: [&[Range<usize>]; 5] = [
+            &[0..1],
+            &[10..11, 40..41],
+            &[3..30, 29..60],
+            &[text.len() - 1..text.len() + 50],
+            &[0..text.len()],
+        ];
+        for scope in scopes {
+            let mut all = Vec::new();
+            cut(bytes, scope.class, Some(&[scope]), &mut all);
+            for focus in focuses {
+                let mut segments = Segments::default();
+                segments.focus(focus, 3);
+                let near = segments.class(scope.class, text, Some(&[scope])).to_vec();
+                let expected: Vec<Segment> = all
+                    .iter()
+                    .filter(|s| {
+                        focus
+                            .iter()
+                            .any(|f| s.start < f.end + 3 && s.end > f.start.saturating_sub(3))
+                    })
+                    .copied()
+                    .collect();
+                assert_eq!(near, expected, "{:?} {focus:?}", scope.class);
+            }
         }
     }
 
