@@ -160,8 +160,10 @@ impl Engine {
             }
         }
         // Lowering ASCII letters keeps every offset; only which anchors occur matters here.
-        let lower = text.to_ascii_lowercase();
-        let bytes = lower.as_bytes();
+        let mut lower = LOWERED.with(std::cell::Cell::take);
+        lower.clear();
+        lower.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+        let bytes = lower.as_slice();
         // An empty anchor occurs in every text (and would stall the walk below).
         for (pattern, &position) in self.anchor_patterns.iter().zip(&self.anchor_owner) {
             if pattern.is_empty() {
@@ -177,11 +179,15 @@ impl Engine {
             .zip(self.anchor_owner.chunks(ANCHORS_PER_AUTOMATON));
         for (automaton, (patterns, owners)) in automata.iter().zip(chunks) {
             let mut from = 0;
-            while let Some(found) = automaton.find(aho_corasick::Input::new(bytes).range(from..)) {
+            // Once every detector of this automaton has fired, further anchors change nothing
+            // (common words such as `key` or `auth` otherwise restart the search again and again).
+            while !owners.iter().all(|&position| fired.get(position))
+                && let Some(found) = automaton.find(aho_corasick::Input::new(bytes).range(from..))
+            {
                 let start = found.start();
                 let rest = &bytes[start..];
                 for (pattern, &position) in patterns.iter().zip(owners) {
-                    if rest.starts_with(pattern.as_bytes()) {
+                    if !fired.get(position) && rest.starts_with(pattern.as_bytes()) {
                         fired.set(position);
                     }
                 }
@@ -191,6 +197,7 @@ impl Engine {
                 }
             }
         }
+        LOWERED.with(|cell| cell.set(lower));
         fired
     }
 
@@ -387,6 +394,11 @@ thread_local! {
     /// This thread's scratch buffers: taken for a round and put back after it (a nested or
     /// panicking round just starts from empty buffers).
     static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
+thread_local! {
+    /// This thread's buffer for the lowered copy of a text that anchors are searched in.
+    static LOWERED: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// True when a changed span (of `changed`, ascending and disjoint) lies within [`REACH`] bytes

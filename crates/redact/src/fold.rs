@@ -58,47 +58,41 @@ impl<'a> Folded<'a> {
     /// Folds `text`, borrowing it untouched when there is nothing to fold (always for ASCII).
     pub fn new(text: &'a str) -> Self {
         // Every foldable char is encoded with a lead byte E2 (zero-width), E3 (ideographic
-        // space) or EF (full-width forms, BOM); text without them has nothing to fold.
-        let Some(first) = memchr::memchr3(0xE2, 0xE3, 0xEF, text.as_bytes()) else {
-            return Folded {
-                text: Cow::Borrowed(text),
-                changes: Vec::new(),
-            };
-        };
-        let tail = &text[first..];
-        if !tail.chars().any(|c| !matches!(fold_char(c), Fold::Keep)) {
-            return Folded {
-                text: Cow::Borrowed(text),
-                changes: Vec::new(),
-            };
-        }
-        let mut folded = String::with_capacity(text.len());
-        folded.push_str(&text[..first]);
+        // space) or EF (full-width forms, BOM), which is never a continuation byte: only those
+        // chars are looked at, and the text between them is copied in one piece (Chinese text
+        // has a full-width comma every few chars, and was copied a char at a time).
+        let mut folded: Option<String> = None;
         let mut changes = Vec::new();
-        for (start, c) in tail.char_indices() {
-            let start = first + start;
-            let original = (start, start + c.len_utf8());
+        let mut copied = 0;
+        for lead in memchr::memchr3_iter(0xE2, 0xE3, 0xEF, text.as_bytes()) {
+            let Some(c) = text.get(lead..).and_then(|rest| rest.chars().next()) else {
+                continue;
+            };
             let out = match fold_char(c) {
-                Fold::Keep => {
-                    folded.push(c);
-                    continue;
-                }
+                Fold::Keep => continue,
                 Fold::Into(ascii) => Some(ascii),
                 Fold::Drop => None,
             };
-            let at = folded.len();
+            let buffer = folded.get_or_insert_with(|| String::with_capacity(text.len()));
+            buffer.push_str(&text[copied..lead]);
+            let at = buffer.len();
             if let Some(ascii) = out {
-                folded.push(ascii);
+                buffer.push(ascii);
             }
             changes.push(Change {
-                folded: (at, folded.len()),
-                original,
+                folded: (at, buffer.len()),
+                original: (lead, lead + c.len_utf8()),
             });
+            copied = lead + c.len_utf8();
         }
-        Folded {
-            text: Cow::Owned(folded),
-            changes,
-        }
+        let text = match folded {
+            None => Cow::Borrowed(text),
+            Some(mut buffer) => {
+                buffer.push_str(&text[copied..]);
+                Cow::Owned(buffer)
+            }
+        };
+        Folded { text, changes }
     }
 
     /// The original byte range of the char holding folded byte `at`.
@@ -190,6 +184,54 @@ mod tests {
             let at = folded.text.find(needle).unwrap();
             let back = folded.to_original(at..at + needle.len());
             assert_eq!(&original[back], expected, "{needle}");
+        }
+    }
+
+    /// The folding rules applied one char at a time: the reference for [`Folded::new`].
+    fn fold_each_char(text: &str) -> (String, Vec<Change>) {
+        let mut folded = String::new();
+        let mut changes = Vec::new();
+        for (start, c) in text.char_indices() {
+            let out = match fold_char(c) {
+                Fold::Keep => {
+                    folded.push(c);
+                    continue;
+                }
+                Fold::Into(ascii) => Some(ascii),
+                Fold::Drop => None,
+            };
+            let at = folded.len();
+            folded.extend(out);
+            changes.push(Change {
+                folded: (at, folded.len()),
+                original: (start, start + c.len_utf8()),
+            });
+        }
+        (folded, changes)
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #[test]
+        fn folding_matches_the_char_by_char_rules(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::string::string_regex("[a-z0-9 ,.]{0,6}").unwrap(),
+                    proptest::sample::select(vec![
+                        "，", "。", "手机", "１３８", "＠", "\u{3000}", "\u{200B}", "\u{FEFF}",
+                        "\u{2060}", "’", "—", "€", "｟", "ｏ", "～", "\u{E000}", "😀",
+                    ]).prop_map(str::to_owned),
+                ],
+                0..24,
+            )
+        ) {
+            let text: String = parts.concat();
+            let folded = Folded::new(&text);
+            let (expected, changes) = fold_each_char(&text);
+            proptest::prop_assert_eq!(folded.text.as_ref(), expected.as_str());
+            proptest::prop_assert_eq!(&folded.changes, &changes);
+            proptest::prop_assert_eq!(matches!(folded.text, Cow::Borrowed(_)), changes.is_empty());
         }
     }
 
