@@ -450,51 +450,21 @@ pub fn cluster(
     let mut uf = UnionFind::new(n);
     let mut bucket: Vec<(u32, u32)> = Vec::with_capacity(n);
     let mut pairs: Vec<(u32, u32)> = Vec::new();
-    // Bit `j` of a row's entry: its bucket in band `j` (< 64) had at most `BUCKET_WINDOW + 1`
-    // members, so every pair in it was verified there or already joined. A pair meeting again
-    // in a later band is then known: joined pairs are filtered by the union-find, and rejected
-    // ones would be rejected again, so they are not verified twice. (Template-alike rows share
-    // several bands: a third of all candidates were such repeats.)
-    let mut compared_in: Vec<u64> = vec![0; n];
-    let verified_before = |a: u32, b: u32, band: usize, compared_in: &[u64]| {
-        let (ka, kb) = (
-            &items[a as usize].sketch.bands,
-            &items[b as usize].sketch.bands,
-        );
-        if verify_repeats() {
-            return false;
-        }
-        let bits = compared_in[a as usize];
-        (0..band.min(64))
-            .any(|j| bits >> j & 1 == 1 && ka.get(j).is_some_and(|k| kb.get(j) == Some(k)))
-    };
     // Verifies `pairs` in parallel, then joins the similar ones in order: the components are
     // the same whatever the thread count (and the same as verifying one pair at a time, since a
     // pair only ever joins rows already similar through a chain).
-    let verify_and_join = |pairs: &[(u32, u32)],
-                           band: usize,
-                           compared_in: &[u64],
-                           uf: &mut UnionFind,
-                           out: &mut NearOutcome| {
-        let similar: Vec<Option<bool>> = pairs
+    let verify_and_join = |pairs: &[(u32, u32)], uf: &mut UnionFind, out: &mut NearOutcome| {
+        let similar: Vec<bool> = pairs
             .par_iter()
             .with_min_len(256)
-            .map(|&(a, b)| {
-                (!verified_before(a, b, band, compared_in))
-                    .then(|| sim(a as usize, b as usize) >= threshold)
-            })
+            .map(|&(a, b)| sim(a as usize, b as usize) >= threshold)
             .collect();
         for (&(a, b), similar) in pairs.iter().zip(similar) {
-            match similar {
-                None => {}
-                Some(true) => {
-                    out.pairs_verified += 1;
-                    uf.union(a, b);
-                }
-                Some(false) => {
-                    out.pairs_verified += 1;
-                    out.pairs_rejected += 1;
-                }
+            out.pairs_verified += 1;
+            if similar {
+                uf.union(a, b);
+            } else {
+                out.pairs_rejected += 1;
             }
         }
     };
@@ -518,7 +488,7 @@ pub fn cluster(
                 }
             }
         }
-        verify_and_join(&pairs, band, &compared_in, &mut uf, &mut out);
+        verify_and_join(&pairs, &mut uf, &mut out);
         pairs.clear();
         for run in bucket.chunk_by(|a, b| a.0 == b.0) {
             for j in 2..run.len() {
@@ -530,16 +500,7 @@ pub fn cluster(
                 }
             }
         }
-        verify_and_join(&pairs, band, &compared_in, &mut uf, &mut out);
-        if band < 64 {
-            for run in bucket.chunk_by(|a, b| a.0 == b.0) {
-                if run.len() <= BUCKET_WINDOW + 1 {
-                    for &(_, i) in run {
-                        compared_in[i as usize] |= 1 << band;
-                    }
-                }
-            }
-        }
+        verify_and_join(&pairs, &mut uf, &mut out);
     }
 
     // Components in input order of their first member.
@@ -563,24 +524,6 @@ pub fn cluster(
         }
     }
     out
-}
-
-#[cfg(test)]
-thread_local! {
-    /// Tests set it to verify every candidate pair again in each band it meets in, the
-    /// reference that skipping known pairs must reproduce.
-    static VERIFY_REPEATS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// True when a test asks for every repeated pair to be verified again.
-#[cfg(test)]
-fn verify_repeats() -> bool {
-    VERIFY_REPEATS.with(std::cell::Cell::get)
-}
-
-#[cfg(not(test))]
-fn verify_repeats() -> bool {
-    false
 }
 
 #[cfg(test)]
@@ -617,88 +560,6 @@ mod tests {
         cluster(&items, config, |a, b| {
             rule.prefers((a.rank, a.pos), (b.rank, b.pos))
         })
-    }
-
-    #[test]
-    fn skipping_pairs_verified_in_an_earlier_band_changes_no_outcome() {
-        // Rows drawn from a few templates: each shares many bands with the others of its
-        // template (buckets both under and over the window) and its shingles overlap theirs
-        // around the threshold, so many pairs are rejected in one band and meet again later.
-        let mut state: u64 = 0x00d1_5eed;
-        let mut next = move |n: u64| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) % n
-        };
-        let mut skipped_some = false;
-        for (rows, templates) in [(60usize, 2u64), (200, 3), (400, 5)] {
-            let sketches: Vec<NearSketch> = (0..rows)
-                .map(|_| {
-                    let template = next(templates) as u32;
-                    let bands = (0..16u32)
-                        .map(|band| {
-                            if next(3) == 0 {
-                                next(1 << 30) as u32
-                            } else {
-                                template * 100 + band
-                            }
-                        })
-                        .collect();
-                    let mut shingles: Vec<u32> = (0..40u32)
-                        .filter(|_| next(10) < 8)
-                        .map(|s| template * 1000 + s)
-                        .collect();
-                    shingles.sort_unstable();
-                    NearSketch {
-                        bands,
-                        shingles: shingles.into_boxed_slice(),
-                    }
-                })
-                .collect();
-            let ranks = vec![Rank::default(); rows];
-            let rule = SurvivorRule::default();
-            for config in [NearConfig::default(), by_rule()] {
-                let skipping = run(&sketches, &ranks, &config, &rule);
-                VERIFY_REPEATS.with(|v| v.set(true));
-                let reference = run(&sketches, &ranks, &config, &rule);
-                VERIFY_REPEATS.with(|v| v.set(false));
-                assert_eq!(skipping.assigned, reference.assigned);
-                assert_eq!(
-                    (skipping.clusters, skipping.largest_cluster),
-                    (reference.clusters, reference.largest_cluster)
-                );
-                assert_eq!(
-                    (skipping.oversize_clusters, skipping.oversize_members),
-                    (reference.oversize_clusters, reference.oversize_members)
-                );
-                assert!(skipping.pairs_verified <= reference.pairs_verified);
-                assert!(reference.clusters > 0 && reference.pairs_rejected > 0);
-                skipped_some |= skipping.pairs_verified < reference.pairs_verified;
-            }
-        }
-        assert!(
-            skipped_some,
-            "no repeated pair was skipped: the test proves nothing"
-        );
-
-        // Two copies meet first in a bucket too big for every pair to be verified (40 unlike
-        // rows between them), then in a small one: that earlier meeting must not count.
-        let mut sketches = vec![NearSketch {
-            bands: vec![7, 9].into_boxed_slice(),
-            shingles: (0..40).collect(),
-        }];
-        for filler in 1..=40u32 {
-            sketches.push(NearSketch {
-                bands: vec![7, 1000 + filler].into_boxed_slice(),
-                shingles: (filler * 100..filler * 100 + 40).collect(),
-            });
-        }
-        sketches.push(sketches[0].clone());
-        let ranks = vec![Rank::default(); sketches.len()];
-        let out = run(&sketches, &ranks, &by_rule(), &SurvivorRule::default());
-        assert_eq!(out.assigned[41], Some((0, 1.0)));
-        assert_eq!(out.clusters, 1);
     }
 
     #[test]
