@@ -90,6 +90,18 @@ impl GenericSecret {
     }
 }
 
+/// Bytes after a keyword's start within which a match's assignment begins: the longest keyword
+/// (`credential`, 10 bytes) and up to 20 name chars, a quote and 3 blanks.
+const ASSIGNMENT_WITHIN: usize = 10 + 20 + 1 + 3;
+
+/// False when no assignment (`=`, `:` or the first byte of `：`) begins within
+/// [`ASSIGNMENT_WITHIN`] bytes of `start`: then the pattern cannot match there.
+fn assignment_follows(text: &[u8], start: usize) -> bool {
+    let end = (start + ASSIGNMENT_WITHIN + 1).min(text.len());
+    text.get(start..end)
+        .is_some_and(|near| memchr::memchr3(b'=', b':', 0xEF, near).is_some())
+}
+
 /// True for values that are templates or stand-ins, not credentials.
 fn placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
@@ -140,6 +152,10 @@ impl Detector for GenericSecret {
             let start = keyword.start();
             // Keywords may overlap (`口令牌`), so the next one is looked for one char on.
             from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+            // Prose is full of `key`, `access` and `token` with no assignment after them.
+            if !assignment_follows(text.as_bytes(), start) {
+                continue;
+            }
             let Some(captures) = text
                 .get(start..)
                 .and_then(|rest| self.anchored.captures(rest))
@@ -192,6 +208,11 @@ mod tests {
             "my\u{212A}ey = q8Wv2LmZ7xR4tY1uPo9s and \u{17F}ecret = Xk9#mQ2$vL7pWz4!",
             "keykey=key=q8Wv2LmZ7xR4tY1uPo9s, secret token: 'Ab3dE6gH9jK2mN5q'",
             "no keywords here at all 1234567890",
+            // The assignment as far from the keyword as the pattern allows, and one char past.
+            "credentialABCDEFGHIJKLMNOPQRST'   = 'Xk9#mQ2$vL7pWz4!'",
+            "credentialABCDEFGHIJKLMNOPQRSTU'   = 'Xk9#mQ2$vL7pWz4!'",
+            "密钥abcdefghijklmnopqrst\"   ：Ab3dE6gH9jK2mN5q",
+            "access your account, then token of thanks; auth later. key=Ab3dE6gH9jK2mN5q",
         ] {
             let mut expected = Vec::new();
             for captures in pattern.captures_iter(text) {
