@@ -120,6 +120,14 @@ pub fn jaccard_at_least(a: &[u32], b: &[u32], cap: usize, threshold: f64) -> Opt
     (similarity >= threshold).then_some(similarity)
 }
 
+/// Elements compared at once by [`exact_at_least`].
+const BLOCK: usize = 8;
+
+/// The [`BLOCK`] elements of `set` from `at`, if there are that many.
+fn block(set: &[u32], at: usize) -> Option<&[u32; BLOCK]> {
+    set.get(at..at + BLOCK)?.try_into().ok()
+}
+
 /// [`jaccard_at_least`] for two sets that were not truncated. The pair reaches the threshold only
 /// if its intersection `I` satisfies `I / (|A| + |B| − I) ≥ t`, i.e. `I ≥ t(|A| + |B|) / (1 + t)`;
 /// every element of A (or B) passed without a match lowers the largest reachable `I` by one, so
@@ -135,6 +143,33 @@ fn exact_at_least(a: &[u32], b: &[u32], threshold: f64, relaxed: f64) -> Option<
     }
     let (budget_a, budget_b) = (la - need, lb - need);
     let (mut i, mut j, mut both) = (0, 0, 0);
+    // Whole blocks first: every element of one block against every element of the other (a
+    // fixed-size all-pairs count that compiles to vector compares), then the block with the
+    // smaller last element moves on (both when equal). Each shared element is counted exactly
+    // once: its two copies are in blocks that are current together, since a block only moves on
+    // once the other side holds nothing smaller than its last element. The merge below takes the
+    // rest from the same positions. `i − both` only undercounts A's misses among `a[..i]`
+    // (`both` may include matches of elements at `i` or later), so the budget tests, here and
+    // in the merge, stay safe.
+    while let (Some(x), Some(y)) = (block(a, i), block(b, j)) {
+        let mut shared = 0usize;
+        for u in x {
+            for v in y {
+                shared += usize::from(u == v);
+            }
+        }
+        both += shared;
+        let (last_x, last_y) = (x[BLOCK - 1], y[BLOCK - 1]);
+        if last_x <= last_y {
+            i += BLOCK;
+        }
+        if last_y <= last_x {
+            j += BLOCK;
+        }
+        if i.saturating_sub(both) > budget_a || j.saturating_sub(both) > budget_b {
+            return None;
+        }
+    }
     while i < la && j < lb {
         let (x, y) = (a[i], b[j]);
         if x == y {
@@ -143,12 +178,12 @@ fn exact_at_least(a: &[u32], b: &[u32], threshold: f64, relaxed: f64) -> Option<
             j += 1;
         } else if x < y {
             i += 1;
-            if i - both > budget_a {
+            if i.saturating_sub(both) > budget_a {
                 return None;
             }
         } else {
             j += 1;
-            if j - both > budget_b {
+            if j.saturating_sub(both) > budget_b {
                 return None;
             }
         }
