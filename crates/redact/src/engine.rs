@@ -179,11 +179,7 @@ impl Engine {
             .zip(self.anchor_owner.chunks(ANCHORS_PER_AUTOMATON));
         for (automaton, (patterns, owners)) in automata.iter().zip(chunks) {
             let mut from = 0;
-            // Once every detector of this automaton has fired, further anchors change nothing
-            // (common words such as `key` or `auth` otherwise restart the search again and again).
-            while !owners.iter().all(|&position| fired.get(position))
-                && let Some(found) = automaton.find(aho_corasick::Input::new(bytes).range(from..))
-            {
+            while let Some(found) = automaton.find(aho_corasick::Input::new(bytes).range(from..)) {
                 let start = found.start();
                 let rest = &bytes[start..];
                 for (pattern, &position) in patterns.iter().zip(owners) {
@@ -339,7 +335,7 @@ impl Engine {
         match changed {
             // Only windows near a changed span are searched (see below), so only the runs
             // there are cut.
-            Some(changed) => segments.focus(changed, REACH),
+            Some(changed) => segments.focus(changed, REACH, text.len()),
             None => segments.reset(),
         }
         let mut candidates = Vec::new();
