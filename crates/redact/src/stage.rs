@@ -74,6 +74,37 @@ pub const PROPAGATED_DETECTOR: &str = "propagated";
 /// Row → (entity, value, action) of its sensitive column values.
 type KnownValues = HashMap<usize, Vec<(String, String, Action)>>;
 
+/// One row's sensitive column value, ready to be searched for in that row's free text.
+struct KnownNeedle {
+    entity: String,
+    action: Action,
+    /// Finds the trimmed value; built once per row, not once per scanned value.
+    finder: memchr::memmem::Finder<'static>,
+}
+
+/// Per row, its [`KnownNeedle`]s longest value first (ties by entity, then column order), so
+/// that `张三丰` wins over `张三`.
+type KnownNeedles = HashMap<usize, Vec<KnownNeedle>>;
+
+/// Prepares each row's known values for [`propagated`].
+fn needles(known: KnownValues) -> KnownNeedles {
+    known
+        .into_iter()
+        .map(|(row, mut values)| {
+            values.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+            let needles = values
+                .into_iter()
+                .map(|(entity, value, action)| KnownNeedle {
+                    finder: memchr::memmem::Finder::new(value.trim().as_bytes()).into_owned(),
+                    entity,
+                    action,
+                })
+                .collect();
+            (row, needles)
+        })
+        .collect()
+}
+
 /// The sensitive column values of the whole dataset (`propagate = "dataset"`), built by the
 /// decide pass: one automaton over every distinct value. Held in memory only; its `Debug` shows a
 /// count, never a value.
@@ -207,19 +238,26 @@ fn worth_propagating(value: &str) -> bool {
 /// Returns all hits sorted by start.
 fn propagated<'a>(
     text: &str,
-    known: Option<&'a Vec<(String, String, Action)>>,
+    known: Option<&'a Vec<KnownNeedle>>,
     mut hits: Vec<Hit<'a>>,
 ) -> Vec<Hit<'a>> {
     let Some(known) = known else {
         return hits;
     };
-    let mut values: Vec<&'a (String, String, Action)> = known.iter().collect();
-    values.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    for (entity, value, action) in values {
-        let needle = value.trim();
-        let (first, last) = (needle.as_bytes()[0], needle.as_bytes()[needle.len() - 1]);
-        for (start, _) in text.match_indices(needle) {
+    for KnownNeedle {
+        entity,
+        action,
+        finder,
+    } in known
+    {
+        let needle = finder.needle();
+        let (Some(&first), Some(&last)) = (needle.first(), needle.last()) else {
+            continue;
+        };
+        // A UTF-8 needle found in UTF-8 text starts and ends on char boundaries, and the
+        // matches do not overlap, as with `str::match_indices`.
+        for start in finder.find_iter(text.as_bytes()) {
             let range = start..start + needle.len();
             let glued = (word(first) && start > 0 && word(text.as_bytes()[start - 1]))
                 || (word(last) && text.as_bytes().get(range.end).copied().is_some_and(word));
@@ -380,7 +418,7 @@ impl RedactStage {
         column: usize,
         edits: &mut BatchEdits,
         indexes: &mut Indexes,
-        known: &KnownValues,
+        known: &KnownNeedles,
     ) -> Result<ArrayRef, CoreError> {
         map_strings(array, &FieldPath::root(field), &mut |site, value| {
             // Roles are protocol values (`user`, `assistant`), never personal data.
@@ -520,9 +558,9 @@ impl RowStage for RedactStage {
         let mut indexes = Indexes::default();
         // In dataset mode the automaton holds every record's own values too.
         let known = if self.dataset.is_some() {
-            KnownValues::new()
+            KnownNeedles::new()
         } else {
-            self.known_values(&batch)
+            needles(self.known_values(&batch))
         };
         for field in &self.scanned {
             let index = column_index(&batch, field)?;
