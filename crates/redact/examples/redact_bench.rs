@@ -1,7 +1,8 @@
 //! Redaction throughput: the full catalogue on generated support-ticket text (English, Chinese
 //! and the two mixed; see `common/corpus.rs`), next to a plain single-regex replace over the same
 //! text. Run with `cargo run --release -p sluice-redact --example redact_bench [MB]` (single
-//! thread).
+//! thread). `--per-detector` prints each detector's cost alone (ms per MB); `--profile CORPUS`
+//! runs ten detection passes over one corpus and nothing else, to profile under `perf record`.
 //!
 //! Figures are MB per second of this thread's CPU time (Linux `/proc/thread-self/schedstat`), so
 //! they are per core and do not drop when other processes share the machine; where that file is
