@@ -248,7 +248,7 @@ impl TextPieces<'_> {
         if !encoding.is_ascii_compatible() {
             return Ok(Pieces::NotAsciiCompatible(emit));
         }
-        let mut sink = RecordSink::new(ids, path, schema, batch_rows, Some(emit))?;
+        let mut sink = RecordSink::new(ids, path, schema, batch_rows, Some(emit));
         let mut header = None;
         let mut read_piece =
             |text: &Text, lines_before: u64, sink: &mut RecordSink<'_>| match delimiter {
@@ -356,7 +356,7 @@ fn read_bytes_with(
             let delimiter = delimiter_for(path, format, opts)?;
             let data = decompress(raw, compression, path)?;
             let text = Text::decode(data, opts.encoding.as_deref(), path)?;
-            let mut sink = RecordSink::new(&ids, path, schema, batch_rows, emit)?;
+            let mut sink = RecordSink::new(&ids, path, schema, batch_rows, emit);
             match delimiter {
                 Some(delimiter) => read_delimited(&text, delimiter, schema, &mut sink, path)?,
                 None => read_jsonl(&text, schema, &mut sink)?,

@@ -67,9 +67,9 @@ impl<'a> RecordSink<'a> {
         schema: &TargetSchema,
         batch_rows: usize,
         emit: Option<BatchHandler>,
-    ) -> Result<Self, IngestError> {
+    ) -> Self {
         let batch_rows = batch_rows.max(1);
-        Ok(RecordSink {
+        RecordSink {
             ids,
             path,
             batch_rows,
@@ -78,7 +78,7 @@ impl<'a> RecordSink<'a> {
             pending: Vec::with_capacity(batch_rows),
             pending_rows: Vec::with_capacity(batch_rows),
             out: Collected::with_emit(emit),
-        })
+        }
     }
 
     fn next_row(&mut self) -> u64 {
@@ -177,7 +177,7 @@ mod tests {
     fn numbers_rows_across_kept_and_rejected_and_splits_batches() {
         let ids = RowIdentity::new("f".repeat(64), 0);
         let schema = schema();
-        let mut sink = RecordSink::new(&ids, Path::new("x.jsonl"), &schema, 2, None).unwrap();
+        let mut sink = RecordSink::new(&ids, Path::new("x.jsonl"), &schema, 2, None);
         sink.keep(1, row(10)).unwrap();
         sink.reject(2, Problem::not_an_object("array"), "[1]");
         sink.keep(3, row(30)).unwrap();
@@ -207,7 +207,7 @@ mod tests {
     #[test]
     fn no_rows_means_no_batches() {
         let ids = RowIdentity::new("f".repeat(64), 0);
-        let sink = RecordSink::new(&ids, Path::new("x.jsonl"), &schema(), 0, None).unwrap();
+        let sink = RecordSink::new(&ids, Path::new("x.jsonl"), &schema(), 0, None);
         let out = sink.finish().unwrap();
         assert!(out.batches.is_empty());
         assert_eq!(out.records, 0);
