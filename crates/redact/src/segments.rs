@@ -338,12 +338,18 @@ fn cut(bytes: &[u8], class: Class, keep: Option<&[Scope]>, out: &mut Vec<Segment
             start -= 1;
         }
         let (segment, _) = grow(bytes, start, mask);
-        if keep.is_none_or(|scopes| scopes.iter().any(|scope| (scope.qualifies)(&segment))) {
+        if wanted(keep, &segment) {
             out.push(segment);
         }
         // A seed is a member, so the run holds it and the scan advances past it.
         done = segment.end.max(seed + 1);
     }
+}
+
+/// True when a cut keeps `segment`: every run without `keep`, else those one of its scopes
+/// qualifies.
+fn wanted(keep: Option<&[Scope]>, segment: &Segment) -> bool {
+    keep.is_none_or(|scopes| scopes.iter().any(|scope| (scope.qualifies)(segment)))
 }
 
 /// The run of the class `mask` from `start` (a member byte, or the end of `bytes`) to its end,
@@ -399,11 +405,8 @@ fn cut_near(
                 start -= 1;
             }
             let (segment, seeded) = grow(bytes, start, mask);
-            let kept = match keep {
-                None => true,
-                Some(scopes) => seeded && scopes.iter().any(|scope| (scope.qualifies)(&segment)),
-            };
-            if kept {
+            // `cut` only grows runs around seeds; here a run must hold one to match it.
+            if (seeded || keep.is_none()) && wanted(keep, &segment) {
                 out.push(segment);
             }
             done = segment.end;
@@ -478,9 +481,9 @@ mod tests {
         assert_eq!(starts(&whole(text)), 0..text.len());
     }
 
-    #[test]
-    fn seeded_cut_keeps_exactly_the_qualifying_runs() {
-        let scopes = [
+    /// One scope per class, each keeping some runs and dropping others.
+    fn test_scopes() -> [Scope; 3] {
+        [
             Scope {
                 class: Class::Numeric,
                 qualifies: |s| s.digits >= 3,
@@ -488,10 +491,20 @@ mod tests {
             },
             Scope {
                 class: Class::Token,
-                qualifies: |s| s.has_at || s.colons >= 1,
+                qualifies: |s| s.has_at || s.colons >= 1 || s.digits >= 2,
                 overhang: 0,
             },
-        ];
+            Scope {
+                class: Class::UpperNum,
+                qualifies: |s| s.digits >= 2,
+                overhang: 0,
+            },
+        ]
+    }
+
+    #[test]
+    fn seeded_cut_keeps_exactly_the_qualifying_runs() {
+        let scopes = test_scopes();
         let filler = "no seeds in this stretch of words ";
         // The run before `+44` starts two bytes before a block edge its seed lies after.
         let text = format!(
@@ -513,23 +526,7 @@ mod tests {
     #[test]
     #[allow(clippy::single_range_in_vec_init)] // one-range focus lists are the point
     fn focused_cut_keeps_exactly_the_runs_meeting_the_focus() {
-        let scopes = [
-            Scope {
-                class: Class::Numeric,
-                qualifies: |s| s.digits >= 3,
-                overhang: 0,
-            },
-            Scope {
-                class: Class::Token,
-                qualifies: |s| s.has_at || s.colons >= 1 || s.digits >= 2,
-                overhang: 0,
-            },
-            Scope {
-                class: Class::UpperNum,
-                qualifies: |s| s.digits >= 2,
-                overhang: 0,
-            },
-        ];
+        let scopes = test_scopes();
         let text = "call +44 20 7946 0958 or a@b.cn, 号码 12 (555) 0143 x:y ID AB12 CD34 \
                     the end 1234567 and 98 76 54";
         let bytes = text.as_bytes();
