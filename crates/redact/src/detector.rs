@@ -76,6 +76,26 @@ impl TextStats {
     }
 }
 
+/// What a search proves beyond the matches it reports (see [`Detector::find_in`]).
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// The search reported every match of the detector's pattern exactly as matched (it
+    /// rejected and narrowed none), and the pattern sees nothing outside a match (no
+    /// look-around) and cannot match a blanked byte. Once those matches are blanked out, a later
+    /// detection round cannot find anything for this detector (see the engine's `detect`).
+    Yes,
+    /// Anything else: a later round must search again.
+    No,
+}
+
+impl Settled {
+    /// [`Settled::Yes`] when `settled` holds.
+    pub fn when(settled: bool) -> Self {
+        if settled { Settled::Yes } else { Settled::No }
+    }
+}
+
 /// A detector finds one entity type in text that the engine has already folded to ASCII digits
 /// and punctuation (see `fold`). Implementations are pure and hold only compiled patterns.
 pub trait Detector: Send + Sync {
@@ -98,11 +118,13 @@ pub trait Detector: Send + Sync {
         None
     }
     /// Like [`find`](Self::find), for the matches starting inside `windows` (the qualifying runs
-    /// of [`scope`](Self::scope)). Detectors with a scope override it; the default ignores the
-    /// windows and scans everything, which is always correct.
-    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
+    /// of [`scope`](Self::scope), or one window over the whole text), and says whether the
+    /// search [settled](Settled) the text. Detectors with a scope override it; the default
+    /// ignores the windows, scans everything and settles nothing, which is always correct.
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
         let _ = windows;
         self.find(text, out);
+        Settled::No
     }
 }
 

@@ -1,10 +1,10 @@
 //! The engine: runs the enabled detectors over one value and resolves overlapping findings.
 
 use crate::RedactError;
-use crate::detector::{Detector, TextStats};
+use crate::detector::{Detector, Settled, TextStats};
 use crate::detectors::CATALOGUE;
 use crate::fold::Folded;
-use crate::segments::{CLASSES, REACH, Scope, Segments, Window};
+use crate::segments::{CLASSES, REACH, Scope, Segments, Window, whole};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -254,6 +254,17 @@ impl Engine {
     /// five-part run). So after a round with findings, they are blanked out as `<<…>` (the same
     /// neighbours a placeholder leaves) and the text is scanned again until a round finds
     /// nothing. That makes redaction idempotent: redacted text holds nothing left to find.
+    ///
+    /// Only detectors whose first search did not [settle](Settled) the text search again. A
+    /// settled search reported every match of an assertion-free pattern as matched; when each
+    /// of those also lies inside the kept findings, the next text holds no match at all. Proof:
+    /// say the next text had a match `x` at `s`. The pattern cannot match a blank, so `x` lies
+    /// outside every blanked finding, in bytes the first text also had, and without look-around
+    /// the pattern matched `x` there as well. The first (leftmost) search reached `s` from the
+    /// end of a reported match before `s`; from there it reports the leftmost match, which starts
+    /// at or before `s`. That match (the one after the last ending at or before `s`) ends after
+    /// `s`, so it covers `s`, and it was blanked: `x` starts on a blank, which it cannot match.
+    /// Later texts only lose more bytes to blanks, so the detector stays settled.
     pub fn detect(&self, text: &str) -> Vec<Detection> {
         if self.detectors.is_empty() || text.is_empty() {
             return Vec::new();
@@ -265,7 +276,9 @@ impl Engine {
         // are necessary conditions), so they are computed once.
         let stats = TextStats::of(&folded.text);
         let fired = self.fired(&folded.text);
-        let mut found = self.detect_round(&folded.text, &stats, &fired, None);
+        // The detectors that search again in later rounds: fired ones that did not settle.
+        let mut unsettled = Fired::new(self.detectors.len(), false);
+        let mut found = self.detect_round(&folded.text, &stats, &fired, None, Some(&mut unsettled));
         let mut scanned: Vec<u8> = Vec::new();
         let mut fresh = found.len();
         for _ in 1..MAX_ROUNDS {
@@ -284,12 +297,12 @@ impl Engine {
                 break;
             };
             let round = if unscoped() {
-                self.detect_round(text, &TextStats::of(text), &self.fired(text), None)
+                self.detect_round(text, &TextStats::of(text), &self.fired(text), None, None)
             } else {
                 // Only what the last round blanked changed, so scoped detectors rescan only the
                 // windows within their reach of it (see `detect_round`).
                 let changed: Vec<Range<usize>> = blanked.iter().map(|d| d.range.clone()).collect();
-                self.detect_round(text, &stats, &fired, Some(&changed))
+                self.detect_round(text, &stats, &unsettled, Some(&changed), None)
             };
             fresh = round.len();
             found.extend(round);
@@ -319,19 +332,26 @@ impl Engine {
     /// yields the candidates it yielded then, and each of those was kept (and is now blanked,
     /// which no pattern matches) or overlapped a kept one (so it overlaps a changed span, which
     /// the window would then be near).
+    ///
+    /// With `unsettled`, it gets the detectors (by position) that ran and did not settle the
+    /// text: their search did not [settle](Settled), or a match it reported is not wholly
+    /// covered by the kept candidates (it lost an overlap, or the IP option dropped it).
     fn detect_round(
         &self,
         text: &str,
         stats: &TextStats,
         fired: &Fired,
         changed: Option<&[Range<usize>]>,
+        mut unsettled: Option<&mut Fired>,
     ) -> Vec<Candidate> {
         let mut guard = SCRATCH.with(|cell| cell.take());
         let Scratch {
             segments,
             windows,
             ranges,
+            settled_matches,
         } = &mut guard;
+        settled_matches.clear();
         match changed {
             // Only windows near a changed span are searched (see below), so only the runs
             // there are cut.
@@ -344,7 +364,7 @@ impl Engine {
                 continue;
             }
             ranges.clear();
-            match detector.scope().filter(|_| !cfg!(test) || !unscoped()) {
+            let settled = match detector.scope().filter(|_| !cfg!(test) || !unscoped()) {
                 Some(scope) => {
                     let keep = &self.scopes[scope.class.index()];
                     segments.windows(&scope, Some(keep), text, windows);
@@ -353,11 +373,22 @@ impl Engine {
                     if let Some(changed) = changed.filter(|_| scope.overhang == 0) {
                         windows.retain(|w| near_changed(changed, w));
                     }
-                    if !windows.is_empty() {
-                        detector.find_in(text, windows, ranges);
+                    if windows.is_empty() {
+                        // Scope windows hold every match: there was none to report.
+                        Settled::Yes
+                    } else {
+                        detector.find_in(text, windows, ranges)
                     }
                 }
-                None => detector.find(text, ranges),
+                None => detector.find_in(text, &[whole(text)], ranges),
+            };
+            if let Some(unsettled) = unsettled.as_deref_mut() {
+                match settled {
+                    Settled::Yes => {
+                        settled_matches.extend(ranges.iter().map(|r| (position, r.clone())));
+                    }
+                    Settled::No => unsettled.set(position),
+                }
             }
             let info = detector.info();
             candidates.extend(
@@ -373,9 +404,33 @@ impl Engine {
                     }),
             );
         }
+        let kept = resolve_overlaps(candidates);
+        if let Some(unsettled) = unsettled {
+            for (position, range) in settled_matches.iter() {
+                if !covered(&kept, range) {
+                    unsettled.set(*position);
+                }
+            }
+        }
         SCRATCH.with(|cell| cell.set(guard));
-        resolve_overlaps(candidates)
+        kept
     }
+}
+
+/// True when the `kept` candidates (ascending, disjoint) cover every byte of `range`.
+fn covered(kept: &[Candidate], range: &Range<usize>) -> bool {
+    let mut from = range.start;
+    let first = kept.partition_point(|k| k.range.end <= from);
+    for k in &kept[first..] {
+        if k.range.start > from {
+            return false;
+        }
+        from = k.range.end;
+        if from >= range.end {
+            return true;
+        }
+    }
+    false
 }
 
 /// Buffers a detection round reuses, so scanning a value allocates little.
@@ -384,6 +439,8 @@ struct Scratch {
     segments: Segments,
     windows: Vec<Window>,
     ranges: Vec<Range<usize>>,
+    /// `(detector position, match)` of the settled searches, checked against the kept spans.
+    settled_matches: Vec<(usize, Range<usize>)>,
 }
 
 thread_local! {
@@ -460,13 +517,16 @@ const ANCHORS_PER_AUTOMATON: usize = 32;
 /// finding had glued to; real text needs two at most, the cap bounds adversarial input.
 const MAX_ROUNDS: usize = 8;
 
-/// Overwrites `range` with `<<…>`: no detector pattern contains `<` or `>`, and the neighbours
-/// it leaves are what a `<ENTITY>` placeholder leaves.
+/// The bytes a finding is blanked out with before the next round: `<` then `>` at its end.
+pub(crate) const BLANKS: [u8; 2] = [b'<', b'>'];
+
+/// Overwrites `range` with `<<…>` ([`BLANKS`]): no catalogue pattern matches `<` or `>`, and the
+/// neighbours it leaves are what a `<ENTITY>` placeholder leaves.
 fn blank_out(bytes: &mut [u8], range: Range<usize>) {
     if let Some(span) = bytes.get_mut(range) {
-        span.fill(b'<');
+        span.fill(BLANKS[0]);
         if let Some(last) = span.last_mut() {
-            *last = b'>';
+            *last = BLANKS[1];
         }
     }
 }

@@ -27,7 +27,7 @@ mod stage;
 pub mod validators;
 
 pub use config::{CustomConfig, DictionaryConfig, PolicyConfig, Propagate, RedactConfig};
-pub use detector::{Detector, DetectorInfo, TextStats};
+pub use detector::{Detector, DetectorInfo, Settled, TextStats};
 pub use detectors::{catalogue, describe};
 pub use engine::{DEFAULT_SELECTION, Detection, Engine};
 pub use error::RedactError;

@@ -5,9 +5,57 @@
 //! here. Every neighbour they test for is ASCII, and a byte of a multi-byte char is never ASCII,
 //! so byte-level checks are exact.
 
+use crate::detector::Settled;
+use crate::engine::BLANKS;
 use crate::segments::{Window, whole};
 use regex::Regex;
+use regex_syntax::hir::{Class, Hir, HirKind};
 use std::ops::Range;
+
+/// A detector's candidate regex, with what its matches can depend on.
+pub(crate) struct Pattern {
+    regex: Regex,
+    /// The regex has no look-around (`^`, `$`, `\b`…) and matches no blank byte
+    /// ([`BLANKS`]): whether it matches a string does not depend on the text around it, and
+    /// no match can reach into a blanked finding. Searches over it can then [settle](Settled).
+    blind_to_blanks: bool,
+}
+
+impl Pattern {
+    /// Compiles `pattern`.
+    pub fn new(pattern: &str) -> Result<Self, regex::Error> {
+        let regex = Regex::new(pattern)?;
+        // The regex compiled, so it parses; should the parser still refuse it, the pattern only
+        // loses the right to settle.
+        let blind_to_blanks = regex_syntax::parse(pattern)
+            .is_ok_and(|hir| hir.properties().look_set().is_empty() && !may_match_blank(&hir));
+        Ok(Pattern {
+            regex,
+            blind_to_blanks,
+        })
+    }
+}
+
+/// True when some string `hir` matches contains a blank byte ([`BLANKS`]).
+fn may_match_blank(hir: &Hir) -> bool {
+    let blank_char =
+        |lo: char, hi: char| BLANKS.iter().any(|&b| (lo..=hi).contains(&char::from(b)));
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(literal) => literal.0.iter().any(|b| BLANKS.contains(b)),
+        HirKind::Class(Class::Unicode(class)) => class
+            .ranges()
+            .iter()
+            .any(|r| blank_char(r.start(), r.end())),
+        HirKind::Class(Class::Bytes(class)) => class
+            .ranges()
+            .iter()
+            .any(|r| BLANKS.iter().any(|b| (r.start()..=r.end()).contains(b))),
+        HirKind::Repetition(repetition) => may_match_blank(&repetition.sub),
+        HirKind::Capture(capture) => may_match_blank(&capture.sub),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().any(may_match_blank),
+    }
+}
 
 /// The byte just before `start`, if any.
 pub(crate) fn byte_before(text: &str, start: usize) -> Option<u8> {
@@ -87,27 +135,30 @@ pub(crate) fn glued_to_digit_unless_plus(text: &str, range: &Range<usize>) -> bo
 
 /// Runs `pattern` over `text` and pushes what `accept` keeps (it may also narrow the range).
 pub(crate) fn scan(
-    pattern: &Regex,
+    pattern: &Pattern,
     text: &str,
     out: &mut Vec<Range<usize>>,
     resume: Resume,
     accept: impl FnMut(Range<usize>) -> Option<Range<usize>>,
 ) {
-    scan_in(pattern, text, &[whole(text)], out, resume, accept);
+    let _ = scan_in(pattern, text, &[whole(text)], out, resume, accept);
 }
 
 /// Like [`scan`], over the matches starting inside `windows` only (ascending, disjoint). With the
 /// windows of the detector's scope this finds exactly what a scan of the whole text finds: no
 /// match can start outside them, and the position the search resumes at carries over from one
-/// window to the next as it would in one scan.
+/// window to the next as it would in one scan. Settled when `accept` kept every match whole and
+/// the pattern is [blind to blanks](Pattern::blind_to_blanks).
 pub(crate) fn scan_in(
-    pattern: &Regex,
+    pattern: &Pattern,
     text: &str,
     windows: &[Window],
     out: &mut Vec<Range<usize>>,
     resume: Resume,
     mut accept: impl FnMut(Range<usize>) -> Option<Range<usize>>,
-) {
+) -> Settled {
+    let mut settled = pattern.blind_to_blanks;
+    let regex = &pattern.regex;
     let mut at = 0;
     for window in windows {
         at = at.max(window.start);
@@ -116,14 +167,16 @@ pub(crate) fn scan_in(
         };
         // `<=` so that a window over the whole text also tries the empty tail, as before.
         while at < window.end || (at == window.end && window.end == text.len()) {
-            let Some(found) = pattern.find_at(hay, at) else {
+            let Some(found) = regex.find_at(hay, at) else {
                 break;
             };
             if found.start() >= window.end && window.end < text.len() {
                 break;
             }
             let range = found.range();
-            if let Some(kept) = accept(range.clone()) {
+            let accepted = accept(range.clone());
+            settled &= !range.is_empty() && accepted.as_ref() == Some(&range);
+            if let Some(kept) = accepted {
                 at = kept.end.max(range.start + 1);
                 out.push(kept);
             } else if resume == Resume::AfterEnd {
@@ -145,6 +198,37 @@ pub(crate) fn scan_in(
             }
         }
     }
+    Settled::when(settled)
+}
+
+/// Runs `pattern` over each of `windows` alone (its matches, maximal runs, never cross a
+/// window's edge) and hands each match to `split`, which pushes the findings it holds (the
+/// match's start in `text`, the match, the output). Settled when every match came back whole,
+/// as the only finding of its run, and the pattern is [blind to blanks](Pattern::blind_to_blanks).
+pub(crate) fn scan_runs(
+    pattern: &Pattern,
+    text: &str,
+    windows: &[Window],
+    out: &mut Vec<Range<usize>>,
+    mut split: impl FnMut(usize, &str, &mut Vec<Range<usize>>),
+) -> Settled {
+    let mut settled = pattern.blind_to_blanks;
+    for window in windows {
+        let Some(hay) = text.get(..window.hay_end) else {
+            continue;
+        };
+        let mut at = window.start;
+        while at < window.end {
+            let Some(run) = pattern.regex.find_at(hay, at) else {
+                break;
+            };
+            at = run.end().max(run.start() + 1);
+            let before = out.len();
+            split(run.start(), run.as_str(), out);
+            settled &= !run.is_empty() && out.len() == before + 1 && out[before] == run.range();
+        }
+    }
+    Settled::when(settled)
 }
 
 #[cfg(test)]
@@ -169,7 +253,7 @@ mod tests {
 
     #[test]
     fn skipping_glued_starts_finds_what_retrying_each_start_finds() {
-        let pattern = Regex::new("[+]?[0-9]{3}[- ]?[0-9]{3}").unwrap();
+        let pattern = Pattern::new("[+]?[0-9]{3}[- ]?[0-9]{3}").unwrap();
         for (glue, text) in [
             (
                 Glue::DigitUnlessPlus,
@@ -204,7 +288,7 @@ mod tests {
 
     #[test]
     fn scan_retries_inside_a_rejected_candidate() {
-        let pattern = Regex::new("[0-9]{3}").unwrap();
+        let pattern = Pattern::new("[0-9]{3}").unwrap();
         let mut out = Vec::new();
         // Reject candidates starting with 9: the scan must still find 123 inside 9123.
         scan(&pattern, "9123", &mut out, Resume::AfterStart, |r| {

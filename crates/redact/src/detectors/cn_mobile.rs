@@ -1,9 +1,8 @@
 //! `cn_mobile` (PHONE): mainland China mobile numbers.
 
-use super::boundary::{Glue, Resume, glued_to_digit_unless_plus, scan_in};
-use crate::detector::{Detector, DetectorInfo, TextStats};
+use super::boundary::{Glue, Pattern, Resume, glued_to_digit_unless_plus, scan_in};
+use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
 use crate::segments::{Class, Scope, Window, whole};
-use regex::Regex;
 use std::ops::Range;
 
 /// Description shown by `sluice explain cn_mobile`.
@@ -54,13 +53,13 @@ const SCOPE: Scope = Scope {
 };
 
 struct CnMobile {
-    pattern: Regex,
+    pattern: Pattern,
 }
 
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Ok(Box::new(CnMobile {
-        pattern: Regex::new(PATTERN)?,
+        pattern: Pattern::new(PATTERN)?,
     }))
 }
 
@@ -78,10 +77,10 @@ impl Detector for CnMobile {
     }
 
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        self.find_in(text, &[whole(text)], out);
+        let _ = self.find_in(text, &[whole(text)], out);
     }
 
-    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
         scan_in(
             &self.pattern,
             text,
@@ -104,7 +103,7 @@ impl Detector for CnMobile {
                     .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
                 allocated(prefix).then_some(range)
             },
-        );
+        )
     }
 }
 

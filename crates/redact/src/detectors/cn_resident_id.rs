@@ -1,10 +1,9 @@
 //! `cn_resident_id` (CN_RESIDENT_ID): 18-char PRC resident identity numbers (GB 11643-1999).
 
-use super::boundary::{Resume, byte_after, byte_before, scan_in};
-use crate::detector::{Detector, DetectorInfo, TextStats};
+use super::boundary::{Pattern, Resume, byte_after, byte_before, scan_in};
+use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
 use crate::segments::{Class, Scope, Window, whole};
 use crate::validators::gb11643;
-use regex::Regex;
 use std::ops::Range;
 
 /// Description shown by `sluice explain cn_resident_id`.
@@ -75,13 +74,13 @@ const SCOPE: Scope = Scope {
 };
 
 struct CnResidentId {
-    pattern: Regex,
+    pattern: Pattern,
 }
 
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Ok(Box::new(CnResidentId {
-        pattern: Regex::new(PATTERN)?,
+        pattern: Pattern::new(PATTERN)?,
     }))
 }
 
@@ -99,10 +98,10 @@ impl Detector for CnResidentId {
     }
 
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        self.find_in(text, &[whole(text)], out);
+        let _ = self.find_in(text, &[whole(text)], out);
     }
 
-    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
         scan_in(
             &self.pattern,
             text,
@@ -115,7 +114,7 @@ impl Detector for CnResidentId {
                         .is_some_and(|b| b.is_ascii_digit() || b.eq_ignore_ascii_case(&b'x'));
                 (!glued && is_valid_id(text[range.clone()].as_bytes())).then_some(range)
             },
-        );
+        )
     }
 }
 

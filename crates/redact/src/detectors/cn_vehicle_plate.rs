@@ -2,7 +2,8 @@
 
 use super::boundary::Resume;
 use super::simple::Simple;
-use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
+use crate::segments::{Window, whole};
 use std::ops::Range;
 
 /// Description shown by `sluice explain cn_vehicle_plate`.
@@ -68,8 +69,15 @@ impl Detector for CnVehiclePlate {
     }
 
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        let _ = self.find_in(text, &[whole(text)], out);
+    }
+
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
         if may_hold_plate(text) {
-            self.inner.find(text, out);
+            self.inner.find_in(text, windows, out)
+        } else {
+            // Then the pattern has no match at all.
+            Settled::Yes
         }
     }
 }

@@ -5,10 +5,11 @@
 //! and leaked once per stage build (a few bytes per declared detector) to keep the `'static`
 //! strings every finding carries.
 
-use super::boundary::{Resume, byte_after, byte_before, scan};
-use crate::detector::{Detector, DetectorInfo, TextStats};
+use super::boundary::{Pattern, Resume, byte_after, byte_before, scan_in};
+use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
+use crate::engine::BLANKS;
+use crate::segments::{Window, whole};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::Regex;
 use std::ops::Range;
 
 /// Leaks a description for a configured detector.
@@ -27,7 +28,7 @@ pub(crate) fn leak_info(code: &str, entity: &str, summary: String) -> &'static D
 /// choice (the built-ins avoid it, see `boundary`).
 pub(crate) struct CustomRegex {
     info: &'static DetectorInfo,
-    pattern: Regex,
+    pattern: Pattern,
 }
 
 impl CustomRegex {
@@ -35,7 +36,7 @@ impl CustomRegex {
     pub fn new(info: &'static DetectorInfo, pattern: &str) -> Result<Self, regex::Error> {
         Ok(CustomRegex {
             info,
-            pattern: Regex::new(pattern)?,
+            pattern: Pattern::new(pattern)?,
         })
     }
 }
@@ -50,9 +51,19 @@ impl Detector for CustomRegex {
     }
 
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        scan(&self.pattern, text, out, Resume::AfterEnd, |range| {
-            (!range.is_empty()).then_some(range)
-        });
+        let _ = self.find_in(text, &[whole(text)], out);
+    }
+
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
+        // Without a scope the engine passes one window over the whole text.
+        scan_in(
+            &self.pattern,
+            text,
+            windows,
+            out,
+            Resume::AfterEnd,
+            |range| (!range.is_empty()).then_some(range),
+        )
     }
 }
 
@@ -62,6 +73,9 @@ impl Detector for CustomRegex {
 pub(crate) struct Dictionary {
     info: &'static DetectorInfo,
     automaton: AhoCorasick,
+    /// No term contains a blank byte, so searches may settle (see [`Settled`]): a leftmost
+    /// search over literals has no look-around.
+    blind_to_blanks: bool,
 }
 
 impl Dictionary {
@@ -79,8 +93,13 @@ impl Dictionary {
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .ascii_case_insensitive(case_insensitive)
-            .build(terms)?;
-        Ok(Dictionary { info, automaton })
+            .build(&terms)?;
+        let blind_to_blanks = !terms.iter().any(|t| t.bytes().any(|b| BLANKS.contains(&b)));
+        Ok(Dictionary {
+            info,
+            automaton,
+            blind_to_blanks,
+        })
     }
 }
 
@@ -94,19 +113,29 @@ impl Detector for Dictionary {
     }
 
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        let _ = self.find_in(text, &[whole(text)], out);
+    }
+
+    fn find_in(&self, text: &str, _windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
+        // Without a scope the engine passes one window over the whole text.
         let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let mut settled = self.blind_to_blanks;
         for found in self.automaton.find_iter(text) {
             let range = found.range();
             let bytes = &text.as_bytes()[range.clone()];
             let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+                settled = false;
                 continue;
             };
             let glued = (word(first) && byte_before(text, range.start).is_some_and(word))
                 || (word(last) && byte_after(text, range.end).is_some_and(word));
-            if !glued {
+            if glued {
+                settled = false;
+            } else {
                 out.push(range);
             }
         }
+        Settled::when(settled)
     }
 }
 

@@ -1,9 +1,8 @@
 //! `email` (EMAIL): e-mail addresses with an ASCII local part.
 
-use super::boundary::{Resume, scan_in};
-use crate::detector::{Detector, DetectorInfo, TextStats};
+use super::boundary::{Pattern, Resume, scan_in};
+use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
 use crate::segments::{Class, Scope, Window, whole};
-use regex::Regex;
 use std::ops::Range;
 
 /// Description shown by `sluice explain email`.
@@ -35,13 +34,13 @@ const SCOPE: Scope = Scope {
 };
 
 struct Email {
-    pattern: Regex,
+    pattern: Pattern,
 }
 
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Ok(Box::new(Email {
-        pattern: Regex::new(PATTERN)?,
+        pattern: Pattern::new(PATTERN)?,
     }))
 }
 
@@ -59,10 +58,10 @@ impl Detector for Email {
     }
 
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        self.find_in(text, &[whole(text)], out);
+        let _ = self.find_in(text, &[whole(text)], out);
     }
 
-    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
         scan_in(
             &self.pattern,
             text,
@@ -78,7 +77,7 @@ impl Detector for Email {
                 // A local part made only of dots is no address.
                 (text.as_bytes().get(trimmed.start) != Some(&b'@')).then_some(trimmed)
             },
-        );
+        )
     }
 }
 

@@ -1,9 +1,8 @@
 //! `ipv4` (IP_ADDRESS): dotted-quad IPv4 addresses, validated by parsing.
 
-use super::boundary::{Resume, byte_before, scan_in};
-use crate::detector::{Detector, DetectorInfo, TextStats};
+use super::boundary::{Pattern, Resume, byte_before, scan_in};
+use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
 use crate::segments::{Class, Scope, Window, whole};
-use regex::Regex;
 use std::net::Ipv4Addr;
 use std::ops::Range;
 
@@ -91,13 +90,13 @@ const SCOPE: Scope = Scope {
 };
 
 struct Ipv4 {
-    pattern: Regex,
+    pattern: Pattern,
 }
 
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Ok(Box::new(Ipv4 {
-        pattern: Regex::new(PATTERN)?,
+        pattern: Pattern::new(PATTERN)?,
     }))
 }
 
@@ -115,10 +114,10 @@ impl Detector for Ipv4 {
     }
 
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        self.find_in(text, &[whole(text)], out);
+        let _ = self.find_in(text, &[whole(text)], out);
     }
 
-    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
         scan_in(
             &self.pattern,
             text,
@@ -131,7 +130,7 @@ impl Detector for Ipv4 {
                     && candidate.parse::<Ipv4Addr>().is_ok();
                 (is_address && !after_version_label(text, range.start)).then_some(range)
             },
-        );
+        )
     }
 }
 

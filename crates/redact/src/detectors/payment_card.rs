@@ -1,10 +1,10 @@
 //! `payment_card` (PAYMENT_CARD): payment card numbers (PAN), Luhn-checked, known brands.
 
+use super::boundary::{Pattern, scan_runs};
 use super::context::near;
-use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
 use crate::segments::{Class, Scope, Window, whole};
 use crate::validators::luhn;
-use regex::Regex;
 use std::ops::Range;
 
 /// Description shown by `sluice explain payment_card`.
@@ -165,13 +165,13 @@ const SCOPE: Scope = Scope {
 };
 
 struct PaymentCard {
-    pattern: Regex,
+    pattern: Pattern,
 }
 
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Ok(Box::new(PaymentCard {
-        pattern: Regex::new(PATTERN)?,
+        pattern: Pattern::new(PATTERN)?,
     }))
 }
 
@@ -189,34 +189,22 @@ impl Detector for PaymentCard {
     }
 
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        self.find_in(text, &[whole(text)], out);
+        let _ = self.find_in(text, &[whole(text)], out);
     }
 
-    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
-        // Runs are maximal, so none crosses a window's edge and each window is scanned alone.
-        for window in windows {
-            let Some(hay) = text.get(..window.hay_end) else {
-                continue;
-            };
-            let mut at = window.start;
-            while at < window.end {
-                let Some(run) = self.pattern.find_at(hay, at) else {
-                    break;
-                };
-                at = run.end().max(run.start() + 1);
-                if run.len() < MIN_DIGITS {
-                    continue;
-                }
-                let base = run.start();
-                let in_context =
-                    |r: Range<usize>| near(text, &(base + r.start..base + r.end), CARD_CONTEXT);
-                out.extend(
-                    cards_in_run(run.as_str(), &in_context)
-                        .into_iter()
-                        .map(|r| base + r.start..base + r.end),
-                );
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
+        scan_runs(&self.pattern, text, windows, out, |base, run, out| {
+            if run.len() < MIN_DIGITS {
+                return;
             }
-        }
+            let in_context =
+                |r: Range<usize>| near(text, &(base + r.start..base + r.end), CARD_CONTEXT);
+            out.extend(
+                cards_in_run(run, &in_context)
+                    .into_iter()
+                    .map(|r| base + r.start..base + r.end),
+            );
+        })
     }
 }
 

@@ -1,9 +1,8 @@
 //! `phone_e164` (PHONE): international numbers written with a leading `+`.
 
-use super::boundary::{Resume, glued_to_digit_unless_plus, scan_in};
-use crate::detector::{Detector, DetectorInfo, TextStats};
+use super::boundary::{Pattern, Resume, glued_to_digit_unless_plus, scan_in};
+use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
 use crate::segments::{Class, Scope, Window, whole};
-use regex::Regex;
 use std::ops::Range;
 
 /// Description shown by `sluice explain phone_e164`.
@@ -36,13 +35,13 @@ const SCOPE: Scope = Scope {
 };
 
 struct PhoneE164 {
-    pattern: Regex,
+    pattern: Pattern,
 }
 
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Ok(Box::new(PhoneE164 {
-        pattern: Regex::new(PATTERN)?,
+        pattern: Pattern::new(PATTERN)?,
     }))
 }
 
@@ -60,10 +59,10 @@ impl Detector for PhoneE164 {
     }
 
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        self.find_in(text, &[whole(text)], out);
+        let _ = self.find_in(text, &[whole(text)], out);
     }
 
-    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
         scan_in(
             &self.pattern,
             text,
@@ -78,7 +77,7 @@ impl Detector for PhoneE164 {
                 (DIGITS.contains(&digits) && !glued_to_digit_unless_plus(text, &range))
                     .then_some(range)
             },
-        );
+        )
     }
 }
 

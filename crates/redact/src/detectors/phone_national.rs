@@ -1,10 +1,10 @@
 //! National phone numbers without a country code: US/Canada (NANP), UK, Germany, France, Japan,
 //! Hong Kong and Singapore.
 
+use super::boundary::{Pattern, scan_runs};
 use super::context::near;
-use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
 use crate::segments::{Class, Scope, Window, whole};
-use regex::Regex;
 use std::ops::Range;
 
 /// Description shown by `sluice explain phone_national`.
@@ -236,13 +236,13 @@ const SCOPE: Scope = Scope {
 };
 
 struct PhoneNational {
-    pattern: Regex,
+    pattern: Pattern,
 }
 
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Ok(Box::new(PhoneNational {
-        pattern: Regex::new(PATTERN)?,
+        pattern: Pattern::new(PATTERN)?,
     }))
 }
 
@@ -260,24 +260,13 @@ impl Detector for PhoneNational {
     }
 
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        self.find_in(text, &[whole(text)], out);
+        let _ = self.find_in(text, &[whole(text)], out);
     }
 
-    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
-        // Runs are maximal, so none crosses a window's edge and each window is scanned alone.
-        for window in windows {
-            let Some(hay) = text.get(..window.hay_end) else {
-                continue;
-            };
-            let mut at = window.start;
-            while at < window.end {
-                let Some(run) = self.pattern.find_at(hay, at) else {
-                    break;
-                };
-                at = run.end().max(run.start() + 1);
-                phones_in_run(text, run.start(), run.as_str(), out);
-            }
-        }
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
+        scan_runs(&self.pattern, text, windows, out, |base, run, out| {
+            phones_in_run(text, base, run, out);
+        })
     }
 }
 

@@ -1,10 +1,9 @@
 //! The common detector shape: one candidate regex, a stats prefilter and an accept function
 //! (neighbour checks, validators, context). Most catalogue entries are one of these.
 
-use super::boundary::{Resume, scan, scan_in};
-use crate::detector::{Detector, DetectorInfo, TextStats};
+use super::boundary::{Pattern, Resume, scan, scan_in};
+use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
 use crate::segments::{Scope, Window};
-use regex::Regex;
 use std::ops::Range;
 
 /// Decides on one candidate range of `text`; may narrow it.
@@ -13,7 +12,7 @@ pub(crate) type Accept = fn(&str, Range<usize>) -> Option<Range<usize>>;
 /// A detector made of a candidate pattern and an accept function.
 pub(crate) struct Simple {
     info: &'static DetectorInfo,
-    pattern: Regex,
+    pattern: Pattern,
     resume: Resume,
     may: fn(&TextStats) -> bool,
     accept: Accept,
@@ -34,7 +33,7 @@ impl Simple {
     ) -> Result<Box<dyn Detector>, regex::Error> {
         Ok(Box::new(Simple {
             info,
-            pattern: Regex::new(pattern)?,
+            pattern: Pattern::new(pattern)?,
             resume,
             may,
             accept,
@@ -118,10 +117,10 @@ impl Detector for Simple {
         });
     }
 
-    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) {
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
         let accept = self.accept;
         scan_in(&self.pattern, text, windows, out, self.resume, |range| {
             accept(text, range)
-        });
+        })
     }
 }
