@@ -704,6 +704,39 @@ mod tests {
     }
 
     #[test]
+    fn a_detector_that_sees_around_its_matches_searches_again() {
+        // `\\b` sees the blanked phone number: `ZZ` is glued to its digits in the first round
+        // and stands alone in the second, so only a search that did not settle finds it.
+        let text = "手机13812345678ZZ";
+        for (pattern, expected) in [("\\bZZ", 1), ("\\bZZ\\b", 1), ("\\bYY", 0)] {
+            let mut engine = Engine::new(&["cn_mobile"]).unwrap();
+            let info = crate::detectors::custom::leak_info("zz", "ZZ", String::new());
+            let custom = crate::detectors::custom::CustomRegex::new(info, pattern).unwrap();
+            engine.push_declared(Box::new(custom));
+            let zz = engine
+                .detect(text)
+                .iter()
+                .filter(|d| d.detector == "zz")
+                .count();
+            assert_eq!(zz, expected, "{pattern}");
+        }
+    }
+
+    #[test]
+    fn covered_needs_every_byte_under_kept_candidates() {
+        let kept = vec![
+            candidate(0..4, 0, "a"),
+            candidate(4..8, 0, "b"),
+            candidate(10..12, 0, "c"),
+        ];
+        assert!(covered(&kept, &(1..7)));
+        assert!(covered(&kept, &(10..12)));
+        assert!(!covered(&kept, &(6..11)));
+        assert!(!covered(&kept, &(12..13)));
+        assert!(!covered(&[], &(0..1)));
+    }
+
+    #[test]
     fn blanking_keeps_length_and_leaves_placeholder_like_edges() {
         let mut bytes = b"ab1234cd".to_vec();
         blank_out(&mut bytes, 2..6);

@@ -24,16 +24,18 @@ pub(crate) struct Pattern {
 impl Pattern {
     /// Compiles `pattern`.
     pub fn new(pattern: &str) -> Result<Self, regex::Error> {
-        let regex = Regex::new(pattern)?;
-        // The regex compiled, so it parses; should the parser still refuse it, the pattern only
-        // loses the right to settle.
-        let blind_to_blanks = regex_syntax::parse(pattern)
-            .is_ok_and(|hir| hir.properties().look_set().is_empty() && !may_match_blank(&hir));
         Ok(Pattern {
-            regex,
-            blind_to_blanks,
+            regex: Regex::new(pattern)?,
+            blind_to_blanks: blind_to_blanks(pattern),
         })
     }
+}
+
+/// True when `pattern` has no look-around and matches no blank byte (see
+/// [`Pattern::blind_to_blanks`]). A pattern the parser refuses only loses its right to settle.
+pub(crate) fn blind_to_blanks(pattern: &str) -> bool {
+    regex_syntax::parse(pattern)
+        .is_ok_and(|hir| hir.properties().look_set().is_empty() && !may_match_blank(&hir))
 }
 
 /// True when some string `hir` matches contains a blank byte ([`BLANKS`]).
@@ -284,6 +286,95 @@ mod tests {
             assert_eq!(skipping, plain, "{text}");
             assert!(!plain.is_empty(), "{text}");
         }
+    }
+
+    #[test]
+    fn only_patterns_without_look_around_or_blanks_are_blind_to_blanks() {
+        for blind in [
+            "[0-9]{3}",
+            "(?i:key)[ ]?=([A-Z]+)",
+            "[^\\s<>]+@x",
+            "a|b+",
+            "密码",
+        ] {
+            assert!(blind_to_blanks(blind), "{blind}");
+        }
+        for seeing in [
+            "\\b[0-9]{4}",
+            "^key",
+            "[0-9]$",
+            "(?m)^a",
+            ".+",
+            "\\S+",
+            "[^a]",
+            "x<y",
+            "[=-?]",
+            "(",
+        ] {
+            assert!(!blind_to_blanks(seeing), "{seeing}");
+        }
+    }
+
+    #[test]
+    fn a_scan_settles_only_when_every_match_is_kept_whole() {
+        let digits = Pattern::new("[0-9]+").unwrap();
+        let text = "a 123 b 4567 c";
+        let mut out = Vec::new();
+        let scan_with = |pattern: &Pattern, accept: fn(Range<usize>) -> Option<Range<usize>>| {
+            let mut out = Vec::new();
+            scan_in(
+                pattern,
+                text,
+                &[whole(text)],
+                &mut out,
+                Resume::AfterEnd,
+                accept,
+            )
+        };
+        assert_eq!(scan_with(&digits, Some), Settled::Yes);
+        // Rejected or narrowed matches leave something a later round may see differently.
+        assert_eq!(
+            scan_with(&digits, |r| (r.len() > 3).then_some(r)),
+            Settled::No
+        );
+        assert_eq!(
+            scan_with(&digits, |r| Some(r.start + 1..r.end)),
+            Settled::No
+        );
+        // Without any match there is nothing to find later either.
+        let none = scan_in(
+            &digits,
+            "abc",
+            &[whole("abc")],
+            &mut out,
+            Resume::AfterEnd,
+            Some,
+        );
+        assert_eq!(none, Settled::Yes);
+        let bounded = Pattern::new("\\b[0-9]+").unwrap();
+        assert_eq!(scan_with(&bounded, Some), Settled::No);
+        let mut runs = Vec::new();
+        let whole_runs = scan_runs(
+            &digits,
+            text,
+            &[whole(text)],
+            &mut runs,
+            |base, run, out| {
+                out.push(base..base + run.len());
+            },
+        );
+        assert_eq!(whole_runs, Settled::Yes);
+        let split_runs = scan_runs(
+            &digits,
+            text,
+            &[whole(text)],
+            &mut runs,
+            |base, run, out| {
+                out.push(base..base + 1);
+                out.push(base + 1..base + run.len());
+            },
+        );
+        assert_eq!(split_runs, Settled::No);
     }
 
     #[test]

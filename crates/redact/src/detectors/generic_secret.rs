@@ -1,6 +1,8 @@
 //! `generic_secret` (SECRET_GENERIC): high-entropy values assigned to password/token/key names.
 
-use crate::detector::{Detector, DetectorInfo, TextStats};
+use super::boundary::blind_to_blanks;
+use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
+use crate::segments::{Window, whole};
 use crate::validators::entropy::shannon;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
@@ -61,6 +63,8 @@ struct GenericSecret {
     anchored: Regex,
     /// Finds the keyword starts.
     starts: AhoCorasick,
+    /// [`PATTERN`] is [blind to blanks](super::boundary::blind_to_blanks).
+    blind_to_blanks: bool,
 }
 
 /// Compiles the detector.
@@ -75,6 +79,7 @@ pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
         pattern: Regex::new(PATTERN)?,
         anchored: Regex::new(&format!("^(?:{PATTERN})"))?,
         starts,
+        blind_to_blanks: blind_to_blanks(PATTERN),
     }))
 }
 
@@ -127,16 +132,24 @@ impl Detector for GenericSecret {
     }
 
     fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        let _ = self.find_in(text, &[whole(text)], out);
+    }
+
+    fn find_in(&self, text: &str, _windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
+        // Without a scope the engine passes one window over the whole text. Reported values
+        // are parts of their matches, so only a search that met no match settles.
+        let mut matched = false;
         if FOLDED_ALIKE
             .iter()
             .any(|c| memchr::memmem::find(text.as_bytes(), c.as_bytes()).is_some())
         {
             for captures in self.pattern.captures_iter(text) {
+                matched = true;
                 if let Some(value) = captures.get(1) {
                     Self::report(value, 0, out);
                 }
             }
-            return;
+            return Settled::when(!matched && self.blind_to_blanks);
         }
         // Every match starts at a keyword, so trying the anchored pattern at each keyword start
         // in order (and after a match, only past its end) yields the matches `captures_iter`
@@ -162,6 +175,7 @@ impl Detector for GenericSecret {
             else {
                 continue;
             };
+            matched = true;
             if let Some(whole) = captures.get(0) {
                 from = from.max(start + whole.end());
             }
@@ -169,6 +183,7 @@ impl Detector for GenericSecret {
                 Self::report(value, start, out);
             }
         }
+        Settled::when(!matched && self.blind_to_blanks)
     }
 }
 
