@@ -53,6 +53,20 @@ impl From<&Span> for LineageSpan {
     }
 }
 
+impl From<Span> for LineageSpan {
+    fn from(span: Span) -> Self {
+        LineageSpan {
+            field: span.field.to_string(),
+            element: span.element,
+            entity: span.entity,
+            detector: span.detector,
+            start: span.start,
+            end: span.end,
+            action: span.action,
+        }
+    }
+}
+
 /// The fate of one input record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LineageRow {

@@ -929,15 +929,11 @@ fn run_planned_stage(
     let is_redact = matches!(stage, BuiltStage::Redact(_));
     let mut report = StageReport::default();
     let mut failure: Option<RunError> = None;
-    let mut absorb = |output: StageOutput| {
+    let mut absorb = |absorbable: Absorbable| {
+        let Absorbable { output, spans } = absorbable;
         report.merge(&output.report);
-        for span in &output.spans {
-            state
-                .marks
-                .spans
-                .entry(span.record.clone())
-                .or_default()
-                .push(LineageSpan::from(span));
+        for (record, spans) in spans {
+            state.marks.spans.entry(record).or_default().extend(spans);
         }
         for flag in output.flags {
             state
@@ -994,6 +990,31 @@ fn run_planned_stage(
     Ok(())
 }
 
+/// One batch's stage output, its spans grouped by record and converted for the lineage on the
+/// worker thread that produced them, so the serial merge into the run's state only moves them
+/// (converting there was 0.8 s of the redact phase's 5.7 s at 1M rows on 2 threads).
+struct Absorbable {
+    /// The output, its spans taken out.
+    output: StageOutput,
+    /// The spans, per record, in output order.
+    spans: Vec<(RecordId, Vec<LineageSpan>)>,
+}
+
+impl Absorbable {
+    fn new(mut output: StageOutput) -> Self {
+        let mut spans: Vec<(RecordId, Vec<LineageSpan>)> = Vec::new();
+        for span in std::mem::take(&mut output.spans) {
+            match spans.last_mut() {
+                Some((record, group)) if *record == span.record => {
+                    group.push(LineageSpan::from(span));
+                }
+                _ => spans.push((span.record.clone(), vec![LineageSpan::from(span)])),
+            }
+        }
+        Absorbable { output, spans }
+    }
+}
+
 /// Why a stage pass stopped.
 enum StageFailure {
     /// The stage failed.
@@ -1019,7 +1040,7 @@ fn run_stage(
     input: BatchStore,
     bar: &ProgressBar,
     clusters: &mut BTreeMap<RecordId, ClusterInfo>,
-    absorb: &mut dyn FnMut(StageOutput),
+    absorb: &mut dyn FnMut(Absorbable),
 ) -> Result<(), StageFailure> {
     match stage {
         BuiltStage::Dedup(global) => {
@@ -1051,7 +1072,7 @@ fn run_local(
     stage: &dyn RowStage,
     input: BatchStore,
     bar: &ProgressBar,
-    absorb: &mut dyn FnMut(StageOutput),
+    absorb: &mut dyn FnMut(Absorbable),
 ) -> Result<(), StageFailure> {
     for chunk in input.into_chunks(chunk_size()) {
         let outputs = chunk
@@ -1060,7 +1081,7 @@ fn run_local(
             .map(|b| {
                 let out = stage.process(b);
                 bar.inc(1);
-                out
+                out.map(Absorbable::new)
             })
             .collect::<Result<Vec<_>, _>>()?;
         outputs.into_iter().for_each(&mut *absorb);
@@ -1074,7 +1095,7 @@ fn run_global<G: GlobalStage>(
     stage: &mut G,
     input: BatchStore,
     bar: &ProgressBar,
-    absorb: &mut dyn FnMut(StageOutput),
+    absorb: &mut dyn FnMut(Absorbable),
 ) -> Result<(), StageFailure> {
     let chunk = chunk_size();
     let mut attrs = Vec::with_capacity(input.batch_count());
@@ -1106,7 +1127,7 @@ fn run_global<G: GlobalStage>(
             .map(|(i, b)| {
                 let out = stage.apply(first + i, b);
                 bar.inc(1);
-                out
+                out.map(Absorbable::new)
             })
             .collect::<Result<Vec<_>, _>>()?;
         outputs.into_iter().for_each(&mut *absorb);
