@@ -236,6 +236,7 @@ pub struct NearOutcome {
     pub oversize_members: u64,
 }
 
+#[derive(Clone)]
 struct UnionFind {
     parent: Vec<u32>,
 }
@@ -253,6 +254,16 @@ impl UnionFind {
             x = up;
         }
         x
+    }
+    /// Points every element straight at its root and returns the roots by element. Every
+    /// parent has a smaller index than its child (roots are their set's smallest index), so
+    /// one pass in index order finds each parent already flattened.
+    fn roots(&mut self) -> &[u32] {
+        for i in 0..self.parent.len() {
+            let parent = self.parent[i] as usize;
+            self.parent[i] = self.parent[parent];
+        }
+        &self.parent
     }
     fn union(&mut self, a: u32, b: u32) {
         let (ra, rb) = (self.find(a), self.find(b));
@@ -281,13 +292,38 @@ pub fn band_keys(signature: &[u32], bands: usize, rows: usize) -> Box<[u32]> {
         .collect()
 }
 
+/// What splitting one component into stars decided, merged into the [`NearOutcome`] in
+/// component order (components are split in parallel).
+#[derive(Default)]
+struct StarOutcome {
+    /// `(member, survivor, similarity)` for each row removed.
+    assigned: Vec<(usize, usize, f32)>,
+    clusters: u64,
+    largest_cluster: u64,
+    oversize_clusters: u64,
+    oversize_members: u64,
+}
+
+impl StarOutcome {
+    /// Adds this component's decisions to `out`.
+    fn merge_into(self, out: &mut NearOutcome) {
+        for (member, survivor, similarity) in self.assigned {
+            out.assigned[member] = Some((survivor, similarity));
+        }
+        out.clusters += self.clusters;
+        out.largest_cluster = out.largest_cluster.max(self.largest_cluster);
+        out.oversize_clusters += self.oversize_clusters;
+        out.oversize_members += self.oversize_members;
+    }
+}
+
 /// Splits one connected component into stars and records the outcome.
 struct Star<'s, 'a, B, S> {
     items: &'s [NearItem<'a>],
     config: &'s NearConfig,
     better: &'s B,
     sim: &'s S,
-    out: &'s mut NearOutcome,
+    out: StarOutcome,
 }
 
 impl<B, S> Star<'_, '_, B, S>
@@ -298,7 +334,7 @@ where
     /// Records one star: each `(member, similarity)` is removed for `survivor`.
     fn record(&mut self, survivor: usize, removed: &[(usize, f64)]) {
         for &(m, s) in removed {
-            self.out.assigned[m] = Some((survivor, s as f32));
+            self.out.assigned.push((m, survivor, s as f32));
         }
         if !removed.is_empty() {
             self.out.clusters += 1;
@@ -421,7 +457,7 @@ where
 pub fn cluster(
     items: &[NearItem<'_>],
     config: &NearConfig,
-    better: impl Fn(&NearItem<'_>, &NearItem<'_>) -> bool,
+    better: impl Fn(&NearItem<'_>, &NearItem<'_>) -> bool + Sync,
 ) -> NearOutcome {
     let n = items.len();
     let mut out = NearOutcome {
@@ -478,28 +514,32 @@ pub fn cluster(
         bucket.par_sort_unstable();
         // Neighbours in a bucket first: copies of one text sit next to each other, so this joins
         // most clusters with one verification per row, and the wider window below then skips
-        // pairs already joined.
+        // pairs already joined. Candidates are listed in parallel against the components as
+        // they stand (nothing joins while listing), in bucket order.
+        let runs: Vec<&[(u32, u32)]> = bucket
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|run| run.len() >= 2)
+            .collect();
+        let roots = uf.roots();
         pairs.clear();
-        for run in bucket.chunk_by(|a, b| a.0 == b.0) {
-            for j in 1..run.len() {
+        pairs.par_extend(runs.par_iter().flat_map_iter(|run| {
+            (1..run.len()).filter_map(|j| {
                 let (a, b) = (run[j - 1].1, run[j].1);
-                if uf.find(a) != uf.find(b) {
-                    pairs.push((a, b));
-                }
-            }
-        }
+                (roots[a as usize] != roots[b as usize]).then_some((a, b))
+            })
+        }));
         verify_and_join(&pairs, &mut uf, &mut out);
+        let roots = uf.roots();
         pairs.clear();
-        for run in bucket.chunk_by(|a, b| a.0 == b.0) {
-            for j in 2..run.len() {
+        pairs.par_extend(runs.par_iter().flat_map_iter(|run| {
+            (2..run.len()).flat_map(move |j| {
                 let b = run[j].1;
-                for &(_, a) in &run[j.saturating_sub(BUCKET_WINDOW)..j - 1] {
-                    if uf.find(a) != uf.find(b) {
-                        pairs.push((a, b));
-                    }
-                }
-            }
-        }
+                run[j.saturating_sub(BUCKET_WINDOW)..j - 1]
+                    .iter()
+                    .filter(move |&&(_, a)| roots[a as usize] != roots[b as usize])
+                    .map(move |&(_, a)| (a, b))
+            })
+        }));
         verify_and_join(&pairs, &mut uf, &mut out);
     }
 
@@ -509,19 +549,29 @@ pub fn cluster(
         let root = uf.find(i as u32) as usize;
         members[root].push(i);
     }
-    for component in members.into_iter().filter(|m| m.len() >= 2) {
-        let mut star = Star {
-            items,
-            config,
-            better: &better,
-            sim: &sim,
-            out: &mut out,
-        };
-        if config.centre == Centre::Coverage && component.len() <= COVERAGE_MAX_COMPONENT {
-            star.by_coverage(&component);
-        } else {
-            star.by_rule(component);
-        }
+    // Components are independent: each is split on its own thread and the outcomes are merged
+    // in component order, so the result does not depend on the thread count.
+    let components: Vec<Vec<usize>> = members.into_iter().filter(|m| m.len() >= 2).collect();
+    let split: Vec<StarOutcome> = components
+        .into_par_iter()
+        .map(|component| {
+            let mut star = Star {
+                items,
+                config,
+                better: &better,
+                sim: &sim,
+                out: StarOutcome::default(),
+            };
+            if config.centre == Centre::Coverage && component.len() <= COVERAGE_MAX_COMPONENT {
+                star.by_coverage(&component);
+            } else {
+                star.by_rule(component);
+            }
+            star.out
+        })
+        .collect();
+    for outcome in split {
+        outcome.merge_into(&mut out);
     }
     out
 }
@@ -530,6 +580,17 @@ pub fn cluster(
 mod tests {
     use super::*;
     use crate::survivor::SurvivorRule;
+
+    #[test]
+    fn roots_flatten_every_chain_to_the_smallest_index() {
+        let mut uf = UnionFind::new(10);
+        for (a, b) in [(9, 8), (8, 7), (7, 3), (5, 6), (6, 2), (4, 9)] {
+            uf.union(a, b);
+        }
+        let expected: Vec<u32> = (0..10).map(|i| uf.clone().find(i)).collect();
+        assert_eq!(uf.roots(), expected.as_slice());
+        assert_eq!(expected, vec![0, 1, 2, 3, 3, 2, 2, 3, 3, 3]);
+    }
 
     /// A sketch holding the elements `range` (already distinct and sorted) whose one LSH key is
     /// `bucket`: rows sharing a bucket are all candidates, so verification alone decides.
