@@ -35,6 +35,9 @@ pub const DEFAULT_MAX_CLUSTER_SIZE: usize = 1000;
 /// Each bucket member is verified against at most this many earlier members of the bucket, which
 /// bounds work on huge buckets (near-identical rows are already joined through earlier ones).
 const BUCKET_WINDOW: usize = 32;
+
+/// Fewest similarities one parallel task of a star split computes.
+const SIMS_PER_TASK: usize = 256;
 /// Components up to this many rows get coverage-first centres from their full similarity matrix
 /// (at most 32,640 comparisons); larger ones, which are in practice mass-copied templates whose
 /// rows are all alike, centre on the survivor rule's best row, which costs one comparison per
@@ -329,7 +332,7 @@ struct Star<'s, 'a, B, S> {
 impl<B, S> Star<'_, '_, B, S>
 where
     B: Fn(&NearItem<'_>, &NearItem<'_>) -> bool,
-    S: Fn(usize, usize) -> f64,
+    S: Fn(usize, usize) -> f64 + Sync,
 {
     /// Records one star: each `(member, similarity)` is removed for `survivor`.
     fn record(&mut self, survivor: usize, removed: &[(usize, f64)]) {
@@ -369,11 +372,24 @@ where
             let mut removed = Vec::new();
             let mut overflow = 0u64;
             let mut rest = Vec::new();
-            for &m in &remaining {
+            // Components past the coverage limit run to thousands of rows (a few of them were
+            // the whole star phase on the bench), so their similarities to the centre are
+            // computed in parallel; the split below stays in order.
+            let sims: Vec<f64> = remaining
+                .par_iter()
+                .with_min_len(SIMS_PER_TASK)
+                .map(|&m| {
+                    if m == centre {
+                        0.0
+                    } else {
+                        (self.sim)(m, centre)
+                    }
+                })
+                .collect();
+            for (&m, &s) in remaining.iter().zip(&sims) {
                 if m == centre {
                     continue;
                 }
-                let s = (self.sim)(m, centre);
                 if s >= threshold && removed.len() + 1 < self.config.max_cluster_size {
                     removed.push((m, s));
                 } else {
