@@ -1,6 +1,6 @@
 //! The detector contract: what every entry of the catalogue provides.
 
-use crate::segments::{Scope, Window};
+use crate::segments::{Scope, Window, whole};
 use serde::Serialize;
 use std::ops::Range;
 
@@ -104,7 +104,9 @@ pub trait Detector: Send + Sync {
     /// False when `stats` prove the text cannot contain a match (the prefilter).
     fn may_match(&self, stats: &TextStats) -> bool;
     /// Appends the byte ranges of every accepted match in `text`, in increasing order.
-    fn find(&self, text: &str, out: &mut Vec<Range<usize>>);
+    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        let _ = self.find_in(text, &[whole(text)], out);
+    }
     /// Literals (ASCII case-insensitive) of which at least one occurs in every text this
     /// detector can match: token prefixes (`ghp_`) or, for context-gated detectors, their context
     /// words. The engine runs one Aho-Corasick pass over all anchors and skips detectors none of
@@ -118,14 +120,10 @@ pub trait Detector: Send + Sync {
         None
     }
     /// Like [`find`](Self::find), for the matches starting inside `windows` (the qualifying runs
-    /// of [`scope`](Self::scope), or one window over the whole text), and says whether the
-    /// search [settled](Settled) the text. Detectors with a scope override it; the default
-    /// ignores the windows, scans everything and settles nothing, which is always correct.
-    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
-        let _ = windows;
-        self.find(text, out);
-        Settled::No
-    }
+    /// of [`scope`](Self::scope), or one window over the whole text for detectors without a
+    /// scope, which may ignore it), and says whether the search [settled](Settled) the text.
+    /// Claiming [`Settled::No`] is always correct.
+    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled;
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 
 use crate::detector::Settled;
 use crate::engine::BLANKS;
-use crate::segments::{Window, whole};
+use crate::segments::Window;
 use regex::Regex;
 use regex_syntax::hir::{Class, Hir, HirKind};
 use std::ops::Range;
@@ -135,18 +135,8 @@ pub(crate) fn glued_to_digit_unless_plus(text: &str, range: &Range<usize>) -> bo
     }
 }
 
-/// Runs `pattern` over `text` and pushes what `accept` keeps (it may also narrow the range).
-pub(crate) fn scan(
-    pattern: &Pattern,
-    text: &str,
-    out: &mut Vec<Range<usize>>,
-    resume: Resume,
-    accept: impl FnMut(Range<usize>) -> Option<Range<usize>>,
-) {
-    let _ = scan_in(pattern, text, &[whole(text)], out, resume, accept);
-}
-
-/// Like [`scan`], over the matches starting inside `windows` only (ascending, disjoint). With the
+/// Runs `pattern` over `text` and pushes what `accept` keeps (it may also narrow the range), for
+/// the matches starting inside `windows` only (ascending, disjoint). With the
 /// windows of the detector's scope this finds exactly what a scan of the whole text finds: no
 /// match can start outside them, and the position the search resumes at carries over from one
 /// window to the next as it would in one scan. Settled when `accept` kept every match whole and
@@ -236,6 +226,18 @@ pub(crate) fn scan_runs(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::segments::whole;
+
+    /// [`scan_in`] over the whole text.
+    fn scan(
+        pattern: &Pattern,
+        text: &str,
+        out: &mut Vec<Range<usize>>,
+        resume: Resume,
+        accept: impl FnMut(Range<usize>) -> Option<Range<usize>>,
+    ) {
+        let _ = scan_in(pattern, text, &[whole(text)], out, resume, accept);
+    }
 
     #[test]
     fn neighbours_at_edges_and_inside() {

@@ -2,7 +2,7 @@
 
 use super::boundary::{Glue, Pattern, Resume, glued_to_digit_unless_plus, scan_in};
 use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
-use crate::segments::{Class, Scope, Window, whole};
+use crate::segments::{Class, Scope, Window};
 use std::ops::Range;
 
 /// Description shown by `sluice explain cn_mobile`.
@@ -74,10 +74,6 @@ impl Detector for CnMobile {
 
     fn scope(&self) -> Option<Scope> {
         Some(SCOPE)
-    }
-
-    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let _ = self.find_in(text, &[whole(text)], out);
     }
 
     fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {

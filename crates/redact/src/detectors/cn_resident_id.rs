@@ -2,7 +2,7 @@
 
 use super::boundary::{Pattern, Resume, byte_after, byte_before, scan_in};
 use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
-use crate::segments::{Class, Scope, Window, whole};
+use crate::segments::{Class, Scope, Window};
 use crate::validators::gb11643;
 use std::ops::Range;
 
@@ -95,10 +95,6 @@ impl Detector for CnResidentId {
 
     fn scope(&self) -> Option<Scope> {
         Some(SCOPE)
-    }
-
-    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let _ = self.find_in(text, &[whole(text)], out);
     }
 
     fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {

@@ -3,7 +3,7 @@
 use super::boundary::Resume;
 use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
-use crate::segments::{Window, whole};
+use crate::segments::Window;
 use std::ops::Range;
 
 /// Description shown by `sluice explain cn_vehicle_plate`.
@@ -66,10 +66,6 @@ impl Detector for CnVehiclePlate {
 
     fn may_match(&self, stats: &TextStats) -> bool {
         self.inner.may_match(stats)
-    }
-
-    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let _ = self.find_in(text, &[whole(text)], out);
     }
 
     fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {

@@ -8,7 +8,7 @@
 use super::boundary::{Pattern, Resume, byte_after, byte_before, scan_in};
 use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
 use crate::engine::BLANKS;
-use crate::segments::{Window, whole};
+use crate::segments::Window;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::ops::Range;
 
@@ -48,10 +48,6 @@ impl Detector for CustomRegex {
 
     fn may_match(&self, _stats: &TextStats) -> bool {
         true
-    }
-
-    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let _ = self.find_in(text, &[whole(text)], out);
     }
 
     fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
@@ -110,10 +106,6 @@ impl Detector for Dictionary {
 
     fn may_match(&self, _stats: &TextStats) -> bool {
         self.automaton.patterns_len() > 0
-    }
-
-    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let _ = self.find_in(text, &[whole(text)], out);
     }
 
     fn find_in(&self, text: &str, _windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {

@@ -2,7 +2,7 @@
 
 use super::boundary::{Pattern, Resume, scan_in};
 use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
-use crate::segments::{Class, Scope, Window, whole};
+use crate::segments::{Class, Scope, Window};
 use std::ops::Range;
 
 /// Description shown by `sluice explain email`.
@@ -55,10 +55,6 @@ impl Detector for Email {
 
     fn scope(&self) -> Option<Scope> {
         Some(SCOPE)
-    }
-
-    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let _ = self.find_in(text, &[whole(text)], out);
     }
 
     fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {

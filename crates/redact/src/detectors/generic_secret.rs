@@ -2,7 +2,7 @@
 
 use super::boundary::blind_to_blanks;
 use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
-use crate::segments::{Window, whole};
+use crate::segments::Window;
 use crate::validators::entropy::shannon;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
@@ -129,10 +129,6 @@ impl Detector for GenericSecret {
             "passw", "pwd", "secret", "token", "key", "access", "auth", "cred", "密码", "口令",
             "密钥", "令牌",
         ]
-    }
-
-    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let _ = self.find_in(text, &[whole(text)], out);
     }
 
     fn find_in(&self, text: &str, _windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {

@@ -2,7 +2,7 @@
 
 use super::boundary::{Pattern, Resume, byte_before, scan_in};
 use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
-use crate::segments::{Class, Scope, Window, whole};
+use crate::segments::{Class, Scope, Window};
 use std::net::Ipv4Addr;
 use std::ops::Range;
 
@@ -111,10 +111,6 @@ impl Detector for Ipv4 {
 
     fn scope(&self) -> Option<Scope> {
         Some(SCOPE)
-    }
-
-    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let _ = self.find_in(text, &[whole(text)], out);
     }
 
     fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {

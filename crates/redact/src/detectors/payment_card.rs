@@ -3,7 +3,7 @@
 use super::boundary::{Pattern, scan_runs};
 use super::context::near;
 use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
-use crate::segments::{Class, Scope, Window, whole};
+use crate::segments::{Class, Scope, Window};
 use crate::validators::luhn;
 use std::ops::Range;
 
@@ -186,10 +186,6 @@ impl Detector for PaymentCard {
 
     fn scope(&self) -> Option<Scope> {
         Some(SCOPE)
-    }
-
-    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let _ = self.find_in(text, &[whole(text)], out);
     }
 
     fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {

@@ -2,7 +2,7 @@
 
 use super::boundary::{Pattern, Resume, glued_to_digit_unless_plus, scan_in};
 use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
-use crate::segments::{Class, Scope, Window, whole};
+use crate::segments::{Class, Scope, Window};
 use std::ops::Range;
 
 /// Description shown by `sluice explain phone_e164`.
@@ -56,10 +56,6 @@ impl Detector for PhoneE164 {
 
     fn scope(&self) -> Option<Scope> {
         Some(SCOPE)
-    }
-
-    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let _ = self.find_in(text, &[whole(text)], out);
     }
 
     fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {

@@ -1,6 +1,7 @@
 //! `private_key` (SECRET_PRIVATE_KEY): PEM, OpenSSH and PGP private key blocks.
 
-use crate::detector::{Detector, DetectorInfo, TextStats};
+use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
+use crate::segments::Window;
 use regex::Regex;
 use std::ops::Range;
 
@@ -51,7 +52,8 @@ impl Detector for PrivateKey {
         &["-----BEGIN"]
     }
 
-    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
+    fn find_in(&self, text: &str, _windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
+        // Without a scope the engine passes one window over the whole text.
         let mut at = 0;
         while let Some(begin) = self.begin.find_at(text, at) {
             let (body_end, end) = match self.end.find_at(text, begin.end()) {
@@ -67,6 +69,8 @@ impl Detector for PrivateKey {
             }
             at = end.max(begin.end());
         }
+        // A block's end is searched past its begin, so this is not one leftmost scan.
+        Settled::No
     }
 }
 

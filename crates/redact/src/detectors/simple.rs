@@ -1,7 +1,7 @@
 //! The common detector shape: one candidate regex, a stats prefilter and an accept function
 //! (neighbour checks, validators, context). Most catalogue entries are one of these.
 
-use super::boundary::{Pattern, Resume, scan, scan_in};
+use super::boundary::{Pattern, Resume, scan_in};
 use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
 use crate::segments::{Scope, Window};
 use std::ops::Range;
@@ -108,13 +108,6 @@ impl Detector for Simple {
 
     fn scope(&self) -> Option<Scope> {
         self.scope
-    }
-
-    fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let accept = self.accept;
-        scan(&self.pattern, text, out, self.resume, |range| {
-            accept(text, range)
-        });
     }
 
     fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
