@@ -39,20 +39,6 @@ pub struct LineageSpan {
     pub action: String,
 }
 
-impl From<&Span> for LineageSpan {
-    fn from(span: &Span) -> Self {
-        LineageSpan {
-            field: span.field.to_string(),
-            element: span.element,
-            entity: span.entity.clone(),
-            detector: span.detector.clone(),
-            start: span.start,
-            end: span.end,
-            action: span.action.clone(),
-        }
-    }
-}
-
 impl From<Span> for LineageSpan {
     fn from(span: Span) -> Self {
         LineageSpan {

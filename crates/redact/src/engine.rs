@@ -711,8 +711,8 @@ mod tests {
         for (pattern, expected) in [("\\bZZ", 1), ("\\bZZ\\b", 1), ("\\bYY", 0)] {
             let mut engine = Engine::new(&["cn_mobile"]).unwrap();
             let info = crate::detectors::custom::leak_info("zz", "ZZ", String::new());
-            let custom = crate::detectors::custom::CustomRegex::new(info, pattern).unwrap();
-            engine.push_declared(Box::new(custom));
+            let custom = crate::detectors::custom::custom_regex(info, pattern).unwrap();
+            engine.push_declared(custom);
             let zz = engine
                 .detect(text)
                 .iter()

@@ -751,7 +751,7 @@ fn declared_detectors(
     config: &RedactConfig,
     context: &BuildContext<'_>,
 ) -> Result<Vec<Box<dyn crate::detector::Detector>>, RedactError> {
-    use crate::detectors::custom::{CustomRegex, Dictionary, leak_info};
+    use crate::detectors::custom::{Dictionary, custom_regex, leak_info};
     let mut codes: BTreeSet<&str> = BTreeSet::new();
     let check = |code: &str, entity: &str| {
         let error = |reason: &str| RedactError::Declared {
@@ -794,12 +794,11 @@ fn declared_detectors(
             &custom.entity,
             format!("Custom regex detector ({}).", custom.entity),
         );
-        let detector =
-            CustomRegex::new(info, &custom.pattern).map_err(|e| RedactError::Declared {
-                code: custom.code.clone(),
-                reason: format!("pattern does not compile: {e}"),
-            })?;
-        out.push(Box::new(detector));
+        let detector = custom_regex(info, &custom.pattern).map_err(|e| RedactError::Declared {
+            code: custom.code.clone(),
+            reason: format!("pattern does not compile: {e}"),
+        })?;
+        out.push(detector);
     }
     for dictionary in &config.dictionaries {
         check(&dictionary.code, &dictionary.entity)?;

@@ -5,7 +5,8 @@
 //! and leaked once per stage build (a few bytes per declared detector) to keep the `'static`
 //! strings every finding carries.
 
-use super::boundary::{Pattern, Resume, byte_after, byte_before, scan_in};
+use super::boundary::{Resume, byte_after, byte_before};
+use super::simple::Simple;
 use crate::detector::{Detector, DetectorInfo, Settled, TextStats};
 use crate::engine::BLANKS;
 use crate::segments::Window;
@@ -24,43 +25,20 @@ pub(crate) fn leak_info(code: &str, entity: &str, summary: String) -> &'static D
     }))
 }
 
-/// A user regex. It runs on the folded text like built-in detectors; `\b` there is the user's
-/// choice (the built-ins avoid it, see `boundary`).
-pub(crate) struct CustomRegex {
+/// A user regex: a [`Simple`] detector whose every non-empty match is a finding. It runs on the
+/// folded text like built-in detectors; `\b` there is the user's choice (the built-ins avoid it,
+/// see `boundary`), and such a pattern never settles a value.
+pub(crate) fn custom_regex(
     info: &'static DetectorInfo,
-    pattern: Pattern,
-}
-
-impl CustomRegex {
-    /// Compiles `pattern` for the detector described by `info`.
-    pub fn new(info: &'static DetectorInfo, pattern: &str) -> Result<Self, regex::Error> {
-        Ok(CustomRegex {
-            info,
-            pattern: Pattern::new(pattern)?,
-        })
-    }
-}
-
-impl Detector for CustomRegex {
-    fn info(&self) -> &'static DetectorInfo {
-        self.info
-    }
-
-    fn may_match(&self, _stats: &TextStats) -> bool {
-        true
-    }
-
-    fn find_in(&self, text: &str, windows: &[Window], out: &mut Vec<Range<usize>>) -> Settled {
-        // Without a scope the engine passes one window over the whole text.
-        scan_in(
-            &self.pattern,
-            text,
-            windows,
-            out,
-            Resume::AfterEnd,
-            |range| (!range.is_empty()).then_some(range),
-        )
-    }
+    pattern: &str,
+) -> Result<Box<dyn Detector>, regex::Error> {
+    Simple::boxed(
+        info,
+        pattern,
+        Resume::AfterEnd,
+        |_| true,
+        |_, range| (!range.is_empty()).then_some(range),
+    )
 }
 
 /// A term list matched in one Aho-Corasick pass, leftmost-longest. Terms that begin or end with
@@ -144,10 +122,13 @@ mod tests {
     #[test]
     fn custom_regex_finds_its_pattern_glued_to_han() {
         let info = leak_info("employee_id", "EMPLOYEE_ID", "test".to_owned());
-        let detector = CustomRegex::new(info, "EMP-[0-9]{6}").unwrap();
-        assert_eq!(run(&detector, "工号EMP-004211，请查"), vec!["EMP-004211"]);
-        assert!(run(&detector, "EMP-42").is_empty());
-        assert!(CustomRegex::new(info, "(").is_err());
+        let detector = custom_regex(info, "EMP-[0-9]{6}").unwrap();
+        assert_eq!(
+            run(detector.as_ref(), "工号EMP-004211，请查"),
+            vec!["EMP-004211"]
+        );
+        assert!(run(detector.as_ref(), "EMP-42").is_empty());
+        assert!(custom_regex(info, "(").is_err());
     }
 
     #[test]
