@@ -5,7 +5,9 @@
 //! writer is named `sluice <version>` instead of the parquet-rs version, and rows are handed to
 //! the encoder in whole row groups so page boundaries do not depend on how the caller chunked
 //! them. [`ParquetFileWriter`] streams a file row group by row group into its atomic temp file
-//! and writes the same bytes as [`write_parquet`] over the same rows.
+//! and writes the same bytes as [`write_parquet`] over the same rows; it encodes several row
+//! groups at once on the thread pool and appends them in order, so the bytes never depend on the
+//! thread count.
 
 use crate::atomic::AtomicFile;
 use crate::error::ExportError;
@@ -13,9 +15,12 @@ use arrow::array::RecordBatch;
 use arrow::compute::concat_batches;
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
+use parquet::file::writer::SerializedFileWriter;
+use rayon::prelude::*;
 use sluice_core::digest::Sha256Hasher;
 use std::io::Write;
 use std::path::Path;
@@ -106,39 +111,52 @@ pub fn write_parquet(
 }
 
 /// A Parquet file encoded row group by row group straight into its atomic temp file, so a large
-/// table is never in memory whole: at most one row group of pending rows plus the encoder's
-/// buffers. Rows reach the encoder in the same row-group-sized slices [`write_parquet`] cuts, so
-/// the file has the same bytes whatever the batches pushed.
+/// table is never in memory whole: at most one wave of pending rows (a row group per thread)
+/// plus the encoder's buffers. Rows reach the encoder in the same row-group-sized slices
+/// [`write_parquet`] cuts, so the file has the same bytes whatever the batches pushed.
+///
+/// Encoding (dictionaries, statistics, zstd) is most of the cost of writing, and every row group
+/// is encoded on its own, so a wave of row groups is encoded in parallel into column chunks that
+/// are then appended in row-group order — the steps `ArrowWriter` takes one group at a time.
 pub struct ParquetFileWriter {
     relative: String,
     schema: SchemaRef,
-    writer: ArrowWriter<HashingWrite<std::io::BufWriter<AtomicFile>>>,
+    writer: SerializedFileWriter<HashingWrite<std::io::BufWriter<AtomicFile>>>,
+    row_group_writers: ArrowRowGroupWriterFactory,
     pending: Vec<RecordBatch>,
     pending_rows: usize,
     rows: u64,
+    row_groups: usize,
 }
 
 impl ParquetFileWriter {
     /// Starts `out_dir/relative` (parent directories are created) for rows of `schema`.
     pub fn create(out_dir: &Path, relative: &str, schema: &SchemaRef) -> Result<Self, ExportError> {
+        let parquet_error = |source| ExportError::Parquet {
+            path: relative.to_owned(),
+            source,
+        };
         let file = AtomicFile::create(&out_dir.join(relative))?;
         let sink = HashingWrite {
             inner: std::io::BufWriter::with_capacity(1 << 20, file),
             hasher: Sha256Hasher::new(),
             bytes: 0,
         };
-        let writer = ArrowWriter::try_new(sink, schema.clone(), Some(writer_properties()?))
-            .map_err(|source| ExportError::Parquet {
-                path: relative.to_owned(),
-                source,
-            })?;
+        // Built through `ArrowWriter` so the file starts, and its footer carries the Arrow schema,
+        // exactly as that writer's would.
+        let (writer, row_group_writers) =
+            ArrowWriter::try_new(sink, schema.clone(), Some(writer_properties()?))
+                .and_then(ArrowWriter::into_serialized_writer)
+                .map_err(parquet_error)?;
         Ok(ParquetFileWriter {
             relative: relative.to_owned(),
             schema: schema.clone(),
             writer,
+            row_group_writers,
             pending: Vec::new(),
             pending_rows: 0,
             rows: 0,
+            row_groups: 0,
         })
     }
 
@@ -149,12 +167,14 @@ impl ParquetFileWriter {
         }
         self.pending.push(batch.clone());
         self.pending_rows += batch.num_rows();
-        if self.pending_rows >= MAX_ROW_GROUP_ROWS {
+        if self.pending_rows >= MAX_ROW_GROUP_ROWS * rayon::current_num_threads().max(1) {
             let all = self.take_pending()?;
             let whole_groups = all.num_rows() / MAX_ROW_GROUP_ROWS * MAX_ROW_GROUP_ROWS;
-            for start in (0..whole_groups).step_by(MAX_ROW_GROUP_ROWS) {
-                self.encode(&all.slice(start, MAX_ROW_GROUP_ROWS))?;
-            }
+            let groups: Vec<RecordBatch> = (0..whole_groups)
+                .step_by(MAX_ROW_GROUP_ROWS)
+                .map(|start| all.slice(start, MAX_ROW_GROUP_ROWS))
+                .collect();
+            self.encode(&groups)?;
             if whole_groups < all.num_rows() {
                 let rest = all.slice(whole_groups, all.num_rows() - whole_groups);
                 self.pending_rows = rest.num_rows();
@@ -173,7 +193,11 @@ impl ParquetFileWriter {
     pub fn finish(mut self) -> Result<WrittenParquet, ExportError> {
         if self.pending_rows > 0 {
             let rest = self.take_pending()?;
-            self.encode(&rest)?;
+            let groups: Vec<RecordBatch> = (0..rest.num_rows())
+                .step_by(MAX_ROW_GROUP_ROWS)
+                .map(|start| rest.slice(start, MAX_ROW_GROUP_ROWS.min(rest.num_rows() - start)))
+                .collect();
+            self.encode(&groups)?;
         }
         let relative = self.relative.clone();
         let parquet_error = |source| ExportError::Parquet {
@@ -207,16 +231,58 @@ impl ParquetFileWriter {
         })
     }
 
-    fn encode(&mut self, rows: &RecordBatch) -> Result<(), ExportError> {
-        self.writer
-            .write(rows)
-            .map_err(|source| ExportError::Parquet {
-                path: self.relative.clone(),
-                source,
-            })?;
-        self.rows += rows.num_rows() as u64;
+    /// Encodes each of `groups` as one row group, in parallel, and appends them in order.
+    fn encode(&mut self, groups: &[RecordBatch]) -> Result<(), ExportError> {
+        let parquet_error = |source| ExportError::Parquet {
+            path: self.relative.clone(),
+            source,
+        };
+        let first = self.row_groups;
+        let factory = &self.row_group_writers;
+        let schema = &self.schema;
+        let encoded: Vec<Vec<ArrowColumnChunk>> = groups
+            .par_iter()
+            .enumerate()
+            .map(|(k, rows)| encode_row_group(factory, schema, first + k, rows))
+            .collect::<Result<_, _>>()
+            .map_err(parquet_error)?;
+        for (chunks, rows) in encoded.into_iter().zip(groups) {
+            let mut row_group = self.writer.next_row_group().map_err(parquet_error)?;
+            for chunk in chunks {
+                chunk
+                    .append_to_row_group(&mut row_group)
+                    .map_err(parquet_error)?;
+            }
+            row_group.close().map_err(parquet_error)?;
+            self.row_groups += 1;
+            self.rows += rows.num_rows() as u64;
+        }
         Ok(())
     }
+}
+
+/// The column chunks of row group `index` holding `rows`: each leaf column of each field written
+/// to its column writer, as `ArrowWriter` does for one buffered row group.
+fn encode_row_group(
+    factory: &ArrowRowGroupWriterFactory,
+    schema: &SchemaRef,
+    index: usize,
+    rows: &RecordBatch,
+) -> Result<Vec<ArrowColumnChunk>, parquet::errors::ParquetError> {
+    let mut writers = factory.create_column_writers(index)?.into_iter();
+    let mut chunks = Vec::with_capacity(writers.len());
+    for (field, column) in schema.fields().iter().zip(rows.columns()) {
+        for leaf in compute_leaves(field.as_ref(), column)? {
+            let Some(mut writer) = writers.next() else {
+                return Err(parquet::errors::ParquetError::General(
+                    "more leaf columns than column writers".to_owned(),
+                ));
+            };
+            writer.write(&leaf)?;
+            chunks.push(writer.close()?);
+        }
+    }
+    Ok(chunks)
 }
 
 /// Passes writes through, hashing and counting exactly the bytes that reach the file.
@@ -318,7 +384,7 @@ mod tests {
     #[test]
     fn streaming_writes_the_same_bytes_as_encoding_at_once() {
         let dir = tempfile::tempdir().unwrap();
-        let total = 2 * MAX_ROW_GROUP_ROWS as i64 + 1_234;
+        let total = 5 * MAX_ROW_GROUP_ROWS as i64 + 1_234;
         let ids: Vec<i64> = (0..total).collect();
         let whole = batch(&ids);
         let schema = whole.schema();
@@ -328,17 +394,29 @@ mod tests {
             bytes: bytes.len() as u64,
             sha256: sha256_hex(&bytes),
         };
-        for chunk in [7usize, 3_333, MAX_ROW_GROUP_ROWS, 25_000] {
-            let name = format!("streamed-{chunk}.parquet");
-            let mut writer = ParquetFileWriter::create(dir.path(), &name, &schema).unwrap();
-            for piece in ids.chunks(chunk) {
-                writer.push(&batch(piece)).unwrap();
+        // Waves of one to four row groups encoded at once, cut from pieces of every size.
+        for threads in [1, 2, 4] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            for chunk in [7usize, 3_333, MAX_ROW_GROUP_ROWS, 25_000] {
+                let name = format!("streamed-{threads}-{chunk}.parquet");
+                let streamed = pool.install(|| {
+                    let mut writer = ParquetFileWriter::create(dir.path(), &name, &schema).unwrap();
+                    for piece in ids.chunks(chunk) {
+                        writer.push(&batch(piece)).unwrap();
+                    }
+                    writer.push(&batch(&[])).unwrap();
+                    writer.finish().unwrap()
+                });
+                assert_eq!(
+                    streamed, once,
+                    "{threads} threads, pushed in chunks of {chunk}"
+                );
+                let on_disk = fs_err::read(dir.path().join(&name)).unwrap();
+                assert_eq!(sha256_hex(&on_disk), once.sha256);
             }
-            writer.push(&batch(&[])).unwrap();
-            let streamed = writer.finish().unwrap();
-            assert_eq!(streamed, once, "pushed in chunks of {chunk}");
-            let on_disk = fs_err::read(dir.path().join(&name)).unwrap();
-            assert_eq!(sha256_hex(&on_disk), once.sha256);
         }
     }
 
