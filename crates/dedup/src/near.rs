@@ -567,10 +567,18 @@ pub fn cluster(
     }
     // Components are independent: each is split on its own thread and the outcomes are merged
     // in component order, so the result does not depend on the thread count.
-    let components: Vec<Vec<usize>> = members.into_iter().filter(|m| m.len() >= 2).collect();
-    let split: Vec<StarOutcome> = components
+    // Largest first: a few components of thousands of rows would otherwise be left to the end
+    // of one thread's share while the other threads idle.
+    let mut components: Vec<(usize, Vec<usize>)> = members
+        .into_iter()
+        .filter(|m| m.len() >= 2)
+        .enumerate()
+        .collect();
+    components.sort_by_key(|(index, rows)| (std::cmp::Reverse(rows.len()), *index));
+    let mut split: Vec<(usize, StarOutcome)> = components
         .into_par_iter()
-        .map(|component| {
+        .with_max_len(1)
+        .map(|(index, component)| {
             let mut star = Star {
                 items,
                 config,
@@ -583,10 +591,11 @@ pub fn cluster(
             } else {
                 star.by_rule(component);
             }
-            star.out
+            (index, star.out)
         })
         .collect();
-    for outcome in split {
+    split.sort_unstable_by_key(|(index, _)| *index);
+    for (_, outcome) in split {
         outcome.merge_into(&mut out);
     }
     out

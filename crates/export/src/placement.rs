@@ -6,6 +6,7 @@
 use crate::config::OutputConfig;
 use crate::split::assign_split;
 use crate::training::shard_path;
+use rayon::prelude::*;
 
 /// The place of one kept row in the training set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +30,9 @@ pub fn split_indices(split_keys: &[Vec<String>], config: &OutputConfig) -> Vec<V
             .position(|(n, _)| n == name)
             .unwrap_or(config.splits.len().saturating_sub(1))
     };
+    // One sha256 per row: batches are hashed in parallel.
     split_keys
-        .iter()
+        .par_iter()
         .map(|keys| keys.iter().map(|k| split_of(k)).collect())
         .collect()
 }

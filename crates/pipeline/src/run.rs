@@ -20,7 +20,7 @@ use sluice_lineage::{
     CacheInfo, Conservation, GateResult, InputConservation, InputEntry, Manifest, OutputEntry,
     PipelineInfo, RunInfo, StageEntry, Tool,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
@@ -313,8 +313,9 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     // named after it, so without near-dup flagging this equals its record id), so members of one
     // cluster can never straddle splits. Shards and target files stream, a chunk of batches at
     // a time.
-    let split_keys: Vec<Vec<String>> = batches
-        .metas()
+    let metas: Vec<&[sluice_core::RowMeta]> = batches.metas().collect();
+    let split_keys: Vec<Vec<String>> = metas
+        .par_iter()
         .map(|rows| {
             rows.iter()
                 .map(|r| {
@@ -356,7 +357,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     let target_exports = target_writers.finish()?;
     outputs.push(card);
     outputs.extend(target_exports);
-    let batch_metas: Vec<&[sluice_core::RowMeta]> = batches.metas().collect();
+    let batch_metas = metas;
 
     // Quarantine and duplicates, in source order.
     removed.sort_by_key(|r| r.removal.row.source);
@@ -688,6 +689,26 @@ fn write_lineage(
     }
     drop(kept);
 
+    // The run state keys clusters, spans and flags by record id in ordered maps; a lineage row
+    // needs all three for every record, and a million ordered-map lookups comparing long shared
+    // id prefixes cost more than building hash maps over them once.
+    let (cluster_of, spans_of) = rayon::join(
+        || -> HashMap<&str, &ClusterInfo> {
+            clusters.iter().map(|(id, c)| (id.as_str(), c)).collect()
+        },
+        || -> HashMap<&str, &[LineageSpan]> {
+            marks
+                .spans
+                .iter()
+                .map(|(id, s)| (id.as_str(), s.as_slice()))
+                .collect()
+        },
+    );
+    let flags_of: HashMap<&str, &[String]> = marks
+        .flags
+        .iter()
+        .map(|(id, f)| (id.as_str(), f.as_slice()))
+        .collect();
     let no_spans: &[LineageSpan] = &[];
     let no_flags: &[String] = &[];
     let row = |fate: Fate| -> LineageRowRef<'_> {
@@ -704,7 +725,7 @@ fn write_lineage(
             }
         };
         let input = meta.source.input as usize;
-        let cluster = clusters.get(&meta.id);
+        let cluster = cluster_of.get(meta.id.as_str());
         let mut row = LineageRowRef {
             record_id: meta.id.as_str(),
             source_file: plan.inputs.get(input).map_or("", |i| i.display.as_str()),
@@ -721,8 +742,8 @@ fn write_lineage(
             cluster_id: cluster.map(|c| c.cluster_id.as_str()),
             cluster_size: cluster.map(|c| c.size),
             similarity: cluster.and_then(|c| c.similarity),
-            redactions: marks.spans.get(&meta.id).map_or(no_spans, Vec::as_slice),
-            flags: marks.flags.get(&meta.id).map_or(no_flags, Vec::as_slice),
+            redactions: spans_of.get(meta.id.as_str()).copied().unwrap_or(no_spans),
+            flags: flags_of.get(meta.id.as_str()).copied().unwrap_or(no_flags),
         };
         match fate {
             Fate::Kept(b, i) => {
@@ -741,18 +762,19 @@ fn write_lineage(
         row
     };
 
-    let mut splits_by_cluster: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
-    for &fate in &order {
-        if let Fate::Kept(b, i) = fate
-            && let Some(cluster) = clusters.get(&batches[b][i].id)
-        {
-            splits_by_cluster
-                .entry(cluster.cluster_id.as_str())
-                .or_default()
-                .insert(placements[b][i].split.as_str());
-        }
-    }
-    let straddling = splits_by_cluster.values().filter(|s| s.len() > 1).count();
+    // A cluster straddles splits when its kept rows sit in more than one; a cluster of one row
+    // cannot. Looked up in parallel, then counted over the sorted distinct (cluster, split) pairs.
+    let mut cluster_splits: Vec<(&str, &str)> = order
+        .par_iter()
+        .filter_map(|&fate| {
+            let Fate::Kept(b, i) = fate else { return None };
+            let cluster = cluster_of
+                .get(batches[b][i].id.as_str())
+                .filter(|c| c.size > 1)?;
+            Some((cluster.cluster_id.as_str(), placements[b][i].split.as_str()))
+        })
+        .collect();
+    let straddling = straddling_clusters(&mut cluster_splits);
     let gate = GateResult {
         name: "split_leakage_clusters".to_owned(),
         threshold: 0.0,
@@ -775,6 +797,17 @@ fn write_lineage(
         }
     }
     Ok((writer.finish()?, gate))
+}
+
+/// How many clusters of `(cluster, split)` pairs (one per kept row, in any order) have rows in
+/// more than one split.
+fn straddling_clusters(pairs: &mut Vec<(&str, &str)>) -> usize {
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    pairs
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|splits| splits.len() > 1)
+        .count()
 }
 
 /// Opens the stage cache of `options.out_dir`, or runs without one (with a warning) when its
@@ -1205,6 +1238,24 @@ mod tests {
     use super::*;
     use crate::cache::cache_keys;
     use crate::plan::PlanOptions;
+
+    #[test]
+    fn a_cluster_straddles_only_with_kept_rows_in_two_splits() {
+        let mut pairs = vec![
+            ("c1", "train"),
+            ("c2", "train"),
+            ("c1", "train"),
+            ("c3", "validation"),
+            ("c2", "validation"),
+            ("c3", "validation"),
+        ];
+        assert_eq!(straddling_clusters(&mut pairs), 1);
+        assert_eq!(
+            straddling_clusters(&mut vec![("c1", "train"), ("c1", "train")]),
+            0
+        );
+        assert_eq!(straddling_clusters(&mut Vec::new()), 0);
+    }
 
     #[test]
     fn an_input_that_is_not_what_was_hashed_is_not_cached() {
