@@ -57,13 +57,8 @@ impl MinHasher {
         vec![u32::MAX; self.a.len()]
     }
 
-    /// Folds one shingle hash into `slots`.
-    pub fn update(&self, slots: &mut [u32], shingle: u64) {
-        self.update_many(slots, &[shingle]);
-    }
-
-    /// Folds every hash of `shingles` into `slots`: the same slots as [`MinHasher::update`] one
-    /// hash at a time, computed with the widest vector instructions this CPU has.
+    /// Folds every hash of `shingles` into `slots` (the order never matters), computed with the
+    /// widest vector instructions this CPU has.
     pub fn update_many(&self, slots: &mut [u32], shingles: &[u64]) {
         match self.kernel {
             Kernel::Portable => fold_scalar(slots, &self.a, &self.b, shingles),
@@ -194,9 +189,8 @@ mod tests {
 
     fn sig(h: &MinHasher, items: impl IntoIterator<Item = u64>) -> Vec<u32> {
         let mut s = h.start();
-        for i in items {
-            h.update(&mut s, mix64(i));
-        }
+        let hashes: Vec<u64> = items.into_iter().map(mix64).collect();
+        h.update_many(&mut s, &hashes);
         s
     }
 

@@ -170,11 +170,7 @@ impl ParquetFileWriter {
         if self.pending_rows >= MAX_ROW_GROUP_ROWS * rayon::current_num_threads().max(1) {
             let all = self.take_pending()?;
             let whole_groups = all.num_rows() / MAX_ROW_GROUP_ROWS * MAX_ROW_GROUP_ROWS;
-            let groups: Vec<RecordBatch> = (0..whole_groups)
-                .step_by(MAX_ROW_GROUP_ROWS)
-                .map(|start| all.slice(start, MAX_ROW_GROUP_ROWS))
-                .collect();
-            self.encode(&groups)?;
+            self.encode(&row_groups(&all, whole_groups))?;
             if whole_groups < all.num_rows() {
                 let rest = all.slice(whole_groups, all.num_rows() - whole_groups);
                 self.pending_rows = rest.num_rows();
@@ -193,11 +189,7 @@ impl ParquetFileWriter {
     pub fn finish(mut self) -> Result<WrittenParquet, ExportError> {
         if self.pending_rows > 0 {
             let rest = self.take_pending()?;
-            let groups: Vec<RecordBatch> = (0..rest.num_rows())
-                .step_by(MAX_ROW_GROUP_ROWS)
-                .map(|start| rest.slice(start, MAX_ROW_GROUP_ROWS.min(rest.num_rows() - start)))
-                .collect();
-            self.encode(&groups)?;
+            self.encode(&row_groups(&rest, rest.num_rows()))?;
         }
         let relative = self.relative.clone();
         let parquet_error = |source| ExportError::Parquet {
@@ -259,6 +251,15 @@ impl ParquetFileWriter {
         }
         Ok(())
     }
+}
+
+/// The first `len` rows of `rows` cut into row groups of [`MAX_ROW_GROUP_ROWS`] (the last one
+/// shorter when `len` is not a multiple).
+fn row_groups(rows: &RecordBatch, len: usize) -> Vec<RecordBatch> {
+    (0..len)
+        .step_by(MAX_ROW_GROUP_ROWS)
+        .map(|start| rows.slice(start, MAX_ROW_GROUP_ROWS.min(len - start)))
+        .collect()
 }
 
 /// The column chunks of row group `index` holding `rows`: each leaf column of each field written
