@@ -180,6 +180,11 @@ impl ParquetFileWriter {
         Ok(())
     }
 
+    /// The file's path relative to the output directory.
+    pub fn relative(&self) -> &str {
+        &self.relative
+    }
+
     /// Rows pushed so far.
     pub fn rows(&self) -> u64 {
         self.rows + self.pending_rows as u64

@@ -235,7 +235,7 @@ impl SplitShards {
         let Some(shard) = self.open.take() else {
             return Ok(());
         };
-        let relative = shard_path(&self.name, self.next_shard, self.shard_count);
+        let relative = shard.relative().to_owned();
         self.next_shard += 1;
         let written = shard.finish()?;
         self.outputs.push(OutputFile {
