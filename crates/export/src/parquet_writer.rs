@@ -29,6 +29,10 @@ use std::path::Path;
 /// the Hugging Face viewer and DuckDB scan comfortably), large enough that footers stay small.
 pub const MAX_ROW_GROUP_ROWS: usize = 10_000;
 
+/// Pending rows past this many bytes are encoded without waiting for a row group per thread, so
+/// text-heavy rows on a many-core machine do not hold a whole wave in memory.
+const MAX_PENDING_BYTES: usize = 256 << 20;
+
 /// zstd level: 3 is zstd's own default, a good ratio at several hundred MB/s.
 const ZSTD_LEVEL: i32 = 3;
 
@@ -111,8 +115,8 @@ pub fn write_parquet(
 }
 
 /// A Parquet file encoded row group by row group straight into its atomic temp file, so a large
-/// table is never in memory whole: at most one wave of pending rows (a row group per thread)
-/// plus the encoder's buffers. Rows reach the encoder in the same row-group-sized slices
+/// table is never in memory whole: at most one wave of pending rows (a row group per thread,
+/// fewer when they pass 256 MiB) plus the encoder's buffers. Rows reach the encoder in the same row-group-sized slices
 /// [`write_parquet`] cuts, so the file has the same bytes whatever the batches pushed.
 ///
 /// Encoding (dictionaries, statistics, zstd) is most of the cost of writing, and every row group
@@ -125,6 +129,7 @@ pub struct ParquetFileWriter {
     row_group_writers: ArrowRowGroupWriterFactory,
     pending: Vec<RecordBatch>,
     pending_rows: usize,
+    pending_bytes: usize,
     rows: u64,
     row_groups: usize,
 }
@@ -155,6 +160,7 @@ impl ParquetFileWriter {
             row_group_writers,
             pending: Vec::new(),
             pending_rows: 0,
+            pending_bytes: 0,
             rows: 0,
             row_groups: 0,
         })
@@ -167,13 +173,19 @@ impl ParquetFileWriter {
         }
         self.pending.push(batch.clone());
         self.pending_rows += batch.num_rows();
-        if self.pending_rows >= MAX_ROW_GROUP_ROWS * rayon::current_num_threads().max(1) {
+        self.pending_bytes += batch.get_array_memory_size();
+        if wave_ready(
+            self.pending_rows,
+            self.pending_bytes,
+            rayon::current_num_threads(),
+        ) {
             let all = self.take_pending()?;
             let whole_groups = all.num_rows() / MAX_ROW_GROUP_ROWS * MAX_ROW_GROUP_ROWS;
             self.encode(&row_groups(&all, whole_groups))?;
             if whole_groups < all.num_rows() {
                 let rest = all.slice(whole_groups, all.num_rows() - whole_groups);
                 self.pending_rows = rest.num_rows();
+                self.pending_bytes = rest.get_array_memory_size();
                 self.pending.push(rest);
             }
         }
@@ -222,6 +234,7 @@ impl ParquetFileWriter {
     fn take_pending(&mut self) -> Result<RecordBatch, ExportError> {
         let pending = std::mem::take(&mut self.pending);
         self.pending_rows = 0;
+        self.pending_bytes = 0;
         Ok(match <[RecordBatch; 1]>::try_from(pending) {
             Ok([one]) => one,
             Err(many) => concat_batches(&self.schema, &many)?,
@@ -256,6 +269,13 @@ impl ParquetFileWriter {
         }
         Ok(())
     }
+}
+
+/// True when `rows` pending rows holding `bytes` should be encoded now: a whole row group is there,
+/// and either one for each of `threads` threads or more than [`MAX_PENDING_BYTES`].
+fn wave_ready(rows: usize, bytes: usize, threads: usize) -> bool {
+    rows >= MAX_ROW_GROUP_ROWS
+        && (rows >= MAX_ROW_GROUP_ROWS * threads || bytes >= MAX_PENDING_BYTES)
 }
 
 /// The first `len` rows of `rows` cut into row groups of [`MAX_ROW_GROUP_ROWS`] (the last one
@@ -424,6 +444,17 @@ mod tests {
                 assert_eq!(sha256_hex(&on_disk), once.sha256);
             }
         }
+    }
+
+    #[test]
+    fn a_wave_waits_for_a_group_per_thread_unless_it_is_heavy() {
+        let group = MAX_ROW_GROUP_ROWS;
+        assert!(!wave_ready(group - 1, MAX_PENDING_BYTES, 1));
+        assert!(wave_ready(group, 0, 1));
+        assert!(!wave_ready(group, 0, 4));
+        assert!(!wave_ready(4 * group - 1, MAX_PENDING_BYTES - 1, 4));
+        assert!(wave_ready(4 * group, 0, 4));
+        assert!(wave_ready(group, MAX_PENDING_BYTES, 4));
     }
 
     #[test]
