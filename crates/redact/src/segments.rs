@@ -463,6 +463,28 @@ mod tests {
     }
 
     #[test]
+    fn counts_of_long_runs_are_exact() {
+        // 1,000 digits, 300 dots, 256 colons, an `@` and a `+` in one token run: no count is
+        // capped or spills into another.
+        let text = format!(
+            "{}{}{}@+ tail",
+            "7".repeat(1_000),
+            ".".repeat(300),
+            ":".repeat(256)
+        );
+        let mut segments = Segments::of(&text);
+        let run = segments.class(Class::Token, &text, None)[0];
+        assert_eq!((run.start, run.end), (0, 1_558));
+        assert_eq!((run.digits, run.dots, run.colons), (1_000, 300, 256));
+        assert!(run.has_at && run.has_plus);
+        let plain = "a".repeat(600);
+        let mut segments = Segments::of(&plain);
+        let run = segments.class(Class::Token, &plain, None)[0];
+        assert_eq!((run.digits, run.dots, run.colons), (0, 0, 0));
+        assert!(!run.has_at && !run.has_plus);
+    }
+
+    #[test]
     fn windows_keep_qualifying_runs_and_extend_to_char_boundaries() {
         let text = "号0101234567转12 和 55";
         let mut segments = Segments::default();
