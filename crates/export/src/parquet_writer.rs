@@ -116,8 +116,9 @@ pub fn write_parquet(
 
 /// A Parquet file encoded row group by row group straight into its atomic temp file, so a large
 /// table is never in memory whole: at most one wave of pending rows (a row group per thread,
-/// fewer when they pass 256 MiB) plus the encoder's buffers. Rows reach the encoder in the same row-group-sized slices
-/// [`write_parquet`] cuts, so the file has the same bytes whatever the batches pushed.
+/// fewer when they pass 256 MiB) plus the encoder's buffers. Rows reach the encoder in the same
+/// row-group-sized slices [`write_parquet`] cuts, so the file has the same bytes whatever the
+/// batches pushed.
 ///
 /// Encoding (dictionaries, statistics, zstd) is most of the cost of writing, and every row group
 /// is encoded on its own, so a wave of row groups is encoded in parallel into column chunks that
@@ -131,7 +132,6 @@ pub struct ParquetFileWriter {
     pending_rows: usize,
     pending_bytes: usize,
     rows: u64,
-    row_groups: usize,
 }
 
 impl ParquetFileWriter {
@@ -162,7 +162,6 @@ impl ParquetFileWriter {
             pending_rows: 0,
             pending_bytes: 0,
             rows: 0,
-            row_groups: 0,
         })
     }
 
@@ -247,7 +246,7 @@ impl ParquetFileWriter {
             path: self.relative.clone(),
             source,
         };
-        let first = self.row_groups;
+        let first = self.writer.flushed_row_groups().len();
         let factory = &self.row_group_writers;
         let schema = &self.schema;
         let encoded: Vec<Vec<ArrowColumnChunk>> = groups
@@ -264,7 +263,6 @@ impl ParquetFileWriter {
                     .map_err(parquet_error)?;
             }
             row_group.close().map_err(parquet_error)?;
-            self.row_groups += 1;
             self.rows += rows.num_rows() as u64;
         }
         Ok(())

@@ -313,14 +313,19 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     // named after it, so without near-dup flagging this equals its record id), so members of one
     // cluster can never straddle splits. Shards and target files stream, a chunk of batches at
     // a time.
+    // The run state keys clusters by record id in an ordered map; split keys and every lineage
+    // row need a record's cluster, and a million ordered-map lookups comparing long shared id
+    // prefixes cost more than building one hash map over it.
+    let cluster_of: HashMap<&str, &ClusterInfo> =
+        clusters.iter().map(|(id, c)| (id.as_str(), c)).collect();
     let metas: Vec<&[sluice_core::RowMeta]> = batches.metas().collect();
     let split_keys: Vec<Vec<String>> = metas
         .par_iter()
         .map(|rows| {
             rows.iter()
                 .map(|r| {
-                    clusters
-                        .get(&r.id)
+                    cluster_of
+                        .get(r.id.as_str())
                         .map_or_else(|| r.id.to_string(), |c| c.cluster_id.clone())
                 })
                 .collect()
@@ -446,7 +451,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         &split_keys,
         &removed,
         &marks,
-        &clusters,
+        &cluster_of,
     )?;
     outputs.push(lineage_file);
 
@@ -652,7 +657,7 @@ fn write_lineage(
     split_keys: &[Vec<String>],
     removed: &[Removed],
     marks: &RecordMarks,
-    clusters: &BTreeMap<RecordId, ClusterInfo>,
+    cluster_of: &HashMap<&str, &ClusterInfo>,
 ) -> Result<(sluice_export::OutputFile, GateResult), RunError> {
     use sluice_export::LineageRowRef;
     /// Where a lineage row comes from: a kept row (batch, row) or a removal.
@@ -689,21 +694,12 @@ fn write_lineage(
     }
     drop(kept);
 
-    // The run state keys clusters, spans and flags by record id in ordered maps; a lineage row
-    // needs all three for every record, and a million ordered-map lookups comparing long shared
-    // id prefixes cost more than building hash maps over them once.
-    let (cluster_of, spans_of) = rayon::join(
-        || -> HashMap<&str, &ClusterInfo> {
-            clusters.iter().map(|(id, c)| (id.as_str(), c)).collect()
-        },
-        || -> HashMap<&str, &[LineageSpan]> {
-            marks
-                .spans
-                .iter()
-                .map(|(id, s)| (id.as_str(), s.as_slice()))
-                .collect()
-        },
-    );
+    // Spans and flags are keyed like clusters (see `execute`): looked up through hash maps too.
+    let spans_of: HashMap<&str, &[LineageSpan]> = marks
+        .spans
+        .iter()
+        .map(|(id, s)| (id.as_str(), s.as_slice()))
+        .collect();
     let flags_of: HashMap<&str, &[String]> = marks
         .flags
         .iter()
