@@ -254,3 +254,28 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod settling {
+    use crate::engine::Engine;
+
+    #[test]
+    fn a_rejected_value_keeps_the_detector_searching_after_other_findings_are_blanked() {
+        // The whole value holds `example`, a placeholder; once the e-mail inside it is blanked,
+        // what is left of it is a credential, which only a second search finds.
+        let text = "password=Xk9#mQ2$vL7pWz4!user@example.com";
+        let found: Vec<(&str, &str)> = Engine::all()
+            .unwrap()
+            .detect(text)
+            .iter()
+            .map(|d| (d.detector, &text[d.start..d.end]))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("generic_secret", "Xk9#mQ2$vL7pWz4!"),
+                ("email", "user@example.com")
+            ]
+        );
+    }
+}
