@@ -63,6 +63,8 @@ struct GenericSecret {
     anchored: Regex,
     /// Finds the keyword starts.
     starts: AhoCorasick,
+    /// Finds the chars of [`FOLDED_ALIKE`], built once.
+    folded_alike: Vec<memchr::memmem::Finder<'static>>,
     /// [`PATTERN`] is [blind to blanks](super::boundary::blind_to_blanks).
     blind_to_blanks: bool,
 }
@@ -79,6 +81,10 @@ pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
         pattern: Regex::new(PATTERN)?,
         anchored: Regex::new(&format!("^(?:{PATTERN})"))?,
         starts,
+        folded_alike: FOLDED_ALIKE
+            .iter()
+            .map(|c| memchr::memmem::Finder::new(c.as_bytes()))
+            .collect(),
         blind_to_blanks: blind_to_blanks(PATTERN),
     }))
 }
@@ -109,10 +115,20 @@ fn assignment_follows(text: &[u8], start: usize) -> bool {
 
 /// True for values that are templates or stand-ins, not credentials.
 fn placeholder(value: &str) -> bool {
-    let lower = value.to_ascii_lowercase();
-    matches!(lower.as_str(), "true" | "false" | "null" | "none")
-        || PLACEHOLDERS.iter().any(|p| lower.contains(p))
+    let bytes = value.as_bytes();
+    ["true", "false", "null", "none"]
+        .iter()
+        .any(|word| value.eq_ignore_ascii_case(word))
+        || PLACEHOLDERS
+            .iter()
+            .any(|p| contains_ignore_ascii_case(bytes, p.as_bytes()))
         || (value.starts_with('%') && value.ends_with('%'))
+}
+
+/// True when `needle` (lower case) occurs in `hay` ignoring ASCII case: what lowering `hay`
+/// and searching it finds, without the copy (values are at most 150 bytes).
+fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 impl Detector for GenericSecret {
@@ -135,9 +151,10 @@ impl Detector for GenericSecret {
         // Without a scope the engine passes one window over the whole text. Reported values
         // are parts of their matches, so only a search that met no match settles.
         let mut matched = false;
-        if FOLDED_ALIKE
+        if self
+            .folded_alike
             .iter()
-            .any(|c| memchr::memmem::find(text.as_bytes(), c.as_bytes()).is_some())
+            .any(|finder| finder.find(text.as_bytes()).is_some())
         {
             for captures in self.pattern.captures_iter(text) {
                 matched = true;
