@@ -5,6 +5,7 @@
 //! here. Every neighbour they test for is ASCII, and a byte of a multi-byte char is never ASCII,
 //! so byte-level checks are exact.
 
+use super::runs::Matcher;
 use crate::detector::Settled;
 use crate::engine::BLANKS;
 use crate::segments::Window;
@@ -18,6 +19,8 @@ pub(crate) struct Pattern {
     seek: meta::Regex,
     /// For short windows: without a prefilter, whose start-up cost exceeds the search there.
     probe: meta::Regex,
+    /// A hand-written matcher equal to the regex, used instead of it (see `runs`).
+    matcher: Option<Matcher>,
     /// The regex has no look-around (`^`, `$`, `\b`…) and matches no blank byte
     /// ([`BLANKS`]): whether it matches a string does not depend on the text around it, and
     /// no match can reach into a blanked finding. Searches over it can then [settle](Settled).
@@ -38,7 +41,17 @@ impl Pattern {
         Ok(Pattern {
             seek: build(true)?,
             probe: build(false)?,
+            matcher: None,
             blind_to_blanks: blind_to_blanks(pattern),
+        })
+    }
+
+    /// Compiles `pattern` and searches with `matcher`, which finds exactly what the pattern
+    /// finds (each matcher's property test says so).
+    pub fn with_matcher(pattern: &str, matcher: Matcher) -> Result<Self, regex::Error> {
+        Ok(Pattern {
+            matcher: Some(matcher),
+            ..Pattern::new(pattern)?
         })
     }
 
@@ -46,6 +59,9 @@ impl Pattern {
     /// `regex::Regex::find_at` returns.
     pub fn find_at(&self, hay: &str, at: usize) -> Option<Range<usize>> {
         let rest = hay.len().checked_sub(at)?;
+        if let Some(matcher) = self.matcher {
+            return matcher(hay.as_bytes(), at);
+        }
         let input = Input::new(hay).range(at..);
         let regex = if rest <= PROBE_MAX {
             &self.probe

@@ -128,7 +128,10 @@ fn placeholder(value: &str) -> bool {
 /// True when `needle` (lower case) occurs in `hay` ignoring ASCII case: what lowering `hay`
 /// and searching it finds, without the copy (values are at most 150 bytes).
 fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+    needle.is_empty()
+        || hay
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 impl Detector for GenericSecret {

@@ -96,7 +96,7 @@ struct Ipv4 {
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Ok(Box::new(Ipv4 {
-        pattern: Pattern::new(PATTERN)?,
+        pattern: Pattern::with_matcher(PATTERN, super::runs::dotted_digits)?,
     }))
 }
 

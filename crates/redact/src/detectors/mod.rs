@@ -30,6 +30,7 @@ pub mod phone_e164;
 pub mod phone_national;
 pub mod private_key;
 pub mod qq_number;
+mod runs;
 mod simple;
 pub mod slack_token;
 pub mod stripe_key;

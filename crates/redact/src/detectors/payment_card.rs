@@ -171,7 +171,7 @@ struct PaymentCard {
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Ok(Box::new(PaymentCard {
-        pattern: Pattern::new(PATTERN)?,
+        pattern: Pattern::with_matcher(PATTERN, super::runs::spaced_digits)?,
     }))
 }
 

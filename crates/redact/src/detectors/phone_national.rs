@@ -242,7 +242,7 @@ struct PhoneNational {
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Ok(Box::new(PhoneNational {
-        pattern: Pattern::new(PATTERN)?,
+        pattern: Pattern::with_matcher(PATTERN, super::runs::grouped_digits)?,
     }))
 }
 

@@ -70,7 +70,11 @@ mod tests {
             "aaaaaaaaaab",
             "\u{0}\u{7F}\u{80}",
         ] {
-            assert_eq!(shannon(value).to_bits(), by_map(value).to_bits(), "{value:?}");
+            assert_eq!(
+                shannon(value).to_bits(),
+                by_map(value).to_bits(),
+                "{value:?}"
+            );
         }
     }
 
