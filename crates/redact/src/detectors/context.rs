@@ -48,10 +48,15 @@ pub(crate) fn near(text: &str, range: &Range<usize>, words: &[&str]) -> bool {
     // the phone, not for the invoice number after the full stop. `.` is no boundary (`Tel. 020…`).
     let before = before.rsplit(CLAUSE_ENDS).next().unwrap_or(before);
     let after = after.split(CLAUSE_ENDS).next().unwrap_or(after);
-    let (before, after) = (before.to_ascii_lowercase(), after.to_ascii_lowercase());
-    // Without `<` or `>` a window holds no placeholder, whole or cut (the common case, on the
-    // hot path of phone numbers: no further copies).
+    // Without `<` or `>` a window holds no placeholder, whole or cut: the common case, on the
+    // hot path of phone numbers, searched in place.
     let angled = |w: &str| w.bytes().any(|b| b == b'<' || b == b'>');
+    if !angled(before) && !angled(after) {
+        return words
+            .iter()
+            .any(|word| stands_alone_in(before, word) || stands_alone_in(after, word));
+    }
+    let (before, after) = (before.to_ascii_lowercase(), after.to_ascii_lowercase());
     let before = if angled(&before) {
         // Context does not reach across a placeholder: it stands for a value of unknown length,
         // so a second pass over redacted text would otherwise see words the first pass found too
@@ -119,19 +124,34 @@ fn without_cut_tail(window: &str) -> String {
     }
 }
 
-/// True when `word` occurs in `window` and, where the word begins or ends with an ASCII letter or
-/// digit, does not continue into another one there: `vx` in a random key `AKIA…VX…` is no
-/// context, `QQ号` and `加qq` are. Han words have no such edge.
+/// True when `word` (lower case) occurs in `window`, ASCII case-insensitively, and, where the
+/// word begins or ends with an ASCII letter or digit, does not continue into another one there:
+/// `vx` in a random key `AKIA…VX…` is no context, `QQ号` and `加qq` are. Han words have no
+/// such edge. Occurrences are tried leftmost first and without overlap, as `match_indices` on
+/// a lowered copy would.
 fn stands_alone_in(window: &str, word: &str) -> bool {
     let alnum = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
-    let bytes = window.as_bytes();
-    let (first, last) = (word.as_bytes().first(), word.as_bytes().last());
-    window.match_indices(word).any(|(at, _)| {
-        let end = at + word.len();
-        let glued_before = alnum(first) && at > 0 && alnum(bytes.get(at - 1));
-        let glued_after = alnum(last) && alnum(bytes.get(end));
-        !glued_before && !glued_after
-    })
+    let (bytes, needle) = (window.as_bytes(), word.as_bytes());
+    let (Some(first), Some(last)) = (needle.first(), needle.last()) else {
+        return true;
+    };
+    let mut at = 0;
+    while at + needle.len() <= bytes.len() {
+        if bytes[at].to_ascii_lowercase() != *first
+            || !bytes[at..at + needle.len()].eq_ignore_ascii_case(needle)
+        {
+            at += 1;
+            continue;
+        }
+        let end = at + needle.len();
+        let glued_before = alnum(Some(first)) && at > 0 && alnum(bytes.get(at - 1));
+        let glued_after = alnum(Some(last)) && alnum(bytes.get(end));
+        if !glued_before && !glued_after {
+            return true;
+        }
+        at = end;
+    }
+    false
 }
 
 #[cfg(test)]
@@ -187,6 +207,27 @@ mod tests {
         assert!(around("加QQ号12345678", "12345678", &["qq"]));
         assert!(!around("AKIAVXQ2 SF12345678", "12345678", &["vx"]));
         assert!(!around("myqqx 12345678", "12345678", &["qq"]));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5_000))]
+
+        /// In-place search finds what searching a lowered copy with `match_indices` finds.
+        #[test]
+        fn searching_in_place_is_searching_a_lowered_copy(
+            window in "[qQxX号a1 _加]{0,12}",
+            word in proptest::sample::select(vec!["qq", "q号", "加qq", "x", "号", "qqq", "q_"]),
+        ) {
+            let lowered = window.to_ascii_lowercase();
+            let alnum = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+            let bytes = lowered.as_bytes();
+            let (first, last) = (word.as_bytes().first(), word.as_bytes().last());
+            let reference = lowered.match_indices(word).any(|(at, _)| {
+                let end = at + word.len();
+                !(alnum(first) && at > 0 && alnum(bytes.get(at - 1))) && !(alnum(last) && alnum(bytes.get(end)))
+            });
+            proptest::prop_assert_eq!(stands_alone_in(&window, word), reference);
+        }
     }
 
     #[test]
