@@ -22,7 +22,7 @@ Example: `aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYz1x2y3k4Q9` -> \
 `aws_secret_access_key = <SECRET_AWS_KEY>`.",
 };
 
-const PATTERN: &str = "[A-Za-z0-9/+]{40,}";
+pub(crate) const PATTERN: &str = "[A-Za-z0-9/+]{40,}";
 const CONTEXT: &[&str] = &[
     "aws",
     "secret_access_key",

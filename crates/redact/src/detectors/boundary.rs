@@ -5,7 +5,7 @@
 //! here. Every neighbour they test for is ASCII, and a byte of a multi-byte char is never ASCII,
 //! so byte-level checks are exact.
 
-use super::runs::Matcher;
+use super::runs::{Matcher, matcher_for};
 use crate::detector::Settled;
 use crate::engine::BLANKS;
 use crate::segments::Window;
@@ -28,7 +28,7 @@ pub(crate) struct Pattern {
 }
 
 impl Pattern {
-    /// Compiles `pattern`.
+    /// Compiles `pattern`; it is searched with its hand-written matcher where `runs` has one.
     pub fn new(pattern: &str) -> Result<Self, regex::Error> {
         // Built like `regex::Regex` builds it (same syntax defaults, same semantics), so a
         // pattern the regex crate accepts compiles here too.
@@ -41,17 +41,8 @@ impl Pattern {
         Ok(Pattern {
             seek: build(true)?,
             probe: build(false)?,
-            matcher: None,
+            matcher: matcher_for(pattern),
             blind_to_blanks: blind_to_blanks(pattern),
-        })
-    }
-
-    /// Compiles `pattern` and searches with `matcher`, which finds exactly what the pattern
-    /// finds (each matcher's property test says so).
-    pub fn with_matcher(pattern: &str, matcher: Matcher) -> Result<Self, regex::Error> {
-        Ok(Pattern {
-            matcher: Some(matcher),
-            ..Pattern::new(pattern)?
         })
     }
 

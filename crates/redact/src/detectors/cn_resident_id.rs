@@ -26,7 +26,7 @@ Example: `身份证号11010519491231002X` -> `身份证号<CN_RESIDENT_ID>`.",
 
 /// A maximal digit run of at least 17, possibly ending in X; its exact shape is judged in code so
 /// that a longer run is rejected as a whole instead of yielding an 18-digit slice.
-const PATTERN: &str = "[0-9]{17,}[Xx]?";
+pub(crate) const PATTERN: &str = "[0-9]{17,}[Xx]?";
 /// Birth dates after this are rejected. Fixed, not today's date, so output is reproducible.
 const LATEST_BIRTH_DATE: (u32, u32, u32) = (2026, 12, 31);
 const EARLIEST_BIRTH_YEAR: u32 = 1900;

@@ -23,7 +23,7 @@ upgraded to 18 digits they become the current ID.\n\
 Example: `旧身份证号110105491231002` -> `旧身份证号<CN_RESIDENT_ID>`.",
 };
 
-const PATTERN: &str = "[0-9]{15,}";
+pub(crate) const PATTERN: &str = "[0-9]{15,}";
 const CONTEXT: &[&str] = &[
     "身份证",
     "证件号",

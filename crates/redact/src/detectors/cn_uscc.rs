@@ -23,7 +23,7 @@ businesses (个体工商户), i.e. a natural person.\n\
 Example: `统一社会信用代码91110000600037341L` -> `统一社会信用代码<CN_USCC>`.",
 };
 
-const PATTERN: &str = "[0-9A-Z]{18,}";
+pub(crate) const PATTERN: &str = "[0-9A-Z]{18,}";
 const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const WEIGHTS: [u32; 17] = [
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,

@@ -224,7 +224,9 @@ mod tests {
             let (first, last) = (word.as_bytes().first(), word.as_bytes().last());
             let reference = lowered.match_indices(word).any(|(at, _)| {
                 let end = at + word.len();
-                !(alnum(first) && at > 0 && alnum(bytes.get(at - 1))) && !(alnum(last) && alnum(bytes.get(end)))
+                let glued_before = alnum(first) && at > 0 && alnum(bytes.get(at - 1));
+                let glued_after = alnum(last) && alnum(bytes.get(end));
+                !glued_before && !glued_after
             });
             proptest::prop_assert_eq!(stands_alone_in(&window, word), reference);
         }

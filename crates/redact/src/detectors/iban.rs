@@ -21,7 +21,7 @@ Example: `IBAN GB82 WEST 1234 5698 7654 32` -> `IBAN <IBAN>`.",
 };
 
 /// A country code, check digits, then up to 30 BBAN chars (bounded, so rescans stay linear).
-const PATTERN: &str = "[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){10,30}";
+pub(crate) const PATTERN: &str = "[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){10,30}";
 
 /// IBAN length by country (SWIFT IBAN registry).
 const LENGTHS: &[(&str, usize)] = &[

@@ -27,7 +27,7 @@ Example: `登录IP 203.0.113.7 异常` -> `登录IP <IP_ADDRESS> 异常`.",
 };
 
 /// A maximal dotted run of digit groups; the part count and values are checked in code.
-const PATTERN: &str = r"[0-9]+(?:\.[0-9]+)+";
+pub(crate) const PATTERN: &str = r"[0-9]+(?:\.[0-9]+)+";
 
 /// Bytes before an address searched for a version label.
 const LABEL_REACH: usize = 32;
@@ -96,7 +96,7 @@ struct Ipv4 {
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Ok(Box::new(Ipv4 {
-        pattern: Pattern::with_matcher(PATTERN, super::runs::dotted_digits)?,
+        pattern: Pattern::new(PATTERN)?,
     }))
 }
 

@@ -31,7 +31,7 @@ Example: `卡号6222021234567890128` -> `卡号<PAYMENT_CARD>`; `622202123456789
 };
 
 /// A maximal run of digit groups joined by single spaces or hyphens.
-const PATTERN: &str = "[0-9]+(?:[ -][0-9]+)*";
+pub(crate) const PATTERN: &str = "[0-9]+(?:[ -][0-9]+)*";
 const MIN_DIGITS: usize = 13;
 const MAX_DIGITS: usize = 19;
 
@@ -171,7 +171,7 @@ struct PaymentCard {
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Ok(Box::new(PaymentCard {
-        pattern: Pattern::with_matcher(PATTERN, super::runs::spaced_digits)?,
+        pattern: Pattern::new(PATTERN)?,
     }))
 }
 

@@ -33,7 +33,7 @@ Example: `Tel: 020 7946 0958` -> `Tel: <PHONE>`; `(415) 555-0123` -> `<PHONE>`; 
 };
 
 /// A maximal run of digit groups joined by one space, `-` or `.`, or wrapped in parentheses.
-const PATTERN: &str = r"\(?[0-9]+\)?(?:[ .-]?\(?[0-9]+\)?)*";
+pub(crate) const PATTERN: &str = r"\(?[0-9]+\)?(?:[ .-]?\(?[0-9]+\)?)*";
 
 /// Words that make a national-format number a phone (lower case, see `context::near`). Weak
 /// words such as `contact` or `联系` also introduce order and account numbers, so they are not
@@ -242,7 +242,7 @@ struct PhoneNational {
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
     Ok(Box::new(PhoneNational {
-        pattern: Pattern::with_matcher(PATTERN, super::runs::grouped_digits)?,
+        pattern: Pattern::new(PATTERN)?,
     }))
 }
 

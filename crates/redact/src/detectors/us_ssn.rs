@@ -21,7 +21,7 @@ Why it matters: the SSN is the key to US identity theft.\n\
 Example: `SSN 536-22-1234` -> `SSN <US_SSN>`.",
 };
 
-const PATTERN: &str = "[0-9]{3}[- ]?[0-9]{2}[- ]?[0-9]{4}";
+pub(crate) const PATTERN: &str = "[0-9]{3}[- ]?[0-9]{2}[- ]?[0-9]{4}";
 const CONTEXT: &[&str] = &["ssn", "social security", "社会安全号", "社会保障号"];
 
 fn accept(text: &str, range: Range<usize>) -> Option<Range<usize>> {
