@@ -86,6 +86,29 @@ pub fn mask(value: &str) -> String {
 pub fn apply_replacements(original: &str, edits: &[(Range<usize>, String)]) -> String {
     let mut ordered: Vec<&(Range<usize>, String)> = edits.iter().collect();
     ordered.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
+    // The engine's spans are disjoint and on char boundaries: then the text is built in one
+    // pass from the front (splicing from the back moves the tail once per edit).
+    let disjoint = ordered
+        .windows(2)
+        .all(|pair| pair[1].0.end <= pair[0].0.start);
+    if disjoint
+        && ordered.iter().all(|(range, _)| {
+            range.start <= range.end
+                && original.is_char_boundary(range.start)
+                && original.is_char_boundary(range.end)
+        })
+    {
+        let grown: usize = ordered.iter().map(|(_, r)| r.len()).sum();
+        let mut out = String::with_capacity(original.len() + grown);
+        let mut at = 0;
+        for (range, replacement) in ordered.iter().rev() {
+            out.push_str(&original[at..range.start]);
+            out.push_str(replacement);
+            at = range.end;
+        }
+        out.push_str(&original[at..]);
+        return out;
+    }
     let mut out = original.to_owned();
     for (range, replacement) in ordered {
         let valid = range.start <= range.end
@@ -153,5 +176,11 @@ mod tests {
         assert_eq!(apply_replacements(text, &edits), "手机<PHONE>和<EMAIL>");
         let reversed: Vec<_> = edits.into_iter().rev().collect();
         assert_eq!(apply_replacements(text, &reversed), "手机<PHONE>和<EMAIL>");
+        // Insertions at one point keep their right-to-left order.
+        let inserts = vec![(2..2, "A".to_owned()), (2..2, "B".to_owned())];
+        assert_eq!(apply_replacements("xyz", &inserts), "xyBAz");
+        // Overlapping edits (never from the engine) still splice right to left.
+        let overlapping = vec![(1..4, "X".to_owned()), (2..5, "Y".to_owned())];
+        assert_eq!(apply_replacements("abcdef", &overlapping), "aX");
     }
 }
