@@ -505,19 +505,18 @@ pub fn cluster(
     // Verifies `pairs` in parallel, then joins the similar ones in order: the components are
     // the same whatever the thread count (and the same as verifying one pair at a time, since a
     // pair only ever joins rows already similar through a chain).
+    // Most candidates are rejected, so only the similar pairs (in order) come back to be joined.
     let verify_and_join = |pairs: &[(u32, u32)], uf: &mut UnionFind, out: &mut NearOutcome| {
-        let similar: Vec<bool> = pairs
+        let similar: Vec<(u32, u32)> = pairs
             .par_iter()
             .with_min_len(256)
-            .map(|&(a, b)| sim(a as usize, b as usize) >= threshold)
+            .filter(|&&(a, b)| sim(a as usize, b as usize) >= threshold)
+            .copied()
             .collect();
-        for (&(a, b), similar) in pairs.iter().zip(similar) {
-            out.pairs_verified += 1;
-            if similar {
-                uf.union(a, b);
-            } else {
-                out.pairs_rejected += 1;
-            }
+        out.pairs_verified += pairs.len() as u64;
+        out.pairs_rejected += (pairs.len() - similar.len()) as u64;
+        for (a, b) in similar {
+            uf.union(a, b);
         }
     };
     for band in 0..bands {
