@@ -821,13 +821,7 @@ mod tests {
             "q8Wv2LmZ7xR4tY1uPo9s",
             ",",
         ];
-        let mut state: u64 = 0x5eed;
-        let mut next = move |n: usize| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize % n
-        };
+        let mut next = crate::detectors::test_util::indexes(0x5eed);
         (0..count)
             .map(|_| {
                 let len = 1 + next(40);

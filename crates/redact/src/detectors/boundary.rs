@@ -15,20 +15,29 @@ use std::ops::Range;
 
 /// A detector's candidate regex, with what its matches can depend on.
 pub(crate) struct Pattern {
-    /// For long haystacks: with the literal prefilter the regex crate picks.
-    seek: meta::Regex,
-    /// For short windows: without a prefilter, whose start-up cost exceeds the search there.
-    probe: meta::Regex,
-    /// A hand-written matcher equal to the regex, used instead of it (see `runs`).
-    matcher: Option<Matcher>,
+    search: Search,
     /// The regex has no look-around (`^`, `$`, `\b`…) and matches no blank byte
     /// ([`BLANKS`]): whether it matches a string does not depend on the text around it, and
     /// no match can reach into a blanked finding. Searches over it can then [settle](Settled).
     blind_to_blanks: bool,
 }
 
+/// How a pattern is searched.
+enum Search {
+    /// A hand-written matcher equal to the regex (see `runs`); the regex is then not compiled.
+    Matcher(Matcher),
+    /// The regex, compiled twice.
+    Regex {
+        /// For long haystacks: with the literal prefilter the regex crate picks.
+        seek: meta::Regex,
+        /// For short windows: without a prefilter, whose set-up exceeds the search there.
+        probe: meta::Regex,
+    },
+}
+
 impl Pattern {
-    /// Compiles `pattern`; it is searched with its hand-written matcher where `runs` has one.
+    /// Compiles `pattern`; it is searched with its hand-written matcher where `runs` has one
+    /// (those are the catalogue's own patterns, which its tests compile as regexes).
     pub fn new(pattern: &str) -> Result<Self, regex::Error> {
         // Built like `regex::Regex` builds it (same syntax defaults, same semantics), so a
         // pattern the regex crate accepts compiles here too.
@@ -38,10 +47,15 @@ impl Pattern {
                 .build(pattern)
                 .map_err(|e| regex::Error::Syntax(e.to_string()))
         };
+        let search = match matcher_for(pattern) {
+            Some(matcher) => Search::Matcher(matcher),
+            None => Search::Regex {
+                seek: build(true)?,
+                probe: build(false)?,
+            },
+        };
         Ok(Pattern {
-            seek: build(true)?,
-            probe: build(false)?,
-            matcher: matcher_for(pattern),
+            search,
             blind_to_blanks: blind_to_blanks(pattern),
         })
     }
@@ -50,16 +64,15 @@ impl Pattern {
     /// `regex::Regex::find_at` returns.
     pub fn find_at(&self, hay: &str, at: usize) -> Option<Range<usize>> {
         let rest = hay.len().checked_sub(at)?;
-        if let Some(matcher) = self.matcher {
-            return matcher(hay.as_bytes(), at);
+        match &self.search {
+            Search::Matcher(matcher) => matcher(hay.as_bytes(), at),
+            Search::Regex { seek, probe } => {
+                let regex = if rest <= PROBE_MAX { probe } else { seek };
+                regex
+                    .search(&Input::new(hay).range(at..))
+                    .map(|m| m.range())
+            }
         }
-        let input = Input::new(hay).range(at..);
-        let regex = if rest <= PROBE_MAX {
-            &self.probe
-        } else {
-            &self.seek
-        };
-        regex.search(&input).map(|m| m.range())
     }
 }
 

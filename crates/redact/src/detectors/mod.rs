@@ -212,6 +212,18 @@ pub fn describe(code: &str) -> Option<DetectorInfo> {
 pub(crate) mod test_util {
     use super::Entry;
 
+    /// A seeded generator of indexes below `n` (a 64-bit LCG's high bits): test texts that are
+    /// the same on every run.
+    pub fn indexes(seed: u64) -> impl FnMut(usize) -> usize {
+        let mut state = seed;
+        move |n| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        }
+    }
+
     /// The substrings of `text` that the detector of `entry` accepts (no folding).
     pub fn found(entry: &Entry, text: &str) -> Vec<String> {
         let detector = (entry.build)().unwrap();

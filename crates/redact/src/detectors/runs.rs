@@ -237,13 +237,7 @@ mod tests {
     /// generated strings each, and the strings hold matches often enough to show it.
     #[test]
     fn every_matcher_is_its_regex() {
-        let mut state: u64 = 0x5eed;
-        let mut next = move |n: usize| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize % n
-        };
+        let mut next = crate::detectors::test_util::indexes(0x5eed);
         for &(pattern, matcher) in MATCHERS {
             let regex = regex::Regex::new(pattern).unwrap();
             let parts = fragments(pattern);
