@@ -63,6 +63,8 @@ struct GenericSecret {
     anchored: Regex,
     /// Finds the keyword starts.
     starts: AhoCorasick,
+    /// Finds any of [`PLACEHOLDERS`], ignoring ASCII case.
+    placeholders: AhoCorasick,
     /// Finds the chars of [`FOLDED_ALIKE`], built once.
     folded_alike: Vec<memchr::memmem::Finder<'static>>,
     /// [`PATTERN`] is [blind to blanks](super::boundary::blind_to_blanks).
@@ -71,30 +73,40 @@ struct GenericSecret {
 
 /// Compiles the detector.
 pub(crate) fn build() -> Result<Box<dyn Detector>, regex::Error> {
-    // The keyword literals are fixed, so this build cannot fail in practice; should it, the
-    // error surfaces as a pattern error like any other detector's.
-    let starts = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostFirst)
-        .build(STARTS)
-        .map_err(|e| regex::Error::Syntax(e.to_string()))?;
-    Ok(Box::new(GenericSecret {
-        pattern: Regex::new(PATTERN)?,
-        anchored: Regex::new(&format!("^(?:{PATTERN})"))?,
-        starts,
-        folded_alike: FOLDED_ALIKE
-            .iter()
-            .map(|c| memchr::memmem::Finder::new(c.as_bytes()))
-            .collect(),
-        blind_to_blanks: blind_to_blanks(PATTERN),
-    }))
+    Ok(Box::new(GenericSecret::new()?))
 }
 
 impl GenericSecret {
+    /// Compiles the pattern and the literal searches.
+    fn new() -> Result<GenericSecret, regex::Error> {
+        // The keyword literals are fixed, so this build cannot fail in practice; should it, the
+        // error surfaces as a pattern error like any other detector's.
+        let starts = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(STARTS)
+            .map_err(|e| regex::Error::Syntax(e.to_string()))?;
+        let placeholders = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(PLACEHOLDERS)
+            .map_err(|e| regex::Error::Syntax(e.to_string()))?;
+        Ok(GenericSecret {
+            placeholders,
+            pattern: Regex::new(PATTERN)?,
+            anchored: Regex::new(&format!("^(?:{PATTERN})"))?,
+            starts,
+            folded_alike: FOLDED_ALIKE
+                .iter()
+                .map(|c| memchr::memmem::Finder::new(c.as_bytes()))
+                .collect(),
+            blind_to_blanks: blind_to_blanks(PATTERN),
+        })
+    }
+
     /// Reports the value of one match (`value` in `text`'s offsets) unless it is a stand-in.
-    fn report(value: regex::Match<'_>, offset: usize, out: &mut Vec<Range<usize>>) {
+    fn report(&self, value: regex::Match<'_>, offset: usize, out: &mut Vec<Range<usize>>) {
         // A trailing quote or separator char belongs to the syntax, not the value.
         let trimmed = value.as_str().trim_end_matches(['.', ',']);
-        if trimmed.len() >= 10 && !placeholder(trimmed) && shannon(trimmed) >= MIN_ENTROPY {
+        if trimmed.len() >= 10 && !self.placeholder(trimmed) && shannon(trimmed) >= MIN_ENTROPY {
             let start = offset + value.start();
             out.push(start..start + trimmed.len());
         }
@@ -113,25 +125,15 @@ fn assignment_follows(text: &[u8], start: usize) -> bool {
         .is_some_and(|near| memchr::memchr3(b'=', b':', 0xEF, near).is_some())
 }
 
-/// True for values that are templates or stand-ins, not credentials.
-fn placeholder(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    ["true", "false", "null", "none"]
-        .iter()
-        .any(|word| value.eq_ignore_ascii_case(word))
-        || PLACEHOLDERS
+impl GenericSecret {
+    /// True for values that are templates or stand-ins, not credentials.
+    fn placeholder(&self, value: &str) -> bool {
+        ["true", "false", "null", "none"]
             .iter()
-            .any(|p| contains_ignore_ascii_case(bytes, p.as_bytes()))
-        || (value.starts_with('%') && value.ends_with('%'))
-}
-
-/// True when `needle` (lower case) occurs in `hay` ignoring ASCII case: what lowering `hay`
-/// and searching it finds, without the copy (values are at most 150 bytes).
-fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty()
-        || hay
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
+            .any(|word| value.eq_ignore_ascii_case(word))
+            || self.placeholders.is_match(value)
+            || (value.starts_with('%') && value.ends_with('%'))
+    }
 }
 
 impl Detector for GenericSecret {
@@ -162,7 +164,7 @@ impl Detector for GenericSecret {
             for captures in self.pattern.captures_iter(text) {
                 matched = true;
                 if let Some(value) = captures.get(1) {
-                    Self::report(value, 0, out);
+                    self.report(value, 0, out);
                 }
             }
             return Settled::when(!matched && self.blind_to_blanks);
@@ -196,7 +198,7 @@ impl Detector for GenericSecret {
                 from = from.max(start + whole.end());
             }
             if let Some(value) = captures.get(1) {
-                Self::report(value, start, out);
+                self.report(value, start, out);
             }
         }
         Settled::when(!matched && self.blind_to_blanks)
@@ -206,6 +208,7 @@ impl Detector for GenericSecret {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::found_code;
+    use crate::detector::Detector;
 
     fn secrets(text: &str) -> Vec<String> {
         found_code("generic_secret", text)
@@ -231,7 +234,7 @@ mod tests {
     fn the_keyword_walk_finds_what_the_plain_search_finds() {
         // The reference: the unanchored pattern over the whole text, as before the walk.
         let pattern = regex::Regex::new(super::PATTERN).unwrap();
-        let detector = super::build().unwrap();
+        let detector = super::GenericSecret::new().unwrap();
         for text in [
             "口令牌=Ab3dE6gH9jK2mN5q",
             "apikey=q8Wv2LmZ7xR4tY1uPo9s api-key: Zq8Wv2LmZ7xR4tY1uPo9",
@@ -247,7 +250,7 @@ mod tests {
         ] {
             let mut expected = Vec::new();
             for captures in pattern.captures_iter(text) {
-                super::GenericSecret::report(captures.get(1).unwrap(), 0, &mut expected);
+                detector.report(captures.get(1).unwrap(), 0, &mut expected);
             }
             let mut got = Vec::new();
             detector.find(text, &mut got);
@@ -268,6 +271,7 @@ mod tests {
             "secret = your_secret_here_123",
             "api_key = <SECRET_GENERIC>",
             "password: 1234567890",
+            "token = ExAmPlE_9f8e7d6c5b4a",
             "the key is in the drawer",
         ] {
             assert!(secrets(text).is_empty(), "{text}");
