@@ -504,8 +504,8 @@ pub fn cluster(
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     // Verifies `pairs` in parallel, then joins the similar ones in order: the components are
     // the same whatever the thread count (and the same as verifying one pair at a time, since a
-    // pair only ever joins rows already similar through a chain).
-    // Most candidates are rejected, so only the similar pairs (in order) come back to be joined.
+    // pair only ever joins rows already similar through a chain). Most candidates are rejected,
+    // so only the similar pairs come back, in order.
     let verify_and_join = |pairs: &[(u32, u32)], uf: &mut UnionFind, out: &mut NearOutcome| {
         let similar: Vec<(u32, u32)> = pairs
             .par_iter()

@@ -808,7 +808,7 @@ mod tests {
             "客户反映昨天下午在门店购买的商品存在质量问题",
             "version ",
             "SSN ",
-            // Assignments for `generic_secret`, whose settled walk reports only values.
+            // Assignments for `generic_secret`, which reports only the values of its matches.
             "api_key",
             "password",
             "密码",

@@ -111,6 +111,15 @@ impl GenericSecret {
             out.push(start..start + trimmed.len());
         }
     }
+
+    /// True for values that are templates or stand-ins, not credentials.
+    fn placeholder(&self, value: &str) -> bool {
+        ["true", "false", "null", "none"]
+            .iter()
+            .any(|word| value.eq_ignore_ascii_case(word))
+            || self.placeholders.is_match(value)
+            || (value.starts_with('%') && value.ends_with('%'))
+    }
 }
 
 /// Bytes after a keyword's start within which a match's assignment begins: the longest keyword
@@ -123,17 +132,6 @@ fn assignment_follows(text: &[u8], start: usize) -> bool {
     let end = (start + ASSIGNMENT_WITHIN + 1).min(text.len());
     text.get(start..end)
         .is_some_and(|near| memchr::memchr3(b'=', b':', 0xEF, near).is_some())
-}
-
-impl GenericSecret {
-    /// True for values that are templates or stand-ins, not credentials.
-    fn placeholder(&self, value: &str) -> bool {
-        ["true", "false", "null", "none"]
-            .iter()
-            .any(|word| value.eq_ignore_ascii_case(word))
-            || self.placeholders.is_match(value)
-            || (value.starts_with('%') && value.ends_with('%'))
-    }
 }
 
 impl Detector for GenericSecret {

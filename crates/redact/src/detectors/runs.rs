@@ -1,11 +1,12 @@
 //! Hand-written matchers for the candidate patterns of the numeric and ID detectors, each equal
-//! to the detector's own regex (property tests below compare them from every start offset).
+//! to the detector's own regex (a test below compares them from every start offset).
 //!
 //! These patterns match runs of one char class or fixed digit shapes: the regex search over a
 //! short window was most of those detectors' time, while the runs themselves are found by a walk
 //! over a few bytes. [`Pattern::new`](super::boundary::Pattern::new) picks the matcher of a
-//! pattern listed in [`MATCHERS`]; the regex stays for what it proves ([blind to
-//! blanks](super::boundary::blind_to_blanks)) and as the reference here.
+//! pattern listed in [`MATCHERS`] and then does not compile the regex; the pattern text stays
+//! for what it proves ([blind to blanks](super::boundary::blind_to_blanks)) and as the
+//! reference here.
 
 use std::ops::Range;
 
