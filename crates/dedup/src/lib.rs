@@ -18,6 +18,7 @@ pub mod key;
 pub mod minhash;
 pub mod near;
 pub mod normalize;
+pub mod prefetch;
 pub mod rank;
 pub mod shingle;
 pub mod sketch;

@@ -5,7 +5,9 @@
 //! hashed together with the band index, so equal slices in different bands never collide) and
 //! keeps its shingle set sketch ([`crate::sketch`]); the signature itself is dropped. Every
 //! candidate pair is verified by the Jaccard similarity of the two shingle sets (exact up to
-//! `max_shingles` distinct shingles) before it is joined in the union-find. Each connected
+//! `max_shingles` distinct shingles) before it is joined in the union-find; most dissimilar pairs
+//! are ruled out by the sets' profiles ([`crate::sketch::Profiled`]) without reading the sets,
+//! which is what makes tens of millions of candidates affordable. Each connected
 //! component is then split into stars: a centre, and only members whose own similarity to it
 //! reaches the threshold; the rest form further stars. So A~B, B~C never puts A with C unless
 //! some kept row is similar to both, and every removed row is similar to its survivor.
@@ -20,8 +22,10 @@
 //! rule's best row. Everything runs in input order with sorted buckets, so the result is
 //! deterministic.
 
+use crate::prefetch::prefetch;
 use crate::shingle::{Shingle, mix64};
 pub use crate::sketch::DEFAULT_MAX_SHINGLES;
+use crate::sketch::Profiled;
 use crate::survivor::{Rank, RowPos};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -35,6 +39,12 @@ pub const DEFAULT_MAX_CLUSTER_SIZE: usize = 1000;
 /// Each bucket member is verified against at most this many earlier members of the bucket, which
 /// bounds work on huge buckets (near-identical rows are already joined through earlier ones).
 const BUCKET_WINDOW: usize = 32;
+
+/// Bucket runs one parallel task lists and verifies the candidates of.
+const RUNS_PER_TASK: usize = 64;
+/// How many pairs ahead verification prefetches a pair's shingle sets (and twice as far ahead,
+/// the slices that point at them).
+const PREFETCH_AHEAD: usize = 8;
 
 /// Fewest similarities one parallel task of a star split computes.
 const SIMS_PER_TASK: usize = 256;
@@ -468,6 +478,43 @@ where
     }
 }
 
+/// Appends the candidate pairs of one bucket run (item indexes, in bucket order).
+type ListCandidates<'a> = dyn Fn(&[(u32, u32)], &mut Vec<(u32, u32)>) + Sync + 'a;
+
+/// The pairs of `pairs` whose rows' similarity reaches `threshold`, in order. Each pair reads two
+/// rows at random, so rows are prefetched two stages ahead: first their lines, then, for pairs
+/// their profiles do not rule out, the sets they point at.
+fn keep_similar(
+    pairs: &[(u32, u32)],
+    rows: &[Profiled<'_>],
+    cap: usize,
+    threshold: f64,
+) -> Vec<(u32, u32)> {
+    let mut similar = Vec::new();
+    for (i, &(a, b)) in pairs.iter().enumerate() {
+        if let Some(&(x, y)) = pairs.get(i + 2 * PREFETCH_AHEAD) {
+            prefetch(rows.as_ptr().wrapping_add(x as usize));
+            prefetch(rows.as_ptr().wrapping_add(y as usize));
+        }
+        if let Some(&(x, y)) = pairs.get(i + PREFETCH_AHEAD) {
+            let (x, y) = (&rows[x as usize], &rows[y as usize]);
+            if x.may_reach(y, cap, threshold) {
+                for set in [x.set(), y.set()] {
+                    prefetch(set.as_ptr());
+                    prefetch(set.as_ptr().wrapping_add(16));
+                }
+            }
+        }
+        if rows[a as usize]
+            .jaccard_at_least(&rows[b as usize], cap, threshold)
+            .is_some()
+        {
+            similar.push((a, b));
+        }
+    }
+    similar
+}
+
 /// Clusters `items` (in input order) by `config`; `better(a, b)` says whether item `a` should
 /// survive over item `b` and must be a strict total order.
 pub fn cluster(
@@ -485,14 +532,18 @@ pub fn cluster(
     let cap = config.max_shingles;
     // Only similarities at or above the threshold matter (links, and a removed row's similarity
     // to its survivor), so pairs below it stop early and count as 0.
+    // Verification reads two rows at random per candidate pair, tens of millions of times: one
+    // cache line per row (set and profile) instead of items → attributes → set, and most
+    // dissimilar pairs are ruled out by their profiles without reading the sets.
+    let rows: Vec<Profiled<'_>> = items
+        .par_iter()
+        .map(|i| Profiled::new(&i.sketch.shingles))
+        .collect();
+    let rows = rows.as_slice();
     let sim = |a: usize, b: usize| {
-        crate::sketch::jaccard_at_least(
-            &items[a].sketch.shingles,
-            &items[b].sketch.shingles,
-            cap,
-            threshold,
-        )
-        .unwrap_or(0.0)
+        rows[a]
+            .jaccard_at_least(&rows[b], cap, threshold)
+            .unwrap_or(0.0)
     };
     let bands = items
         .iter()
@@ -501,22 +552,31 @@ pub fn cluster(
         .unwrap_or(0);
     let mut uf = UnionFind::new(n);
     let mut bucket: Vec<(u32, u32)> = Vec::with_capacity(n);
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    // Verifies `pairs` in parallel, then joins the similar ones in order: the components are
-    // the same whatever the thread count (and the same as verifying one pair at a time, since a
-    // pair only ever joins rows already similar through a chain). Most candidates are rejected,
-    // so only the similar pairs come back, in order.
-    let verify_and_join = |pairs: &[(u32, u32)], uf: &mut UnionFind, out: &mut NearOutcome| {
-        let similar: Vec<(u32, u32)> = pairs
-            .par_iter()
-            .with_min_len(256)
-            .filter(|&&(a, b)| sim(a as usize, b as usize) >= threshold)
-            .copied()
+    // Lists and verifies the candidates of a slice of bucket runs per task (the pair list stays
+    // in cache instead of going through memory), then joins the similar pairs in run order: the
+    // components are the same whatever the thread count (and the same as verifying one pair at a
+    // time, since a pair only ever joins rows already similar through a chain). `list` appends a
+    // run's candidates against the components as they stand (nothing joins while listing).
+    let verify_and_join = |runs: &[&[(u32, u32)]],
+                           list: &ListCandidates<'_>,
+                           uf: &mut UnionFind,
+                           out: &mut NearOutcome| {
+        let per_task: Vec<(Vec<(u32, u32)>, usize)> = runs
+            .par_chunks(RUNS_PER_TASK)
+            .map_init(Vec::new, |pairs, chunk| {
+                pairs.clear();
+                for run in chunk {
+                    list(run, pairs);
+                }
+                (keep_similar(pairs, rows, cap, threshold), pairs.len())
+            })
             .collect();
-        out.pairs_verified += pairs.len() as u64;
-        out.pairs_rejected += (pairs.len() - similar.len()) as u64;
-        for (a, b) in similar {
-            uf.union(a, b);
+        for (similar, listed) in per_task {
+            out.pairs_verified += listed as u64;
+            out.pairs_rejected += (listed - similar.len()) as u64;
+            for (a, b) in similar {
+                uf.union(a, b);
+            }
         }
     };
     for band in 0..bands {
@@ -529,33 +589,35 @@ pub fn cluster(
         bucket.par_sort_unstable();
         // Neighbours in a bucket first: copies of one text sit next to each other, so this joins
         // most clusters with one verification per row, and the wider window below then skips
-        // pairs already joined. Candidates are listed in parallel against the components as
-        // they stand (nothing joins while listing), in bucket order.
+        // pairs already joined.
         let runs: Vec<&[(u32, u32)]> = bucket
             .chunk_by(|a, b| a.0 == b.0)
             .filter(|run| run.len() >= 2)
             .collect();
-        let roots = uf.roots();
-        pairs.clear();
-        pairs.par_extend(runs.par_iter().flat_map_iter(|run| {
-            (1..run.len()).filter_map(|j| {
+        let roots = uf.roots().to_vec();
+        let apart = |a: u32, b: u32| roots[a as usize] != roots[b as usize];
+        let neighbours = |run: &[(u32, u32)], pairs: &mut Vec<(u32, u32)>| {
+            for j in 1..run.len() {
                 let (a, b) = (run[j - 1].1, run[j].1);
-                (roots[a as usize] != roots[b as usize]).then_some((a, b))
-            })
-        }));
-        verify_and_join(&pairs, &mut uf, &mut out);
-        let roots = uf.roots();
-        pairs.clear();
-        pairs.par_extend(runs.par_iter().flat_map_iter(|run| {
-            (2..run.len()).flat_map(move |j| {
+                if apart(a, b) {
+                    pairs.push((a, b));
+                }
+            }
+        };
+        verify_and_join(&runs, &neighbours, &mut uf, &mut out);
+        let roots = uf.roots().to_vec();
+        let apart = |a: u32, b: u32| roots[a as usize] != roots[b as usize];
+        let window = |run: &[(u32, u32)], pairs: &mut Vec<(u32, u32)>| {
+            for j in 2..run.len() {
                 let b = run[j].1;
-                run[j.saturating_sub(BUCKET_WINDOW)..j - 1]
-                    .iter()
-                    .filter(move |&&(_, a)| roots[a as usize] != roots[b as usize])
-                    .map(move |&(_, a)| (a, b))
-            })
-        }));
-        verify_and_join(&pairs, &mut uf, &mut out);
+                for &(_, a) in &run[j.saturating_sub(BUCKET_WINDOW)..j - 1] {
+                    if apart(a, b) {
+                        pairs.push((a, b));
+                    }
+                }
+            }
+        };
+        verify_and_join(&runs, &window, &mut uf, &mut out);
     }
 
     // Components in input order of their first member.

@@ -80,7 +80,7 @@ pub fn jaccard_at_least(a: &[u32], b: &[u32], cap: usize, threshold: f64) -> Opt
     // The test multiplies instead of dividing (it runs after every mismatch) against a threshold
     // lowered by far more than the rounding error, so it can only keep a pair going, never give
     // up on one that reaches the threshold; the final comparison is exact.
-    let relaxed = threshold - 1e-9;
+    let relaxed = threshold - RELAXATION;
     if limit == usize::MAX {
         return exact_at_least(a, b, threshold, relaxed);
     }
@@ -120,6 +120,112 @@ pub fn jaccard_at_least(a: &[u32], b: &[u32], cap: usize, threshold: f64) -> Opt
     (similarity >= threshold).then_some(similarity)
 }
 
+/// The fewest shared elements two untruncated sets of `la` and `lb` elements need to reach a
+/// similarity of `relaxed` (a threshold already lowered past rounding error), rounded down, so
+/// never too many.
+fn shared_needed(la: usize, lb: usize, relaxed: f64) -> usize {
+    // `as` truncates toward zero and sends negatives to 0: the floor of every value that can occur.
+    ((relaxed * (la + lb) as f64) / (1.0 + relaxed)) as usize
+}
+
+/// Ranges of the element space a [`Profile`] counts in.
+const PROFILE_RANGES: usize = 32;
+
+/// How many elements of a set fall in each thirty-second of the element space. A shared element
+/// falls in the same range in both sets, so `|A ∩ B| ≤ Σ min(countᴬ, countᴮ)`: 32 bytes that
+/// rule most dissimilar candidate pairs out before their sets are read. A set with more than 255
+/// elements in one range has no counts and rules nothing out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Profile(Option<[u8; PROFILE_RANGES]>);
+
+impl Profile {
+    /// The profile of a sketch made by [`finish`].
+    pub fn of(set: &[u32]) -> Profile {
+        let mut counts = [0u32; PROFILE_RANGES];
+        for &element in set {
+            counts[(element >> (32 - PROFILE_RANGES.trailing_zeros())) as usize] += 1;
+        }
+        let mut narrow = [0u8; PROFILE_RANGES];
+        for (n, c) in narrow.iter_mut().zip(counts) {
+            match u8::try_from(c) {
+                Ok(c) => *n = c,
+                Err(_) => return Profile(None),
+            }
+        }
+        Profile(Some(narrow))
+    }
+
+    /// The most elements the two profiled sets can share (`usize::MAX` when either has no counts).
+    #[inline]
+    fn shared_at_most(&self, other: &Profile) -> usize {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => {
+                // At most 32 × 255 in total, so u16 lanes never overflow (and vectorise).
+                let mut sum = 0u16;
+                for (x, y) in a.iter().zip(b) {
+                    sum += u16::from(*x.min(y));
+                }
+                usize::from(sum)
+            }
+            _ => usize::MAX,
+        }
+    }
+}
+
+/// A sketch as verification reads it: the set and its [`Profile`] in one cache line, so ruling a
+/// candidate pair out reads one line per row and never the sets.
+#[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
+pub struct Profiled<'a> {
+    set: &'a [u32],
+    profile: Profile,
+}
+
+impl<'a> Profiled<'a> {
+    /// Profiles a sketch made by [`finish`].
+    pub fn new(set: &'a [u32]) -> Self {
+        Profiled {
+            set,
+            profile: Profile::of(set),
+        }
+    }
+
+    /// The sketch.
+    pub fn set(&self) -> &'a [u32] {
+        self.set
+    }
+
+    /// False only when this sketch and `other` (both made with `cap`) certainly have a similarity
+    /// below `threshold`: both are untruncated, so the similarity is exact, and their profiles
+    /// allow fewer shared elements than it needs.
+    #[inline]
+    pub fn may_reach(&self, other: &Profiled<'_>, cap: usize, threshold: f64) -> bool {
+        let (la, lb) = (self.set.len(), other.set.len());
+        la >= cap
+            || lb >= cap
+            || self.profile.shared_at_most(&other.profile)
+                >= shared_needed(la, lb, threshold - RELAXATION)
+    }
+
+    /// [`jaccard_at_least`] of the two sketches, ruling the pair out by profile first.
+    #[inline]
+    pub fn jaccard_at_least(
+        &self,
+        other: &Profiled<'_>,
+        cap: usize,
+        threshold: f64,
+    ) -> Option<f64> {
+        if !self.may_reach(other, cap, threshold) {
+            return None;
+        }
+        jaccard_at_least(self.set, other.set, cap, threshold)
+    }
+}
+
+/// How far early-exit tests lower the threshold: far more than the rounding error of their
+/// arithmetic, so they can only keep a pair going, never give up on one that reaches it.
+const RELAXATION: f64 = 1e-9;
+
 /// Elements compared at once by [`exact_at_least`].
 const BLOCK: usize = 8;
 
@@ -134,10 +240,7 @@ fn block(set: &[u32], at: usize) -> Option<&[u32; BLOCK]> {
 /// each side has a fixed budget of misses, checked with one integer comparison.
 fn exact_at_least(a: &[u32], b: &[u32], threshold: f64, relaxed: f64) -> Option<f64> {
     let (la, lb) = (a.len(), b.len());
-    // Computed with the lowered threshold and rounded down: a budget can only be too generous.
-    let need = ((relaxed * (la + lb) as f64) / (1.0 + relaxed))
-        .floor()
-        .max(0.0) as usize;
+    let need = shared_needed(la, lb, relaxed);
     if need > la.min(lb) {
         return None;
     }
@@ -288,6 +391,57 @@ mod tests {
                 proptest::prop_assert_eq!(jaccard_at_least(&a, &b, cap, t), (full >= t).then_some(full));
             }
         }
+    }
+
+    proptest::proptest! {
+        /// A profile never bounds the intersection below its true size, so ruling a pair out by
+        /// profile never changes a decision or a value (elements spread over the whole range, as
+        /// shingle hashes are, with a shared core so intersections are large).
+        #[test]
+        fn profiles_never_rule_out_a_similar_pair(
+            core in proptest::collection::vec(proptest::num::u32::ANY, 0..200),
+            only_a in proptest::collection::vec(proptest::num::u32::ANY, 0..40),
+            only_b in proptest::collection::vec(proptest::num::u32::ANY, 0..40),
+            cap in prop_oneof_caps(),
+            threshold in 0.3f64..1.0,
+        ) {
+            let a = finish(core.iter().chain(&only_a).copied().collect(), cap);
+            let b = finish(core.iter().chain(&only_b).copied().collect(), cap);
+            let shared = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+            proptest::prop_assert!(Profile::of(&a).shared_at_most(&Profile::of(&b)) >= shared);
+            let (pa, pb) = (Profiled::new(&a), Profiled::new(&b));
+            let full = jaccard(&a, &b, cap);
+            for t in [threshold, 0.8, full] {
+                proptest::prop_assert_eq!(pa.jaccard_at_least(&pb, cap, t), (full >= t).then_some(full));
+            }
+        }
+    }
+
+    #[test]
+    fn profiles_rule_out_sets_in_different_ranges() {
+        // Equal sizes, so the size alone allows anything; the profiles show they share nothing.
+        let low: Box<[u32]> = (0..40u32).map(|i| i << 20).collect();
+        let high: Box<[u32]> = (0..40u32).map(|i| u32::MAX - (i << 20)).rev().collect();
+        let (pl, ph) = (Profiled::new(&low), Profiled::new(&high));
+        assert!(!pl.may_reach(&ph, 512, 0.5));
+        assert!(pl.may_reach(&pl, 512, 1.0));
+        // A truncated set (as long as the cap) gets the bottom-k estimate: never ruled out here.
+        assert!(pl.may_reach(&ph, 40, 0.5));
+        assert_eq!(pl.jaccard_at_least(&ph, 512, 0.5), None);
+    }
+
+    #[test]
+    fn a_crowded_range_leaves_a_profile_without_counts() {
+        let crowded: Box<[u32]> = (0..300u32).collect();
+        assert_eq!(Profile::of(&crowded), Profile(None));
+        assert_eq!(
+            Profile::of(&crowded).shared_at_most(&Profile::of(&[1, 2])),
+            usize::MAX
+        );
+        let full_range: Box<[u32]> = (0..255u32).collect();
+        let counted = Profile::of(&full_range);
+        assert_ne!(counted, Profile(None));
+        assert_eq!(counted.shared_at_most(&counted), 255);
     }
 
     fn prop_oneof_caps() -> impl proptest::strategy::Strategy<Value = usize> {
