@@ -58,6 +58,10 @@ impl Normalization {
     }
 }
 
+/// The CJK Unified Ideographs block: every char in it is its own NFKC form, combines with
+/// nothing, has no case and is alphabetic (a test checks each against the tables).
+pub(crate) const UNIFIED_HAN: std::ops::RangeInclusive<char> = '\u{4E00}'..='\u{9FFF}';
+
 /// NFKC of `input` into `out`. Most text needs no composition work: ASCII, Han and other
 /// characters that are NFKC on their own, plus full-width forms (U+FF01–U+FF5E, which NFKC maps
 /// to single ASCII starters) and the ideographic space, as long as nothing in the text can combine
@@ -78,10 +82,13 @@ fn nfkc_into(input: &str, out: &mut String) {
 
 /// The NFKC form of `c` when it is one char that nothing can combine with (see [`nfkc_into`]);
 /// `None` when the full algorithm is needed.
+#[inline]
 fn nfkc_alone(c: char) -> Option<char> {
     use unicode_normalization::{IsNormalized, is_nfkc_quick};
     match c {
         _ if c.is_ascii() => Some(c),
+        // Most Chinese text: the table lookups below say the same for every one of these.
+        _ if UNIFIED_HAN.contains(&c) => Some(c),
         '\u{FF01}'..='\u{FF5E}' => Some(char::from(((c as u32) - 0xFEE0) as u8)),
         '\u{3000}' => Some(' '),
         _ if is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
@@ -100,8 +107,29 @@ fn nfkc_alone(c: char) -> Option<char> {
 /// unmakes whitespace, and collapsing only looks at whitespace.
 fn defaults_in_one_pass(input: &str, out: &mut String) -> bool {
     out.clear();
+    out.reserve(input.len());
     let mut space_pending = false;
-    for c in input.chars() {
+    let mut rest = input;
+    while let Some(&first) = rest.as_bytes().first() {
+        // ASCII bytes, most of any text, skip char decoding and the NFKC and case tables; the
+        // whitespace set is `char::is_whitespace`'s within ASCII.
+        if first.is_ascii() {
+            rest = &rest[1..];
+            if matches!(first, b'\t'..=b'\r' | b' ') {
+                space_pending = !out.is_empty();
+                continue;
+            }
+            if space_pending {
+                out.push(' ');
+                space_pending = false;
+            }
+            out.push(char::from(first.to_ascii_lowercase()));
+            continue;
+        }
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        rest = &rest[c.len_utf8()..];
         let Some(c) = nfkc_alone(c) else {
             return false;
         };
@@ -122,6 +150,9 @@ fn defaults_in_one_pass(input: &str, out: &mut String) -> bool {
 fn fold_case_into(c: char, out: &mut String) {
     if c.is_ascii() {
         out.push(c.to_ascii_lowercase());
+    } else if UNIFIED_HAN.contains(&c) {
+        // No case: skips the lower-case table search for most Chinese text.
+        out.push(c);
     } else if c == 'ς' {
         out.push('σ');
     } else {
@@ -199,6 +230,21 @@ impl Normalizer {
 mod tests {
     use super::*;
 
+    #[test]
+    fn unified_han_shortcuts_agree_with_the_unicode_tables() {
+        use unicode_normalization::{IsNormalized, char::canonical_combining_class, is_nfkc_quick};
+        for c in UNIFIED_HAN {
+            assert_eq!(is_nfkc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+            assert!(c.to_lowercase().eq(std::iter::once(c)), "{c:?}");
+            assert!(c.is_alphanumeric() && !c.is_whitespace(), "{c:?}");
+            assert!(crate::shingle::is_cjk(c), "{c:?}");
+        }
+        // Just outside: compatibility ideographs decompose, so they must not take the shortcut.
+        assert_eq!(nfkc_alone('\u{F900}'), None);
+        assert_eq!(Normalizer::new(&Normalization::defaults()).apply("中文ＡＢＣ Ω"), "中文abc ω");
+    }
+
     fn default_normalizer() -> Normalizer {
         Normalizer::new(&Normalization::defaults())
     }
@@ -254,7 +300,7 @@ mod tests {
     proptest::proptest! {
         /// The fast paths (ASCII, already-NFKC) give exactly what the plain definitions give.
         #[test]
-        fn fast_paths_match_the_definitions(text in "[a-zA-Z0-9 ，。ﬁ①ΣςÉé\\u{0301}\\u{0308}\\u{3000}\\u{FF01}-\\u{FF5E}\\u{FF61}-\\u{FF9F}가中文\\t\\n\\u{00A0}\\u{2003}İ]{0,40}") {
+        fn fast_paths_match_the_definitions(text in "[a-zA-Z0-9 ，。ﬁ①ΣςÉé\\u{0301}\\u{0308}\\u{3000}\\u{FF01}-\\u{FF5E}\\u{FF61}-\\u{FF9F}가中文\\t\\n\\r\\x0B\\x0C\\x1C\\x1F\\u{0085}\\u{00A0}\\u{2003}İ]{0,40}") {
             let mut out = String::new();
             Normalization::Nfkc.apply(&text, &mut out);
             proptest::prop_assert_eq!(&out, &text.nfkc().collect::<String>());

@@ -7,6 +7,7 @@
 //! whitespace only separate tokens; they never form part of a shingle. A run shorter than `n`
 //! tokens becomes one shingle of the whole run, so short texts still get a signature.
 
+use crate::normalize::UNIFIED_HAN;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -126,9 +127,11 @@ impl Shingler {
         let split = scripts == Scripts::Split;
         let mut word_start: Option<usize> = None;
         for (at, c) in text.char_indices() {
-            let word_char = c.is_alphanumeric();
+            // Han needs no alphabetic-table search (see `UNIFIED_HAN`).
+            let han = UNIFIED_HAN.contains(&c);
+            let word_char = han || c.is_alphanumeric();
             let token_char = match scripts {
-                Scripts::Split => is_cjk(c),
+                Scripts::Split => han || is_cjk(c),
                 Scripts::AllChars => word_char,
                 Scripts::AllWords => false,
             };
