@@ -234,7 +234,11 @@ mod tests {
     fn unified_han_shortcuts_agree_with_the_unicode_tables() {
         use unicode_normalization::{IsNormalized, char::canonical_combining_class, is_nfkc_quick};
         for c in UNIFIED_HAN {
-            assert_eq!(is_nfkc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
+            assert_eq!(
+                is_nfkc_quick(std::iter::once(c)),
+                IsNormalized::Yes,
+                "{c:?}"
+            );
             assert_eq!(canonical_combining_class(c), 0, "{c:?}");
             assert!(c.to_lowercase().eq(std::iter::once(c)), "{c:?}");
             assert!(c.is_alphanumeric() && !c.is_whitespace(), "{c:?}");
@@ -242,7 +246,10 @@ mod tests {
         }
         // Just outside: compatibility ideographs decompose, so they must not take the shortcut.
         assert_eq!(nfkc_alone('\u{F900}'), None);
-        assert_eq!(Normalizer::new(&Normalization::defaults()).apply("中文ＡＢＣ Ω"), "中文abc ω");
+        assert_eq!(
+            Normalizer::new(&Normalization::defaults()).apply("中文ＡＢＣ Ω"),
+            "中文abc ω"
+        );
     }
 
     fn default_normalizer() -> Normalizer {

@@ -5,9 +5,9 @@
 //! so the outcome depends on the rows alone, not on how they were split into batches or which
 //! thread tagged them.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
-use rayon::prelude::*;
 use std::fmt;
 
 /// Which row of a group of duplicates is kept. Written in the pipeline file as a string —
