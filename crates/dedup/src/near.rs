@@ -530,8 +530,6 @@ pub fn cluster(
     };
     let threshold = config.threshold;
     let cap = config.max_shingles;
-    // Only similarities at or above the threshold matter (links, and a removed row's similarity
-    // to its survivor), so pairs below it stop early and count as 0.
     // Verification reads two rows at random per candidate pair, tens of millions of times: one
     // cache line per row (set and profile) instead of items → attributes → set, and most
     // dissimilar pairs are ruled out by their profiles without reading the sets.
@@ -540,6 +538,8 @@ pub fn cluster(
         .map(|i| Profiled::new(&i.sketch.shingles))
         .collect();
     let rows = rows.as_slice();
+    // Only similarities at or above the threshold matter (links, and a removed row's similarity
+    // to its survivor), so pairs below it stop early and count as 0.
     let sim = |a: usize, b: usize| {
         rows[a]
             .jaccard_at_least(&rows[b], cap, threshold)
@@ -553,14 +553,12 @@ pub fn cluster(
     let mut uf = UnionFind::new(n);
     let mut bucket: Vec<(u32, u32)> = Vec::with_capacity(n);
     // Lists and verifies the candidates of a slice of bucket runs per task (the pair list stays
-    // in cache instead of going through memory), then joins the similar pairs in run order: the
-    // components are the same whatever the thread count (and the same as verifying one pair at a
-    // time, since a pair only ever joins rows already similar through a chain). `list` appends a
-    // run's candidates against the components as they stand (nothing joins while listing).
-    let verify_and_join = |runs: &[&[(u32, u32)]],
-                           list: &ListCandidates<'_>,
-                           uf: &mut UnionFind,
-                           out: &mut NearOutcome| {
+    // in cache instead of going through memory) and hands back the similar pairs in run order,
+    // to be joined in that order: the components are the same whatever the thread count (and the
+    // same as verifying one pair at a time, since a pair only ever joins rows already similar
+    // through a chain). `list` appends a run's candidates against the components as they stand
+    // (nothing joins while listing).
+    let verify = |runs: &[&[(u32, u32)]], list: &ListCandidates<'_>, out: &mut NearOutcome| {
         let per_task: Vec<(Vec<(u32, u32)>, usize)> = runs
             .par_chunks(RUNS_PER_TASK)
             .map_init(Vec::new, |pairs, chunk| {
@@ -571,12 +569,17 @@ pub fn cluster(
                 (keep_similar(pairs, rows, cap, threshold), pairs.len())
             })
             .collect();
-        for (similar, listed) in per_task {
+        let mut similar = Vec::with_capacity(per_task.len());
+        for (task_similar, listed) in per_task {
             out.pairs_verified += listed as u64;
-            out.pairs_rejected += (listed - similar.len()) as u64;
-            for (a, b) in similar {
-                uf.union(a, b);
-            }
+            out.pairs_rejected += (listed - task_similar.len()) as u64;
+            similar.push(task_similar);
+        }
+        similar
+    };
+    let join = |similar: Vec<Vec<(u32, u32)>>, uf: &mut UnionFind| {
+        for (a, b) in similar.into_iter().flatten() {
+            uf.union(a, b);
         }
     };
     for band in 0..bands {
@@ -594,7 +597,7 @@ pub fn cluster(
             .chunk_by(|a, b| a.0 == b.0)
             .filter(|run| run.len() >= 2)
             .collect();
-        let roots = uf.roots().to_vec();
+        let roots = uf.roots();
         let apart = |a: u32, b: u32| roots[a as usize] != roots[b as usize];
         let neighbours = |run: &[(u32, u32)], pairs: &mut Vec<(u32, u32)>| {
             for j in 1..run.len() {
@@ -604,8 +607,9 @@ pub fn cluster(
                 }
             }
         };
-        verify_and_join(&runs, &neighbours, &mut uf, &mut out);
-        let roots = uf.roots().to_vec();
+        let similar = verify(&runs, &neighbours, &mut out);
+        join(similar, &mut uf);
+        let roots = uf.roots();
         let apart = |a: u32, b: u32| roots[a as usize] != roots[b as usize];
         let window = |run: &[(u32, u32)], pairs: &mut Vec<(u32, u32)>| {
             for j in 2..run.len() {
@@ -617,7 +621,8 @@ pub fn cluster(
                 }
             }
         };
-        verify_and_join(&runs, &window, &mut uf, &mut out);
+        let similar = verify(&runs, &window, &mut out);
+        join(similar, &mut uf);
     }
 
     // Components in input order of their first member.
