@@ -131,7 +131,7 @@ impl Shingler {
             let han = UNIFIED_HAN.contains(&c);
             let word_char = han || c.is_alphanumeric();
             let token_char = match scripts {
-                Scripts::Split => han || is_cjk(c),
+                Scripts::Split => is_cjk(c),
                 Scripts::AllChars => word_char,
                 Scripts::AllWords => false,
             };
