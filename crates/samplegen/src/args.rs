@@ -1,5 +1,6 @@
-//! Command-line parsing: `sluice-samplegen --out DIR [--seed N] [--scale N]`.
+//! Command-line parsing: `sluice-samplegen --out DIR [--seed N] [--scale N] [--dataset NAME]...`.
 
+use crate::datasets::{claims, logs, tickets};
 use crate::error::GenError;
 use std::path::PathBuf;
 
@@ -15,21 +16,31 @@ pub struct Config {
     pub seed: u64,
     /// Multiplier of every record count (at least 1).
     pub scale: u32,
+    /// The datasets to write, by directory name; empty means all of them. A dataset's content
+    /// does not depend on which others are written (each draws from its own fork of the seed).
+    pub only: Vec<String>,
 }
 
+/// Every dataset the generator writes, by directory name, in generation order.
+pub const DATASETS: [&str; 3] = [tickets::NAME, claims::NAME, logs::NAME];
+
 /// Usage text.
-pub const USAGE: &str = "usage: sluice-samplegen --out DIR [--seed N] [--scale N]
+pub const USAGE: &str =
+    "usage: sluice-samplegen --out DIR [--seed N] [--scale N] [--dataset NAME]...
 
 Writes the synthetic sample datasets, their ground truth and README.md into DIR.
-  --out DIR    output directory (e.g. samples)
-  --seed N     seed of every random draw (default 20250101)
-  --scale N    multiply every record count by N (default 1)";
+  --out DIR       output directory (e.g. samples)
+  --seed N        seed of every random draw (default 20250101)
+  --scale N       multiply every record count by N (default 1)
+  --dataset NAME  write only this dataset (repeatable): support-tickets, insurance-claims,
+                  maintenance-logs; its files are the same as when all are written";
 
 /// Parses the arguments after the program name; `Ok(None)` means help was asked for.
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Config>, GenError> {
     let mut out = None;
     let mut seed = DEFAULT_SEED;
     let mut scale = 1;
+    let mut only: Vec<String> = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -56,6 +67,18 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Config>, G
                     )));
                 }
             }
+            "--dataset" => {
+                let name = value()?;
+                if !DATASETS.contains(&name.as_str()) {
+                    return Err(GenError::Usage(format!(
+                        "unknown dataset {name:?}; expected one of {}\n\n{USAGE}",
+                        DATASETS.join(", ")
+                    )));
+                }
+                if !only.contains(&name) {
+                    only.push(name);
+                }
+            }
             other => {
                 return Err(GenError::Usage(format!(
                     "unknown argument {other}\n\n{USAGE}"
@@ -64,7 +87,12 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Config>, G
         }
     }
     let out = out.ok_or_else(|| GenError::Usage(format!("--out is required\n\n{USAGE}")))?;
-    Ok(Some(Config { out, seed, scale }))
+    Ok(Some(Config {
+        out,
+        seed,
+        scale,
+        only,
+    }))
 }
 
 fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, GenError> {
@@ -91,7 +119,8 @@ mod tests {
             Config {
                 out: "samples".into(),
                 seed: DEFAULT_SEED,
-                scale: 1
+                scale: 1,
+                only: Vec::new(),
             }
         );
         let config = parse(args(&["--seed=7", "--scale", "3", "--out=x"]))
@@ -102,6 +131,17 @@ mod tests {
             (7, 3, PathBuf::from("x"))
         );
         assert_eq!(parse(args(&["--help"])).unwrap(), None);
+        let config = parse(args(&[
+            "--out=x",
+            "--dataset",
+            "maintenance-logs",
+            "--dataset=support-tickets",
+            "--dataset",
+            "maintenance-logs",
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(config.only, ["maintenance-logs", "support-tickets"]);
     }
 
     #[test]
@@ -113,6 +153,8 @@ mod tests {
             &["--out", "x", "--scale", "-2"],
             &["--out", "x", "--seed", "abc"],
             &["--out", "x", "--verbose"],
+            &["--out", "x", "--dataset", "tickets"],
+            &["--out", "x", "--dataset"],
         ] {
             let err = parse(args(bad)).unwrap_err();
             assert!(matches!(err, GenError::Usage(_)), "{bad:?}");

@@ -21,25 +21,36 @@ pub mod summary;
 pub mod text;
 pub mod truth;
 
-pub use args::{Config, DEFAULT_SEED};
+pub use args::{Config, DATASETS, DEFAULT_SEED};
 pub use error::GenError;
 pub use summary::{DatasetSummary, FileSummary, Summary};
 
 use datasets::{claims, logs, tickets};
 
-/// Generates every dataset and the README into `config.out`; files are streamed, so memory
-/// does not grow with `config.scale`.
+/// Generates the datasets `config.only` names (all when empty) and the README into `config.out`;
+/// files are streamed, so memory does not grow with `config.scale`.
 pub fn generate(config: &Config) -> Result<Summary, GenError> {
     if config.scale == 0 {
         return Err(GenError::Usage("--scale must be at least 1".into()));
     }
+    if let Some(unknown) = config.only.iter().find(|n| !DATASETS.contains(&n.as_str())) {
+        return Err(GenError::Usage(format!("unknown dataset {unknown:?}")));
+    }
     fs_err::create_dir_all(&config.out)?;
     let root = rng::Rng::new(config.seed);
-    let datasets = vec![
-        tickets::generate(&config.out.join(tickets::NAME), &root, config.scale)?,
-        claims::generate(&config.out.join(claims::NAME), &root, config.scale)?,
-        logs::generate(&config.out.join(logs::NAME), &root, config.scale)?,
+    let wanted = |name: &str| config.only.is_empty() || config.only.iter().any(|n| n == name);
+    type Generator = fn(&std::path::Path, &rng::Rng, u32) -> Result<DatasetSummary, GenError>;
+    let generators: [(&str, Generator); 3] = [
+        (tickets::NAME, tickets::generate),
+        (claims::NAME, claims::generate),
+        (logs::NAME, logs::generate),
     ];
+    let mut datasets = Vec::new();
+    for (name, generate) in generators {
+        if wanted(name) {
+            datasets.push(generate(&config.out.join(name), &root, config.scale)?);
+        }
+    }
     let summary = Summary {
         seed: config.seed,
         scale: config.scale,

@@ -40,6 +40,7 @@ fn committed_samples_are_up_to_date() {
         out: fresh.path().to_path_buf(),
         seed: sluice_samplegen::DEFAULT_SEED,
         scale: 1,
+        only: Vec::new(),
     };
     sluice_samplegen::generate(&config).unwrap();
     let expected = snapshot(fresh.path());

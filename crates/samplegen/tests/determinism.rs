@@ -12,6 +12,7 @@ fn run(dir: &Path, seed: u64, scale: u32) -> sluice_samplegen::Summary {
         out: dir.to_path_buf(),
         seed,
         scale,
+        only: Vec::new(),
     })
     .unwrap()
 }
@@ -88,7 +89,42 @@ fn zero_scale_is_refused() {
         out: dir.path().to_path_buf(),
         seed: 1,
         scale: 0,
+        only: Vec::new(),
     })
     .unwrap_err();
     assert!(err.to_string().contains("scale"));
+}
+
+#[test]
+fn one_dataset_alone_has_the_same_files_as_in_a_full_run() {
+    let (all, one) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run(all.path(), 7, 1);
+    let summary = generate(&Config {
+        out: one.path().to_path_buf(),
+        seed: 7,
+        scale: 1,
+        only: vec!["maintenance-logs".into()],
+    })
+    .unwrap();
+    assert_eq!(summary.datasets.len(), 1);
+    let (files_all, files_one) = (snapshot(all.path()), snapshot(one.path()));
+    let data: Vec<&String> = files_one.keys().filter(|k| *k != "README.md").collect();
+    assert!(!data.is_empty());
+    for name in data {
+        assert!(name.starts_with("maintenance-logs"), "{name}");
+        assert!(files_one[name] == files_all[name], "{name} differs");
+    }
+}
+
+#[test]
+fn an_unknown_dataset_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = generate(&Config {
+        out: dir.path().to_path_buf(),
+        seed: 1,
+        scale: 1,
+        only: vec!["tickets".into()],
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("tickets"));
 }

@@ -44,6 +44,7 @@ pub fn generated() -> (&'static Path, &'static Summary) {
             out: path.clone(),
             seed: sluice_samplegen::DEFAULT_SEED,
             scale: 1,
+            only: Vec::new(),
         };
         let summary = sluice_samplegen::generate(&config).unwrap();
         (path, summary)
