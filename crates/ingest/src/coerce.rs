@@ -1,9 +1,11 @@
 //! Coercing JSON values (and CSV cells, which arrive as JSON strings) to a declared field type.
 //!
-//! The result is a JSON value of exactly the declared shape, so the Arrow JSON decoder that
-//! turns rows into columns never meets a value it cannot take.
+//! The result is a [`Cell`] of exactly the declared shape, so turning rows into columns never
+//! meets a value it cannot take.
 
-use serde_json::{Map, Number, Value};
+use crate::cell::Cell;
+use crate::strict_json::{Json, Object, parse_lenient};
+use serde_json::Number;
 use sluice_core::FieldType;
 
 /// A value that does not fit its declared type: where inside the field, what was expected and
@@ -17,7 +19,7 @@ pub(crate) struct Mismatch {
 }
 
 impl Mismatch {
-    fn new(expected: &FieldType, found: &Value) -> Self {
+    fn new(expected: &FieldType, found: &Json<'_>) -> Self {
         Mismatch {
             at: String::new(),
             expected: expected.to_string(),
@@ -32,59 +34,59 @@ impl Mismatch {
 }
 
 /// The JSON type name of `value`, for details.
-pub(crate) fn json_type(value: &Value) -> &'static str {
+pub(crate) fn json_type(value: &Json<'_>) -> &'static str {
     match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+        Json::Null => "null",
+        Json::Bool(_) => "bool",
+        Json::Number(_) => "number",
+        Json::String(_) => "string",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
     }
 }
 
 /// `value` converted to `ty`. Null stays null; so does blank text for a number or bool.
-pub(crate) fn coerce(value: &Value, ty: &FieldType) -> Result<Value, Mismatch> {
+pub(crate) fn coerce(value: &Json<'_>, ty: &FieldType) -> Result<Cell, Mismatch> {
     let mismatch = || Mismatch::new(ty, value);
     match (ty, value) {
-        (_, Value::Null) => Ok(Value::Null),
-        (FieldType::String, Value::String(_)) => Ok(value.clone()),
-        (FieldType::String, Value::Number(n)) => Ok(Value::String(n.to_string())),
-        (FieldType::String, Value::Bool(b)) => Ok(Value::String(b.to_string())),
-        (FieldType::Int64 | FieldType::Float64 | FieldType::Bool, Value::String(s))
+        (_, Json::Null) => Ok(Cell::Null),
+        (FieldType::String, Json::String(s)) => Ok(Cell::Str(s.as_ref().to_owned())),
+        (FieldType::String, Json::Number(n)) => Ok(Cell::Str(n.to_string())),
+        (FieldType::String, Json::Bool(b)) => Ok(Cell::Str(b.to_string())),
+        (FieldType::Int64 | FieldType::Float64 | FieldType::Bool, Json::String(s))
             if s.trim().is_empty() =>
         {
-            Ok(Value::Null)
+            Ok(Cell::Null)
         }
-        (FieldType::Int64, Value::Number(n)) => int_from_number(n).ok_or_else(mismatch),
-        (FieldType::Int64, Value::String(s)) => s
+        (FieldType::Int64, Json::Number(n)) => int_from_number(n).ok_or_else(mismatch),
+        (FieldType::Int64, Json::String(s)) => s
             .trim()
             .parse::<i64>()
-            .map(Value::from)
+            .map(Cell::Int)
             .map_err(|_| mismatch()),
-        (FieldType::Float64, Value::Number(n)) => n
+        (FieldType::Float64, Json::Number(n)) => n
             .as_f64()
-            .and_then(Number::from_f64)
-            .map(Value::Number)
+            .filter(|f| f.is_finite())
+            .map(Cell::Float)
             .ok_or_else(mismatch),
-        (FieldType::Float64, Value::String(s)) => s
+        (FieldType::Float64, Json::String(s)) => s
             .trim()
             .parse::<f64>()
             .ok()
-            .and_then(Number::from_f64)
-            .map(Value::Number)
+            .filter(|f| f.is_finite())
+            .map(Cell::Float)
             .ok_or_else(mismatch),
-        (FieldType::Bool, Value::Bool(_)) => Ok(value.clone()),
-        (FieldType::Bool, Value::Number(n)) => match n.as_i64() {
-            Some(0) => Ok(Value::Bool(false)),
-            Some(1) => Ok(Value::Bool(true)),
+        (FieldType::Bool, Json::Bool(b)) => Ok(Cell::Bool(*b)),
+        (FieldType::Bool, Json::Number(n)) => match n.as_i64() {
+            Some(0) => Ok(Cell::Bool(false)),
+            Some(1) => Ok(Cell::Bool(true)),
             _ => Err(mismatch()),
         },
-        (FieldType::Bool, Value::String(s)) => parse_bool(s).map(Value::Bool).ok_or_else(mismatch),
-        (FieldType::List(inner), Value::Array(items)) => coerce_list(inner, items),
-        (FieldType::Struct(children), Value::Object(object)) => coerce_struct(children, object),
+        (FieldType::Bool, Json::String(s)) => parse_bool(s).map(Cell::Bool).ok_or_else(mismatch),
+        (FieldType::List(inner), Json::Array(items)) => coerce_list(inner, items),
+        (FieldType::Struct(children), Json::Object(object)) => coerce_struct(children, object),
         // Nested values exported as JSON text (a CSV cell, a double-encoded JSON field).
-        (FieldType::List(_) | FieldType::Struct(_), Value::String(s)) => {
+        (FieldType::List(_) | FieldType::Struct(_), Json::String(s)) => {
             let nested = parse_nested_text(s).ok_or_else(mismatch)?;
             coerce(&nested, ty)
         }
@@ -92,14 +94,14 @@ pub(crate) fn coerce(value: &Value, ty: &FieldType) -> Result<Value, Mismatch> {
     }
 }
 
-fn int_from_number(n: &Number) -> Option<Value> {
+fn int_from_number(n: &Number) -> Option<Cell> {
     if let Some(i) = n.as_i64() {
-        return Some(Value::from(i));
+        return Some(Cell::Int(i));
     }
     // Exporters often write integers as `3.0`; accept them only when nothing is lost.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
     let f = n.as_f64()?;
-    (f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f)).then(|| Value::from(f as i64))
+    (f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f)).then_some(Cell::Int(f as i64))
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -110,15 +112,15 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-fn parse_nested_text(text: &str) -> Option<Value> {
+fn parse_nested_text(text: &str) -> Option<Json<'_>> {
     let trimmed = text.trim_start();
     if !(trimmed.starts_with('[') || trimmed.starts_with('{')) {
         return None;
     }
-    serde_json::from_str(text).ok()
+    parse_lenient(text)
 }
 
-fn coerce_list(inner: &FieldType, items: &[Value]) -> Result<Value, Mismatch> {
+fn coerce_list(inner: &FieldType, items: &[Json<'_>]) -> Result<Cell, Mismatch> {
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         // A null chat turn (or any null struct element) is a broken record, not an empty turn.
@@ -127,35 +129,41 @@ fn coerce_list(inner: &FieldType, items: &[Value]) -> Result<Value, Mismatch> {
         }
         out.push(coerce(item, inner).map_err(|m| m.within(&format!("[{i}]")))?);
     }
-    Ok(Value::Array(out))
+    Ok(Cell::List(out))
 }
 
-fn coerce_struct(
-    children: &[(String, FieldType)],
-    object: &Map<String, Value>,
-) -> Result<Value, Mismatch> {
-    let mut out = Map::with_capacity(children.len());
+fn coerce_struct(children: &[(String, FieldType)], object: &Object<'_>) -> Result<Cell, Mismatch> {
+    let mut out = Vec::with_capacity(children.len());
     for (name, ty) in children {
-        let value = match object.get(name) {
+        out.push(match object.get(name) {
             Some(v) => coerce(v, ty).map_err(|m| m.within(&format!(".{name}")))?,
-            None => Value::Null,
-        };
-        out.insert(name.clone(), value);
+            None => Cell::Null,
+        });
     }
-    Ok(Value::Object(out))
+    Ok(Cell::Struct(out))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::strict_json::parse_strict;
+    use serde_json::{Value, json};
 
     fn ok(value: Value, ty: &str) -> Value {
-        coerce(&value, &FieldType::parse(ty).unwrap()).unwrap()
+        let text = value.to_string();
+        let ty = FieldType::parse(ty).unwrap();
+        coerce(&parse_strict(&text).unwrap(), &ty)
+            .unwrap()
+            .to_value(&ty)
     }
 
     fn err(value: Value, ty: &str) -> Mismatch {
-        coerce(&value, &FieldType::parse(ty).unwrap()).unwrap_err()
+        let text = value.to_string();
+        coerce(
+            &parse_strict(&text).unwrap(),
+            &FieldType::parse(ty).unwrap(),
+        )
+        .unwrap_err()
     }
 
     #[test]

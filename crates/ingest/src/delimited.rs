@@ -10,10 +10,11 @@ use crate::lines::LineIndex;
 use crate::mapping::map_fields;
 use crate::problem::Problem;
 use crate::sink::RecordSink;
+use crate::strict_json::Json;
 use crate::text::Text;
 use csv::ByteRecord;
-use serde_json::Value;
 use sluice_core::TargetSchema;
+use std::borrow::Cow;
 use std::ops::Range;
 use std::path::Path;
 
@@ -237,7 +238,7 @@ fn read_record(
         sink.reject(record.line, problem, raw);
         return Ok(());
     }
-    let mut cells: Vec<Option<Value>> = Vec::with_capacity(columns.len());
+    let mut cells: Vec<Option<Json<'_>>> = Vec::with_capacity(columns.len());
     for column in columns {
         let cell = column
             .and_then(|c| record.fields.get(c))
@@ -245,7 +246,7 @@ fn read_record(
         // Every cell is a slice of the validated record minus quoting, so it is valid UTF-8.
         cells.push(match std::str::from_utf8(cell) {
             Ok("") => None,
-            Ok(s) => Some(Value::String(s.to_owned())),
+            Ok(s) => Some(Json::String(Cow::Borrowed(s))),
             Err(e) => {
                 let detail = format!("invalid UTF-8 at byte {} of a field", e.valid_up_to());
                 sink.reject(record.line, Problem::invalid_encoding(detail), raw);

@@ -5,9 +5,8 @@ use crate::error::IngestError;
 use crate::mapping::{lookup_path, map_fields};
 use crate::problem::Problem;
 use crate::sink::RecordSink;
-use crate::strict_json::{StrictError, parse_strict};
+use crate::strict_json::{Json, StrictError, parse_strict};
 use crate::text::Text;
-use serde_json::Value;
 use sluice_core::TargetSchema;
 use std::ops::Range;
 
@@ -73,7 +72,7 @@ fn read_line(
         return Ok(());
     }
     let object = match parse_strict(line_text) {
-        Ok(Value::Object(object)) => object,
+        Ok(Json::Object(object)) => object,
         Ok(other) => {
             sink.reject(line, Problem::not_an_object(json_type(&other)), line_text);
             return Ok(());

@@ -6,6 +6,7 @@
 //! that names fields, types and offsets but never values, and its raw text as content; its
 //! neighbours are unaffected. Only whole-file problems are [`IngestError`]s.
 
+mod cell;
 mod coerce;
 mod columns;
 mod conform;

@@ -1,27 +1,28 @@
 //! Mapping one parsed record onto the target schema: find each field's source value, coerce it,
 //! enforce `required`.
 
+use crate::cell::Cell;
 use crate::coerce::{Mismatch, coerce, json_type};
 use crate::problem::Problem;
-use serde_json::{Map, Value};
+use crate::strict_json::{Json, Object};
 use sluice_core::FieldSpec;
 
-/// The record as a JSON object keyed by field name, in schema order, or its first problem (in
-/// field order). `lookup` finds field `i`'s source value (`None` when absent).
-pub(crate) fn map_fields<'v>(
+/// The record's cells in schema order, or its first problem (in field order). `lookup` finds
+/// field `i`'s source value (`None` when absent).
+pub(crate) fn map_fields<'v, 'a: 'v>(
     fields: &[FieldSpec],
-    mut lookup: impl FnMut(usize, &FieldSpec) -> Result<Option<&'v Value>, Problem>,
-) -> Result<Map<String, Value>, Problem> {
-    let mut row = Map::with_capacity(fields.len());
+    mut lookup: impl FnMut(usize, &FieldSpec) -> Result<Option<&'v Json<'a>>, Problem>,
+) -> Result<Vec<Cell>, Problem> {
+    let mut row = Vec::with_capacity(fields.len());
     for (i, spec) in fields.iter().enumerate() {
         let value = match lookup(i, spec)? {
             Some(found) => coerce(found, &spec.ty).map_err(|m| Problem::mismatch(spec, &m))?,
-            None => Value::Null,
+            None => Cell::Null,
         };
         if spec.required && value.is_null() {
             return Err(Problem::missing(spec));
         }
-        row.insert(spec.name.clone(), value);
+        row.push(value);
     }
     Ok(row)
 }
@@ -29,10 +30,10 @@ pub(crate) fn map_fields<'v>(
 /// The value at `spec.source` in a JSON object: a key spelled exactly like the source wins,
 /// else the source is a dotted path (`customer.email`). A missing or null step means absent; a
 /// step through a non-object is a type mismatch.
-pub(crate) fn lookup_path<'v>(
-    object: &'v Map<String, Value>,
+pub(crate) fn lookup_path<'v, 'a>(
+    object: &'v Object<'a>,
     spec: &FieldSpec,
-) -> Result<Option<&'v Value>, Problem> {
+) -> Result<Option<&'v Json<'a>>, Problem> {
     if let Some(value) = object.get(&spec.source) {
         return Ok(Some(value));
     }
@@ -45,14 +46,14 @@ pub(crate) fn lookup_path<'v>(
         }
         walked.push_str(step);
         let value = match current.get(step) {
-            None | Some(Value::Null) => return Ok(None),
+            None | Some(Json::Null) => return Ok(None),
             Some(value) => value,
         };
         if steps.peek().is_none() {
             return Ok(Some(value));
         }
         match value {
-            Value::Object(next) => current = next,
+            Json::Object(next) => current = next,
             other => {
                 let mismatch = Mismatch {
                     at: String::new(),
@@ -69,7 +70,8 @@ pub(crate) fn lookup_path<'v>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::strict_json::parse_strict;
+    use serde_json::{Value, json};
     use sluice_core::{FieldType, ReasonCode};
 
     fn spec(name: &str, source: &str, ty: &str, required: bool) -> FieldSpec {
@@ -82,10 +84,18 @@ mod tests {
     }
 
     fn map(object: Value, fields: &[FieldSpec]) -> Result<Value, Problem> {
-        let Value::Object(object) = object else {
+        let text = object.to_string();
+        let Ok(Json::Object(object)) = parse_strict(&text) else {
             panic!("fixture must be an object")
         };
-        map_fields(fields, |_, spec| lookup_path(&object, spec)).map(Value::Object)
+        let row = map_fields(fields, |_, spec| lookup_path(&object, spec))?;
+        Ok(Value::Object(
+            fields
+                .iter()
+                .zip(&row)
+                .map(|(spec, cell)| (spec.name.clone(), cell.to_value(&spec.ty)))
+                .collect(),
+        ))
     }
 
     #[test]

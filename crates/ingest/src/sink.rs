@@ -1,10 +1,10 @@
 //! Collecting a text input's records: kept rows into Arrow batches, bad ones into removals.
 
+use crate::cell::Cell;
 use crate::error::IngestError;
 use crate::identity::RowIdentity;
 use crate::problem::Problem;
 use arrow::datatypes::SchemaRef;
-use serde_json::{Map, Value};
 use sluice_core::{Batch, FieldSpec, Removal, RowMeta, TargetSchema};
 use std::path::Path;
 
@@ -47,15 +47,15 @@ impl Collected {
     }
 }
 
-/// Accepts records in file order, numbering them; kept rows are buffered as coerced JSON
-/// objects and turned into a batch every `batch_rows` rows.
+/// Accepts records in file order, numbering them; kept rows are buffered as coerced cells and
+/// turned into a batch every `batch_rows` rows.
 pub(crate) struct RecordSink<'a> {
     ids: &'a RowIdentity,
     path: &'a Path,
     batch_rows: usize,
     schema: SchemaRef,
     fields: Vec<FieldSpec>,
-    pending: Vec<Value>,
+    pending: Vec<Vec<Cell>>,
     pending_rows: Vec<RowMeta>,
     out: Collected,
 }
@@ -87,10 +87,10 @@ impl<'a> RecordSink<'a> {
         row
     }
 
-    /// Keeps the next record, already mapped to the schema.
-    pub(crate) fn keep(&mut self, line: u64, row: Map<String, Value>) -> Result<(), IngestError> {
+    /// Keeps the next record, already mapped to the schema (one cell per field, in order).
+    pub(crate) fn keep(&mut self, line: u64, row: Vec<Cell>) -> Result<(), IngestError> {
         let index = self.next_row();
-        self.pending.push(Value::Object(row));
+        self.pending.push(row);
         self.pending_rows.push(self.ids.meta(index, line));
         if self.pending.len() >= self.batch_rows {
             self.flush()?;
@@ -143,7 +143,6 @@ mod tests {
     use super::*;
     use arrow::array::AsArray;
     use arrow::datatypes::Int64Type;
-    use serde_json::json;
     use sluice_core::{FieldSpec, FieldType, ReasonCode};
 
     fn schema() -> TargetSchema {
@@ -165,12 +164,9 @@ mod tests {
         }
     }
 
-    fn row(n: i64) -> Map<String, Value> {
-        let Value::Object(map) = json!({"n": n, "messages": [{"role": "user", "content": "hi"}]})
-        else {
-            unreachable!()
-        };
-        map
+    fn row(n: i64) -> Vec<Cell> {
+        let turn = Cell::Struct(vec![Cell::Str("user".into()), Cell::Str("hi".into())]);
+        vec![Cell::Int(n), Cell::List(vec![turn])]
     }
 
     #[test]
