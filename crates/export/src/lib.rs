@@ -24,7 +24,8 @@ pub use config::OutputConfig;
 pub use duplicates::{DuplicateRow, write_duplicates};
 pub use error::ExportError;
 pub use lineage_table::{
-    LineageRow, LineageRowRef, LineageSpan, LineageTableWriter, lineage_batch, write_lineage_table,
+    LineageRow, LineageRowRef, LineageSpan, LineageTableWriter, SpanNames, lineage_batch,
+    write_lineage_table,
 };
 pub use output::{OutputFile, SideFileWriter, write_side_file};
 pub use parquet_writer::{

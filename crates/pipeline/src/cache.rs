@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use sluice_core::digest::Sha256Hasher;
 use sluice_core::{ReasonCode, RecordId, Removal, RowMeta, SourceRef, StageReport};
 use sluice_dedup::ClusterInfo;
-use sluice_export::LineageSpan;
+use sluice_export::{LineageSpan, SpanNames};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -416,13 +416,13 @@ fn write_entry(dir: &Path, state: &RunState) -> Result<(), String> {
                 let spans = spans
                     .iter()
                     .map(|s| StoredSpan {
-                        field: s.field.clone(),
+                        field: s.field.to_string(),
                         element: s.element,
-                        entity: s.entity.clone(),
-                        detector: s.detector.clone(),
+                        entity: s.entity.to_string(),
+                        detector: s.detector.to_string(),
                         start: s.start,
                         end: s.end,
-                        action: s.action.clone(),
+                        action: s.action.to_string(),
                     })
                     .collect();
                 (id.to_string(), spans)
@@ -537,6 +537,7 @@ fn read_entry(dir: &Path, schema: &SchemaRef, spill: &Arc<Spill>) -> Result<RunS
             },
         })
         .collect();
+    let mut names = SpanNames::default();
     let marks = RecordMarks {
         spans: stored
             .spans
@@ -545,13 +546,13 @@ fn read_entry(dir: &Path, schema: &SchemaRef, spill: &Arc<Spill>) -> Result<RunS
                 let spans = spans
                     .into_iter()
                     .map(|s| LineageSpan {
-                        field: s.field,
+                        field: names.name(&s.field),
                         element: s.element,
-                        entity: s.entity,
-                        detector: s.detector,
+                        entity: names.name(&s.entity),
+                        detector: names.name(&s.detector),
                         start: s.start,
                         end: s.end,
-                        action: s.action,
+                        action: names.name(&s.action),
                     })
                     .collect();
                 (RecordId::from_string(id), spans)

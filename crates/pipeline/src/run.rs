@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use sluice_core::{Batch, CoreError, GlobalStage, RecordId, RowStage, StageOutput, StageReport};
 use sluice_dedup::ClusterInfo;
-use sluice_export::{DuplicateRow, LineageSpan, OutputFile, QuarantineRow};
+use sluice_export::{DuplicateRow, LineageSpan, OutputFile, QuarantineRow, SpanNames};
 use sluice_lineage::{
     CacheInfo, Conservation, GateResult, InputConservation, InputEntry, Manifest, OutputEntry,
     PipelineInfo, RunInfo, StageEntry, Tool,
@@ -1031,15 +1031,17 @@ struct Absorbable {
 
 impl Absorbable {
     fn new(mut output: StageOutput) -> Self {
-        let mut spans: Vec<(RecordId, Vec<LineageSpan>)> = Vec::new();
-        for span in std::mem::take(&mut output.spans) {
-            match spans.last_mut() {
-                Some((record, group)) if *record == span.record => {
-                    group.push(LineageSpan::from(span));
-                }
-                _ => spans.push((span.record.clone(), vec![LineageSpan::from(span)])),
-            }
-        }
+        // Names are shared within the batch, and each record's spans sit in a vector of
+        // exactly their number: the run holds them all until the lineage table is written.
+        let mut names = SpanNames::default();
+        let taken = std::mem::take(&mut output.spans);
+        let spans = taken
+            .chunk_by(|a, b| a.record == b.record)
+            .map(|group| {
+                let converted = group.iter().map(|span| names.span(span)).collect();
+                (group[0].record.clone(), converted)
+            })
+            .collect();
         Absorbable { output, spans }
     }
 }
