@@ -59,6 +59,11 @@ bench: ## Throughput: dedup and redaction benchmarks, then the full pipeline on 
 	@if [ -f crates/redact/examples/redact_bench.rs ]; then $(CARGO) run --release -q -p sluice-redact --example redact_bench; fi
 	BENCH_BASELINES=0 bench/run.sh $(BENCH_SCALE)
 
+SCALING_SIZES ?= 1 4 16
+.PHONY: bench-scaling
+bench-scaling: ## Full pipeline on 1×/4×/16× the bench tickets as .jsonl.zst (16×: 1.3 GB corpus, ~6 GB free disk while generating, ~23 GB RAM)
+	bench/scaling.sh $(SCALING_SIZES)
+
 .PHONY: bench-baselines
 bench-baselines: ## Full pipeline vs DuckDB, polars and the I/O floor, 1 and 2 threads (Python venv in BENCH_DIR)
 	bench/run.sh $(BENCH_SCALE)

@@ -7,7 +7,7 @@
 # (generated once per MULT with the repo's sample generator: the bilingual support tickets,
 # both files as plain JSONL), a Python venv with duckdb/polars/pyarrow, and the outputs.
 # Prints a table (wall, rows/s, MB/s, peak RSS, ratios) and saves it as results-x$MULT.txt.
-# Whole runs are in memory for now: 16x needs tens of GB of RAM.
+# For the 1×/4×/16× scaling series use bench/scaling.sh (compressed corpora, memory budget).
 set -euo pipefail
 
 MULT="${1:-1}"
