@@ -82,18 +82,7 @@ measure() {
       exit 2
     fi
   fi
-  "$PY" - "$timing" "$name" "$threads" >> "$RESULTS" <<'PY'
-import sys
-fields = {}
-for line in open(sys.argv[1]):
-    key, _, value = line.strip().rpartition(": ")
-    fields[key] = value
-wall = 0.0
-for part in fields["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":"):
-    wall = wall * 60 + float(part)
-rss_mb = int(fields["Maximum resident set size (kbytes)"]) / 1024
-print(f"{sys.argv[2]}\t{sys.argv[3]}\t{wall:.2f}\t{rss_mb:.0f}")
-PY
+  printf '%s\t%s\t%s\n' "$name" "$threads" "$(python3 "$ROOT/bench/gnu_time.py" "$timing")" >> "$RESULTS"
   tail -1 "$RESULTS" | awk -F'\t' '{printf "   wall %ss, peak RSS %s MB\n", $3, $4}'
 }
 

@@ -86,23 +86,16 @@ for mult in "${MULTS[@]}"; do
     # Exit 1 is a data gate; outputs are still written and the run is measured.
     [ "$status" = 1 ] || { echo "error: sluice failed (exit $status); see $WORK/log-x$mult.txt" >&2; exit 2; }
   }
-  python3 - "$mult" "$rows" "$bytes" "$WORK/time-x$mult.txt" "$WORK/summary-x$mult.json" >> "$RESULTS" <<'PY'
+  read -r wall rss_mb < <(python3 "$ROOT/bench/gnu_time.py" "$WORK/time-x$mult.txt")
+  python3 - "$mult" "$rows" "$bytes" "$wall" "$rss_mb" "$WORK/summary-x$mult.json" >> "$RESULTS" <<'PY'
 import json, sys
-mult, rows, size, timing, summary = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-fields = {}
-for line in open(timing):
-    key, _, value = line.strip().rpartition(": ")
-    fields[key] = value
-wall = 0.0
-for part in fields["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":"):
-    wall = wall * 60 + float(part)
-rss_mb = int(fields["Maximum resident set size (kbytes)"]) / 1024
+mult, rows, size, wall, rss_mb, summary = sys.argv[1:7]
 run = json.load(open(summary))
 phases = " ".join(
     f"{p['phase']}={p['wall_ms'] / 1000:.1f}s/{p['peak_rss_bytes'] / 2**20:.0f}MB" for p in run["phases"]
 )
 spill = run.get("spill", {})
-print(f"{mult}\t{rows}\t{size}\t{wall:.1f}\t{rss_mb:.0f}\t{spill.get('bytes', 0)}\t{phases}")
+print(f"{mult}\t{rows}\t{size}\t{float(wall):.1f}\t{rss_mb}\t{spill.get('bytes', 0)}\t{phases}")
 PY
   tail -1 "$RESULTS" | awk -F'\t' '{printf "   wall %ss, peak RSS %s MB, spilled %s bytes\n   %s\n", $4, $5, $6, $7}'
   rm -rf "$out"
@@ -114,7 +107,7 @@ import sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
 base = next((r for r in rows if r[0] == "1"), rows[0])
 per_row = float(base[3]) / int(base[1])
-print("| size | rows | MB (JSONL) | wall s | rows/s | peak RSS MB | spilled MB | cost per row vs 1× | phases (wall / peak RSS after) |")
+print("| size | lines | MB (JSONL) | wall s | lines/s | peak RSS MB | spilled MB | cost per line vs 1× | phases (wall / peak RSS after) |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
 for mult, n, size, wall, rss, spilled, phases in rows:
     n, wall = int(n), float(wall)

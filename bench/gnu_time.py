@@ -1,0 +1,15 @@
+"""Prints the wall seconds and peak RSS (MB) that `/usr/bin/time -v -o FILE` recorded.
+
+    python3 bench/gnu_time.py FILE      ->  "<wall s>\t<peak RSS MB>"
+"""
+import sys
+
+fields = {}
+for line in open(sys.argv[1]):
+    key, _, value = line.strip().rpartition(": ")
+    fields[key] = value
+wall = 0.0
+for part in fields["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":"):
+    wall = wall * 60 + float(part)
+rss_mb = int(fields["Maximum resident set size (kbytes)"]) / 1024
+print(f"{wall:.2f}\t{rss_mb:.0f}")
