@@ -373,7 +373,6 @@ where
     /// is in input order.
     fn by_rule(&mut self, mut remaining: Vec<usize>) {
         debug_assert!(remaining.is_sorted());
-        let threshold = self.config.threshold;
         // `better` is a strict total order, so the best remaining row is the first row of the
         // component ranked best first that is still remaining: one sort, instead of a scan of
         // the rule over every remaining row per star (an oversize component of 244k rows at 16M
@@ -394,38 +393,45 @@ where
             let Some(centre) = ranked.find(|m| remaining.binary_search(m).is_ok()) else {
                 break;
             };
-            let mut removed = Vec::new();
-            let mut overflow = 0u64;
-            let mut rest = Vec::new();
-            // Components past the coverage limit run to thousands of rows (a few of them were
-            // the whole star phase on the bench), so their similarities to the centre are
-            // computed in parallel; the split below stays in order.
-            let sims: Vec<f64> = remaining
-                .par_iter()
-                .with_min_len(SIMS_PER_TASK)
-                .map(|&m| {
-                    if m == centre {
-                        0.0
-                    } else {
-                        (self.sim)(m, centre)
-                    }
-                })
-                .collect();
-            for (&m, &s) in remaining.iter().zip(&sims) {
-                if m == centre {
-                    continue;
-                }
-                if s >= threshold && removed.len() + 1 < self.config.max_cluster_size {
-                    removed.push((m, s));
-                } else {
-                    overflow += u64::from(s >= threshold);
-                    rest.push(m);
-                }
-            }
-            self.record(centre, &removed);
-            self.count_overflow(overflow);
-            remaining = rest;
+            remaining = self.star_around(centre, &remaining);
         }
+    }
+
+    /// Records the star of `centre`: the rows of `remaining` (input order) similar to it, up to
+    /// `max_cluster_size`; returns the rows left, in order.
+    fn star_around(&mut self, centre: usize, remaining: &[usize]) -> Vec<usize> {
+        let threshold = self.config.threshold;
+        // Components past the coverage limit run to thousands of rows (a few of them were the
+        // whole star phase on the bench), so their similarities to the centre are computed in
+        // parallel; the split below stays in order.
+        let sims: Vec<f64> = remaining
+            .par_iter()
+            .with_min_len(SIMS_PER_TASK)
+            .map(|&m| {
+                if m == centre {
+                    0.0
+                } else {
+                    (self.sim)(m, centre)
+                }
+            })
+            .collect();
+        let mut removed = Vec::new();
+        let mut overflow = 0u64;
+        let mut rest = Vec::new();
+        for (&m, &s) in remaining.iter().zip(&sims) {
+            if m == centre {
+                continue;
+            }
+            if s >= threshold && removed.len() + 1 < self.config.max_cluster_size {
+                removed.push((m, s));
+            } else {
+                overflow += u64::from(s >= threshold);
+                rest.push(m);
+            }
+        }
+        self.record(centre, &removed);
+        self.count_overflow(overflow);
+        rest
     }
 
     /// Star clustering over the component's full similarity matrix: the remaining row similar
@@ -696,7 +702,6 @@ mod tests {
         /// [`Star::by_rule`] as it was: each star's centre found by scanning the rule over
         /// every remaining row.
         fn by_rule_scanning(&mut self, mut remaining: Vec<usize>) {
-            let threshold = self.config.threshold;
             while remaining.len() >= 2 {
                 let mut centre = remaining[0];
                 for &m in &remaining[1..] {
@@ -704,22 +709,7 @@ mod tests {
                         centre = m;
                     }
                 }
-                let (mut removed, mut overflow, mut rest) = (Vec::new(), 0u64, Vec::new());
-                for &m in &remaining {
-                    if m == centre {
-                        continue;
-                    }
-                    let s = (self.sim)(m, centre);
-                    if s >= threshold && removed.len() + 1 < self.config.max_cluster_size {
-                        removed.push((m, s));
-                    } else {
-                        overflow += u64::from(s >= threshold);
-                        rest.push(m);
-                    }
-                }
-                self.record(centre, &removed);
-                self.count_overflow(overflow);
-                remaining = rest;
+                remaining = self.star_around(centre, &remaining);
             }
         }
     }
