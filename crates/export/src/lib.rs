@@ -21,17 +21,17 @@ pub mod training;
 
 pub use atomic::{AtomicFile, write_atomic};
 pub use config::OutputConfig;
-pub use duplicates::{DuplicateRow, write_duplicates};
+pub use duplicates::{DuplicateRow, DuplicatesWriter, write_duplicates};
 pub use error::ExportError;
 pub use lineage_table::{
-    LineageRow, LineageRowRef, LineageSpan, LineageTableWriter, SpanNames, lineage_batch,
+    LineageRow, LineageRowRef, LineageSpan, LineageTableWriter, SpanKind, SpanNames, lineage_batch,
     write_lineage_table,
 };
 pub use output::{OutputFile, SideFileWriter, write_side_file};
 pub use parquet_writer::{
     ParquetFileWriter, WrittenParquet, encode_parquet, write_parquet, writer_properties,
 };
-pub use placement::{Placement, placements, split_indices};
-pub use quarantine::{QuarantineRow, write_quarantine};
+pub use placement::{Placement, Placements, placements, split_indices};
+pub use quarantine::{QuarantineRow, QuarantineWriter, write_quarantine};
 pub use split::assign_split;
 pub use training::{TrainingSetWriter, write_training_set, write_training_set_with_schema};

@@ -14,63 +14,119 @@ use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, FieldRef, Fields, Schema, SchemaRef};
 use serde::Serialize;
 use sluice_core::Span;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
 /// File name of the lineage table, relative to the output directory.
 pub const LINEAGE_FILE: &str = "lineage.parquet";
 
+/// The names of a redaction: where it was, what, which detector found it and what was done.
+/// A run draws its spans from a few dozen of these, so spans share them (see [`SpanNames`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct SpanKind {
+    /// Field path, e.g. `messages[].content`.
+    pub field: String,
+    /// Entity type.
+    pub entity: String,
+    /// Detector code.
+    pub detector: String,
+    /// Action taken.
+    pub action: String,
+}
+
 /// One redaction applied to a record (offsets in chars of the original value).
 ///
-/// The four names are shared with every span that has the same ones (see [`SpanNames`]): a run
-/// holds every span until the lineage table is written (34M of them at 16M bench rows), drawn
-/// from a few dozen distinct names, and a string each made them 190 bytes a span instead of 80.
+/// A run holds every span until the lineage table is written (34M of them at 16M bench rows),
+/// so a span is its offsets and one pointer to its shared [`SpanKind`]: 24 bytes, where four
+/// shared names took 80 and a string each 190.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineageSpan {
-    /// Field path, e.g. `messages[].content`.
-    pub field: Arc<str>,
+    /// Its names.
+    #[serde(flatten)]
+    pub kind: Arc<SpanKind>,
     /// List element index within the record, 0 for scalars.
     pub element: u32,
-    /// Entity type.
-    pub entity: Arc<str>,
-    /// Detector code.
-    pub detector: Arc<str>,
     /// Start offset (chars).
     pub start: u32,
     /// End offset (chars, exclusive).
     pub end: u32,
-    /// Action taken.
-    pub action: Arc<str>,
 }
 
-/// Makes [`LineageSpan`]s that share their names: each distinct text is stored once.
+impl LineageSpan {
+    /// Field path, e.g. `messages[].content`.
+    pub fn field(&self) -> &str {
+        &self.kind.field
+    }
+    /// Entity type.
+    pub fn entity(&self) -> &str {
+        &self.kind.entity
+    }
+    /// Detector code.
+    pub fn detector(&self) -> &str {
+        &self.kind.detector
+    }
+    /// Action taken.
+    pub fn action(&self) -> &str {
+        &self.kind.action
+    }
+}
+
+/// Makes [`LineageSpan`]s that share their [`SpanKind`]s: each distinct one is stored once.
 #[derive(Debug, Default)]
 pub struct SpanNames {
-    names: HashSet<Arc<str>>,
+    /// Kinds by a hash of their names (colliding kinds share the vector).
+    kinds: HashMap<u64, Vec<Arc<SpanKind>>>,
+    hasher: std::hash::RandomState,
 }
 
 impl SpanNames {
-    /// The shared copy of `text`.
-    pub fn name(&mut self, text: &str) -> Arc<str> {
-        if let Some(name) = self.names.get(text) {
-            return Arc::clone(name);
+    /// The shared kind with these names.
+    pub fn kind(
+        &mut self,
+        field: &str,
+        entity: &str,
+        detector: &str,
+        action: &str,
+    ) -> Arc<SpanKind> {
+        let names = (field, entity, detector, action);
+        let same = self
+            .kinds
+            .entry(std::hash::BuildHasher::hash_one(&self.hasher, names))
+            .or_default();
+        let found = same.iter().find(|k| {
+            (
+                k.field.as_str(),
+                k.entity.as_str(),
+                k.detector.as_str(),
+                k.action.as_str(),
+            ) == names
+        });
+        if let Some(kind) = found {
+            return Arc::clone(kind);
         }
-        let name: Arc<str> = Arc::from(text);
-        self.names.insert(Arc::clone(&name));
-        name
+        let kind = Arc::new(SpanKind {
+            field: field.to_owned(),
+            entity: entity.to_owned(),
+            detector: detector.to_owned(),
+            action: action.to_owned(),
+        });
+        same.push(Arc::clone(&kind));
+        kind
     }
 
-    /// `span` for the lineage, its names shared.
+    /// `span` for the lineage, its kind shared.
     pub fn span(&mut self, span: &Span) -> LineageSpan {
         LineageSpan {
-            field: self.name(span.field.as_str()),
+            kind: self.kind(
+                span.field.as_str(),
+                &span.entity,
+                &span.detector,
+                &span.action,
+            ),
             element: span.element,
-            entity: self.name(&span.entity),
-            detector: self.name(&span.detector),
             start: span.start,
             end: span.end,
-            action: self.name(&span.action),
         }
     }
 }
@@ -254,13 +310,13 @@ pub fn lineage_batch<'a>(rows: &[LineageRowRef<'a>]) -> Result<RecordBatch, Expo
         ));
     };
     let span_columns = vec![
-        span_text(|s| &s.field),
+        span_text(LineageSpan::field),
         span_number(|s| s.element),
-        span_text(|s| &s.entity),
-        span_text(|s| &s.detector),
+        span_text(LineageSpan::entity),
+        span_text(LineageSpan::detector),
         span_number(|s| s.start),
         span_number(|s| s.end),
-        span_text(|s| &s.action),
+        span_text(LineageSpan::action),
     ];
     let redactions = ListArray::try_new(
         redaction_item.clone(),
@@ -365,22 +421,23 @@ mod tests {
         let mut names = SpanNames::default();
         let a = names.span(&span("EMAIL", 1));
         let b = names.span(&span("PHONE", 9));
+        let c = names.span(&span("EMAIL", 20));
         assert_eq!(
             (
-                &*a.field,
+                a.field(),
                 a.element,
-                &*a.entity,
-                &*a.detector,
+                a.entity(),
+                a.detector(),
                 a.start,
                 a.end,
-                &*a.action
+                a.action()
             ),
             ("body", 2, "EMAIL", "email", 1, 6, "placeholder")
         );
-        assert_eq!((&*b.entity, b.start, b.end), ("PHONE", 9, 14));
-        assert!(Arc::ptr_eq(&a.field, &b.field) && Arc::ptr_eq(&a.action, &b.action));
-        assert!(!Arc::ptr_eq(&a.entity, &b.entity));
-        assert!(Arc::ptr_eq(&a.detector, &b.detector));
+        assert_eq!((b.entity(), b.start, b.end), ("PHONE", 9, 14));
+        assert!(Arc::ptr_eq(&a.kind, &c.kind));
+        assert!(!Arc::ptr_eq(&a.kind, &b.kind));
+        assert_eq!(std::mem::size_of::<LineageSpan>(), 24);
     }
 
     fn row(i: u64, kept: bool) -> LineageRow {
@@ -402,13 +459,15 @@ mod tests {
             similarity: None,
             redactions: if kept {
                 vec![LineageSpan {
-                    field: "messages[].content".into(),
+                    kind: Arc::new(SpanKind {
+                        field: "messages[].content".into(),
+                        entity: "EMAIL".into(),
+                        detector: "email".into(),
+                        action: "placeholder".into(),
+                    }),
                     element: 1,
-                    entity: "EMAIL".into(),
-                    detector: "email".into(),
                     start: 3,
                     end: 17,
-                    action: "placeholder".into(),
                 }]
             } else {
                 Vec::new()

@@ -1,8 +1,6 @@
 //! The description of one written output file, as recorded in the manifest.
 
 use crate::error::ExportError;
-use crate::parquet_writer::write_parquet;
-use arrow::array::RecordBatch;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -19,28 +17,6 @@ pub struct OutputFile {
     pub bytes: u64,
     /// Lower-case hex sha256 of the file.
     pub sha256: String,
-}
-
-/// Writes `table` as the Parquet file `out_dir/relative` and describes it.
-pub(crate) fn write_table(
-    out_dir: &Path,
-    relative: &str,
-    role: &str,
-    table: &RecordBatch,
-) -> Result<OutputFile, ExportError> {
-    let written = write_parquet(
-        out_dir,
-        relative,
-        &table.schema(),
-        std::slice::from_ref(table),
-    )?;
-    Ok(OutputFile {
-        path: relative.to_owned(),
-        role: role.to_owned(),
-        rows: written.rows,
-        bytes: written.bytes,
-        sha256: written.sha256,
-    })
 }
 
 /// Writes a non-Parquet side file (a report, a JSONL export) atomically at `out_dir/relative` and

@@ -1,28 +1,30 @@
 //! `quarantine.parquet`: every row removed for a reason other than duplication.
 
 use crate::error::ExportError;
-use crate::output::{OutputFile, write_table};
+use crate::output::OutputFile;
+use crate::parquet_writer::ParquetFileWriter;
 use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use std::path::Path;
 use std::sync::Arc;
 
 /// File name of the quarantine table, relative to the output directory.
 pub const QUARANTINE_FILE: &str = "quarantine.parquet";
 
-/// One quarantined row. `content` must already be redacted: it is written as given.
+/// One quarantined row, borrowed from the run that removed it but for its content. `content`
+/// must already be redacted: it is written as given.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuarantineRow {
+pub struct QuarantineRow<'a> {
     /// The row's record id.
-    pub record_id: String,
+    pub record_id: &'a str,
     /// Kind of the stage that removed it (`ingest`, `redact`, `validate`, …).
-    pub stage: String,
+    pub stage: &'a str,
     /// Reason code, e.g. `PARSE_MALFORMED_JSON`.
-    pub reason: String,
+    pub reason: &'a str,
     /// Explanation naming fields, rules, types and offsets, never values.
-    pub detail: String,
+    pub detail: &'a str,
     /// Input file the row came from, as recorded in the manifest.
-    pub source_file: String,
+    pub source_file: &'a str,
     /// 0-based record index in that file.
     pub source_row: u64,
     /// 1-based line where the record starts.
@@ -31,11 +33,10 @@ pub struct QuarantineRow {
     pub content: Option<String>,
 }
 
-/// Writes `rows`, in the order given, to `out_dir/quarantine.parquet` (an empty table when there
-/// are none, so consumers can rely on the file existing).
-pub fn write_quarantine(out_dir: &Path, rows: &[QuarantineRow]) -> Result<OutputFile, ExportError> {
+/// The quarantine table's columns.
+fn schema() -> SchemaRef {
     let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
-    let schema = Arc::new(Schema::new(vec![
+    Arc::new(Schema::new(vec![
         text("record_id", false),
         text("stage", false),
         text("reason", false),
@@ -44,28 +45,72 @@ pub fn write_quarantine(out_dir: &Path, rows: &[QuarantineRow]) -> Result<Output
         Field::new("source_row", DataType::UInt64, false),
         Field::new("source_line", DataType::UInt64, false),
         text("content", true),
-    ]));
-    let strings = |get: fn(&QuarantineRow) -> &str| -> ArrayRef {
-        Arc::new(StringArray::from_iter_values(rows.iter().map(get)))
-    };
-    let columns: Vec<ArrayRef> = vec![
-        strings(|r| &r.record_id),
-        strings(|r| &r.stage),
-        strings(|r| &r.reason),
-        strings(|r| &r.detail),
-        strings(|r| &r.source_file),
-        Arc::new(UInt64Array::from_iter_values(
-            rows.iter().map(|r| r.source_row),
-        )),
-        Arc::new(UInt64Array::from_iter_values(
-            rows.iter().map(|r| r.source_line),
-        )),
-        Arc::new(StringArray::from_iter(
-            rows.iter().map(|r| r.content.as_deref()),
-        )),
-    ];
-    let table = RecordBatch::try_new(schema, columns)?;
-    write_table(out_dir, QUARANTINE_FILE, "quarantine", &table)
+    ]))
+}
+
+/// `quarantine.parquet` written a slice of rows at a time (quarantined content can be most of a
+/// bad input); the bytes do not depend on how the rows were sliced.
+pub struct QuarantineWriter {
+    schema: SchemaRef,
+    file: ParquetFileWriter,
+}
+
+impl QuarantineWriter {
+    /// Starts `out_dir/quarantine.parquet`.
+    pub fn create(out_dir: &Path) -> Result<Self, ExportError> {
+        let schema = schema();
+        let file = ParquetFileWriter::create(out_dir, QUARANTINE_FILE, &schema)?;
+        Ok(QuarantineWriter { schema, file })
+    }
+
+    /// Appends `rows`, in the order given.
+    pub fn push<'a>(&mut self, rows: &[QuarantineRow<'a>]) -> Result<(), ExportError> {
+        let strings = |get: fn(&QuarantineRow<'a>) -> &'a str| -> ArrayRef {
+            Arc::new(StringArray::from_iter_values(rows.iter().map(get)))
+        };
+        let columns: Vec<ArrayRef> = vec![
+            strings(|r| r.record_id),
+            strings(|r| r.stage),
+            strings(|r| r.reason),
+            strings(|r| r.detail),
+            strings(|r| r.source_file),
+            Arc::new(UInt64Array::from_iter_values(
+                rows.iter().map(|r| r.source_row),
+            )),
+            Arc::new(UInt64Array::from_iter_values(
+                rows.iter().map(|r| r.source_line),
+            )),
+            Arc::new(StringArray::from_iter(
+                rows.iter().map(|r| r.content.as_deref()),
+            )),
+        ];
+        self.file
+            .push(&RecordBatch::try_new(self.schema.clone(), columns)?)
+    }
+
+    /// Commits the file (an empty table when no row was pushed, so consumers can rely on the file
+    /// existing) and describes it.
+    pub fn finish(self) -> Result<OutputFile, ExportError> {
+        let written = self.file.finish()?;
+        Ok(OutputFile {
+            path: QUARANTINE_FILE.to_owned(),
+            role: "quarantine".to_owned(),
+            rows: written.rows,
+            bytes: written.bytes,
+            sha256: written.sha256,
+        })
+    }
+}
+
+/// Writes `rows`, in the order given, to `out_dir/quarantine.parquet` (an empty table when there
+/// are none).
+pub fn write_quarantine(
+    out_dir: &Path,
+    rows: &[QuarantineRow<'_>],
+) -> Result<OutputFile, ExportError> {
+    let mut writer = QuarantineWriter::create(out_dir)?;
+    writer.push(rows)?;
+    writer.finish()
 }
 
 #[cfg(test)]
@@ -75,13 +120,13 @@ mod tests {
     use arrow::datatypes::UInt64Type;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-    fn row(i: u64, content: Option<&str>) -> QuarantineRow {
+    fn row(i: u64, content: Option<&str>) -> QuarantineRow<'static> {
         QuarantineRow {
-            record_id: format!("feed:{i}"),
-            stage: "validate".into(),
-            reason: "Q_MIN_LENGTH".into(),
-            detail: "field body: 3 chars < min 20".into(),
-            source_file: "samples/tickets.jsonl".into(),
+            record_id: Box::leak(format!("feed:{i}").into_boxed_str()),
+            stage: "validate",
+            reason: "Q_MIN_LENGTH",
+            detail: "field body: 3 chars < min 20",
+            source_file: "samples/tickets.jsonl",
             source_row: i,
             source_line: i + 1,
             content: content.map(str::to_owned),
@@ -145,5 +190,19 @@ mod tests {
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
         assert_eq!(builder.metadata().file_metadata().num_rows(), 0);
         assert_eq!(builder.schema().fields().len(), 8);
+    }
+
+    #[test]
+    fn slicing_the_rows_does_not_change_the_bytes() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let rows: Vec<QuarantineRow<'static>> = (0..21_000)
+            .map(|i| row(i, (i % 3 == 0).then_some(r#"{"body":"<EMAIL>"}"#)))
+            .collect();
+        let whole = write_quarantine(a.path(), &rows).unwrap();
+        let mut writer = QuarantineWriter::create(b.path()).unwrap();
+        for slice in rows.chunks(4_096) {
+            writer.push(slice).unwrap();
+        }
+        assert_eq!(writer.finish().unwrap(), whole);
     }
 }

@@ -249,10 +249,10 @@ impl SplitShards {
     }
 }
 
-fn check_inputs(
+fn check_inputs<K>(
     data_schema: &SchemaRef,
     batches: &[Batch],
-    split_keys: &[Vec<String>],
+    split_keys: &[Vec<K>],
 ) -> Result<(), ExportError> {
     if data_schema.field_with_name(RECORD_ID_COLUMN).is_ok() {
         return Err(ExportError::Input(format!(

@@ -416,13 +416,13 @@ fn write_entry(dir: &Path, state: &RunState) -> Result<(), String> {
                 let spans = spans
                     .iter()
                     .map(|s| StoredSpan {
-                        field: s.field.to_string(),
+                        field: s.field().to_owned(),
                         element: s.element,
-                        entity: s.entity.to_string(),
-                        detector: s.detector.to_string(),
+                        entity: s.entity().to_owned(),
+                        detector: s.detector().to_owned(),
                         start: s.start,
                         end: s.end,
-                        action: s.action.to_string(),
+                        action: s.action().to_owned(),
                     })
                     .collect();
                 (id.to_string(), spans)
@@ -546,13 +546,10 @@ fn read_entry(dir: &Path, schema: &SchemaRef, spill: &Arc<Spill>) -> Result<RunS
                 let spans = spans
                     .into_iter()
                     .map(|s| LineageSpan {
-                        field: names.name(&s.field),
+                        kind: names.kind(&s.field, &s.entity, &s.detector, &s.action),
                         element: s.element,
-                        entity: names.name(&s.entity),
-                        detector: names.name(&s.detector),
                         start: s.start,
                         end: s.end,
-                        action: names.name(&s.action),
                     })
                     .collect();
                 (RecordId::from_string(id), spans)

@@ -26,6 +26,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 use thiserror::Error;
 
+/// Removed rows made into quarantine and duplicates table rows per parallel step.
+const REMOVED_ROWS_PER_SLICE: usize = 1 << 16;
+
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -319,19 +322,22 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     let cluster_of: HashMap<&str, &ClusterInfo> =
         clusters.iter().map(|(id, c)| (id.as_str(), c)).collect();
     let metas: Vec<&[sluice_core::RowMeta]> = batches.metas().collect();
-    let split_keys: Vec<Vec<String>> = metas
+    // Keys borrow the cluster or record id: one string per kept row would be hundreds of MB at
+    // tens of millions of rows.
+    let split_keys: Vec<Vec<&str>> = metas
         .par_iter()
         .map(|rows| {
             rows.iter()
                 .map(|r| {
                     cluster_of
                         .get(r.id.as_str())
-                        .map_or_else(|| r.id.to_string(), |c| c.cluster_id.clone())
+                        .map_or(r.id.as_str(), |c| c.cluster_id.as_str())
                 })
                 .collect()
         })
         .collect();
     let split_indices = sluice_export::split_indices(&split_keys, &plan.output);
+    drop(split_keys);
     let mut split_totals = vec![0u64; plan.output.splits.len()];
     for split in split_indices.iter().flatten() {
         if let Some(total) = split_totals.get_mut(*split) {
@@ -364,8 +370,9 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     outputs.extend(target_exports);
     let batch_metas = metas;
 
-    // Quarantine and duplicates, in source order. Half a million removed rows at 1M bench rows
-    // (strings to copy, quarantine content to scan once more): built in parallel, in order.
+    // Quarantine and duplicates, in source order. Half the rows of a template-heavy corpus can
+    // be removed (strings to copy, quarantine content to scan once more): built in parallel a
+    // slice at a time and streamed into their files, so they are never all in memory as rows.
     removed.par_sort_by_key(|r| r.removal.row.source);
     let scrubber = plan.stages.iter().find_map(|s| match &s.stage {
         BuiltStage::Redact(r) => Some(r.as_ref()),
@@ -374,53 +381,48 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     let display = |input: u32| {
         plan.inputs
             .get(input as usize)
-            .map(|i| i.display.clone())
-            .unwrap_or_default()
+            .map_or("", |i| i.display.as_str())
     };
-    let (duplicate_rows, quarantine_rows): (Vec<DuplicateRow>, Vec<QuarantineRow>) =
-        removed.par_iter().partition_map(|r| {
-            let m = &r.removal;
-            if m.reason.is_duplicate() {
-                rayon::iter::Either::Left(DuplicateRow {
-                    record_id: m.row.id.to_string(),
-                    survivor_id: m
-                        .survivor
-                        .as_ref()
-                        .map(|s| s.to_string())
-                        .unwrap_or_default(),
-                    reason: m.reason.to_string(),
-                    stage: r.stage.clone(),
-                    source_file: display(m.row.source.input),
-                    source_row: m.row.source.row,
-                })
-            } else {
-                // Only content that went through redaction is kept; the redactor scans it once
-                // more as a last line of defence. Everything else is identified by file and line
-                // only.
-                let content = match (r.redacted, scrubber, &m.content) {
-                    (true, Some(s), Some(c)) => Some(s.redact_text(c)),
-                    _ => None,
-                };
-                rayon::iter::Either::Right(QuarantineRow {
-                    record_id: m.row.id.to_string(),
-                    stage: r.stage.clone(),
-                    reason: m.reason.to_string(),
-                    detail: m.detail.clone(),
-                    source_file: display(m.row.source.input),
-                    source_row: m.row.source.row,
-                    source_line: m.row.source.line,
-                    content,
-                })
-            }
-        });
-    outputs.push(sluice_export::write_quarantine(
-        &options.out_dir,
-        &quarantine_rows,
-    )?);
-    outputs.push(sluice_export::write_duplicates(
-        &options.out_dir,
-        &duplicate_rows,
-    )?);
+    let mut quarantine = sluice_export::QuarantineWriter::create(&options.out_dir)?;
+    let mut duplicates = sluice_export::DuplicatesWriter::create(&options.out_dir)?;
+    for slice in removed.chunks(REMOVED_ROWS_PER_SLICE) {
+        let (duplicate_rows, quarantine_rows): (Vec<DuplicateRow<'_>>, Vec<QuarantineRow<'_>>) =
+            slice.par_iter().partition_map(|r| {
+                let m = &r.removal;
+                if m.reason.is_duplicate() {
+                    rayon::iter::Either::Left(DuplicateRow {
+                        record_id: m.row.id.as_str(),
+                        survivor_id: m.survivor.as_ref().map_or("", RecordId::as_str),
+                        reason: m.reason.as_str(),
+                        stage: r.stage.as_str(),
+                        source_file: display(m.row.source.input),
+                        source_row: m.row.source.row,
+                    })
+                } else {
+                    // Only content that went through redaction is kept; the redactor scans it
+                    // once more as a last line of defence. Everything else is identified by file
+                    // and line only.
+                    let content = match (r.redacted, scrubber, &m.content) {
+                        (true, Some(s), Some(c)) => Some(s.redact_text(c)),
+                        _ => None,
+                    };
+                    rayon::iter::Either::Right(QuarantineRow {
+                        record_id: m.row.id.as_str(),
+                        stage: r.stage.as_str(),
+                        reason: m.reason.as_str(),
+                        detail: m.detail.as_str(),
+                        source_file: display(m.row.source.input),
+                        source_row: m.row.source.row,
+                        source_line: m.row.source.line,
+                        content,
+                    })
+                }
+            });
+        quarantine.push(&quarantine_rows)?;
+        duplicates.push(&duplicate_rows)?;
+    }
+    outputs.push(quarantine.finish()?);
+    outputs.push(duplicates.finish()?);
     // Per-rule results need the reason codes and flags before lineage consumes the marks.
     let mut removed_by_code: BTreeMap<String, Vec<RecordId>> = BTreeMap::new();
     for r in &removed {
@@ -449,7 +451,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         &plan,
         &ingested,
         &batch_metas,
-        &split_keys,
+        &split_indices,
         &removed,
         &marks,
         &cluster_of,
@@ -655,7 +657,7 @@ fn write_lineage(
     plan: &Plan,
     ingested: &[IngestedInput],
     batches: &[&[sluice_core::RowMeta]],
-    split_keys: &[Vec<String>],
+    split_indices: &[Vec<usize>],
     removed: &[Removed],
     marks: &RecordMarks,
     cluster_of: &HashMap<&str, &ClusterInfo>,
@@ -667,7 +669,7 @@ fn write_lineage(
         Kept(usize, usize),
         Removed(usize),
     }
-    let placements = sluice_export::placements(split_keys, &plan.output);
+    let placements = sluice_export::placements(split_indices, &plan.output);
     // Kept rows are in source order already (stages filter, never reorder); sorting positions,
     // not rows, keeps that an assumption checked rather than trusted.
     let mut kept: Vec<(sluice_core::SourceRef, usize, usize)> = batches
@@ -744,10 +746,11 @@ fn write_lineage(
         };
         match fate {
             Fate::Kept(b, i) => {
-                let place = &placements[b][i];
-                row.split = Some(place.split.as_str());
-                row.shard = Some(place.shard.as_str());
-                row.shard_row = Some(place.row);
+                if let Some(place) = placements.get(&plan.output, b, i) {
+                    row.split = Some(place.split);
+                    row.shard = Some(place.shard);
+                    row.shard_row = Some(place.row);
+                }
             }
             Fate::Removed(i) => {
                 let gone = &removed[i];
@@ -768,7 +771,8 @@ fn write_lineage(
             let cluster = cluster_of
                 .get(batches[b][i].id.as_str())
                 .filter(|c| c.size > 1)?;
-            Some((cluster.cluster_id.as_str(), placements[b][i].split.as_str()))
+            let split = placements.get(&plan.output, b, i)?.split;
+            Some((cluster.cluster_id.as_str(), split))
         })
         .collect();
     let straddling = straddling_clusters(&mut cluster_splits);
