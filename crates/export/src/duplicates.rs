@@ -78,14 +78,7 @@ impl DuplicatesWriter {
 
     /// Commits the file (an empty table when no row was pushed) and describes it.
     pub fn finish(self) -> Result<OutputFile, ExportError> {
-        let written = self.file.finish()?;
-        Ok(OutputFile {
-            path: DUPLICATES_FILE.to_owned(),
-            role: "duplicates".to_owned(),
-            rows: written.rows,
-            bytes: written.bytes,
-            sha256: written.sha256,
-        })
+        Ok(self.file.finish()?.described(DUPLICATES_FILE, "duplicates"))
     }
 }
 

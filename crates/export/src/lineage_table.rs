@@ -389,14 +389,7 @@ impl LineageTableWriter {
 
     /// Commits the file and describes it.
     pub fn finish(self) -> Result<OutputFile, ExportError> {
-        let written = self.file.finish()?;
-        Ok(OutputFile {
-            path: LINEAGE_FILE.to_owned(),
-            role: "lineage".to_owned(),
-            rows: written.rows,
-            bytes: written.bytes,
-            sha256: written.sha256,
-        })
+        Ok(self.file.finish()?.described(LINEAGE_FILE, "lineage"))
     }
 }
 

@@ -50,6 +50,20 @@ pub struct WrittenParquet {
     pub sha256: String,
 }
 
+impl WrittenParquet {
+    /// The manifest's description of this file, at `path` (relative to the output directory)
+    /// holding `role`.
+    pub fn described(self, path: &str, role: &str) -> crate::output::OutputFile {
+        crate::output::OutputFile {
+            path: path.to_owned(),
+            role: role.to_owned(),
+            rows: self.rows,
+            bytes: self.bytes,
+            sha256: self.sha256,
+        }
+    }
+}
+
 /// The pinned writer properties every sluice Parquet file is written with.
 pub fn writer_properties() -> Result<WriterProperties, ExportError> {
     let level = ZstdLevel::try_new(ZSTD_LEVEL).map_err(|source| ExportError::Parquet {

@@ -91,14 +91,7 @@ impl QuarantineWriter {
     /// Commits the file (an empty table when no row was pushed, so consumers can rely on the file
     /// existing) and describes it.
     pub fn finish(self) -> Result<OutputFile, ExportError> {
-        let written = self.file.finish()?;
-        Ok(OutputFile {
-            path: QUARANTINE_FILE.to_owned(),
-            role: "quarantine".to_owned(),
-            rows: written.rows,
-            bytes: written.bytes,
-            sha256: written.sha256,
-        })
+        Ok(self.file.finish()?.described(QUARANTINE_FILE, "quarantine"))
     }
 }
 

@@ -237,14 +237,8 @@ impl SplitShards {
         };
         let relative = shard.relative().to_owned();
         self.next_shard += 1;
-        let written = shard.finish()?;
-        self.outputs.push(OutputFile {
-            path: relative,
-            role: self.name.clone(),
-            rows: written.rows,
-            bytes: written.bytes,
-            sha256: written.sha256,
-        });
+        self.outputs
+            .push(shard.finish()?.described(&relative, &self.name));
         Ok(())
     }
 }
