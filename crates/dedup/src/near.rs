@@ -330,20 +330,31 @@ impl StarOutcome {
     }
 }
 
+/// The similarity of two rows when it reaches `threshold`, 0 otherwise.
+fn similarity(a: &Profiled<'_>, b: &Profiled<'_>, cap: usize, threshold: f64) -> f64 {
+    a.jaccard_at_least(b, cap, threshold).unwrap_or(0.0)
+}
+
 /// Splits one connected component into stars and records the outcome.
-struct Star<'s, 'a, B, S> {
+struct Star<'s, 'a, B> {
     items: &'s [NearItem<'a>],
+    /// Every item's set and profile, by item index.
+    rows: &'s [Profiled<'a>],
     config: &'s NearConfig,
     better: &'s B,
-    sim: &'s S,
     out: StarOutcome,
 }
 
-impl<B, S> Star<'_, '_, B, S>
+impl<B> Star<'_, '_, B>
 where
     B: Fn(&NearItem<'_>, &NearItem<'_>) -> bool,
-    S: Fn(usize, usize) -> f64 + Sync,
 {
+    /// The similarity of two rows when it reaches the threshold, 0 otherwise (only similarities
+    /// at or above it matter: links, and a removed row's similarity to its survivor).
+    fn sim(&self, a: &Profiled<'_>, b: &Profiled<'_>) -> f64 {
+        similarity(a, b, self.config.max_shingles, self.config.threshold)
+    }
+
     /// Records one star: each `(member, similarity)` is removed for `survivor`.
     fn record(&mut self, survivor: usize, removed: &[(usize, f64)]) {
         for &(m, s) in removed {
@@ -369,69 +380,103 @@ where
         }
     }
 
-    /// Centres on the survivor rule's best remaining row, one star after another. `remaining`
+    /// Centres on the survivor rule's best remaining row, one star after another. `component`
     /// is in input order.
-    fn by_rule(&mut self, mut remaining: Vec<usize>) {
-        debug_assert!(remaining.is_sorted());
+    fn by_rule(&mut self, component: &[usize]) {
+        debug_assert!(component.is_sorted());
+        // A star compares its centre with every remaining row, thousands of rows spread over
+        // the whole input: their profiles and sets copied next to each other in input order,
+        // they are read in address order (the hardware prefetcher follows) instead of a few
+        // cache misses each.
+        let mut arena: Vec<u32> =
+            Vec::with_capacity(component.iter().map(|&m| self.rows[m].set().len()).sum());
+        let mut ends = Vec::with_capacity(component.len());
+        for &m in component {
+            arena.extend_from_slice(self.rows[m].set());
+            ends.push(arena.len());
+        }
+        let local: Vec<Profiled<'_>> = ends
+            .iter()
+            .scan(0, |start, &end| {
+                let set = &arena[*start..end];
+                *start = end;
+                Some(Profiled::new(set))
+            })
+            .collect();
         // `better` is a strict total order, so the best remaining row is the first row of the
         // component ranked best first that is still remaining: one sort, instead of a scan of
         // the rule over every remaining row per star (an oversize component of 244k rows at 16M
-        // bench rows made those scans quadratic).
-        let mut ranked = remaining.clone();
+        // bench rows made those scans quadratic). Rows are named by their slot in `component`.
+        let mut ranked: Vec<u32> = (0..component.len() as u32).collect();
         ranked.sort_by(|&a, &b| {
-            if (self.better)(&self.items[a], &self.items[b]) {
+            let a = &self.items[component[a as usize]];
+            let b = &self.items[component[b as usize]];
+            if (self.better)(a, b) {
                 std::cmp::Ordering::Less
-            } else if (self.better)(&self.items[b], &self.items[a]) {
+            } else if (self.better)(b, a) {
                 std::cmp::Ordering::Greater
             } else {
                 std::cmp::Ordering::Equal
             }
         });
-        let mut ranked = ranked.into_iter();
-        while remaining.len() >= 2 {
-            // `remaining` stays in input order, so membership is a binary search.
-            let Some(centre) = ranked.find(|m| remaining.binary_search(m).is_ok()) else {
+        let mut others: Vec<u32> = Vec::new();
+        let mut alive = vec![true; component.len()];
+        let mut remaining: Vec<u32> = (0..component.len() as u32).collect();
+        for &centre in &ranked {
+            if remaining.len() < 2 {
                 break;
-            };
-            remaining = self.star_around(centre, &remaining);
+            }
+            if !alive[centre as usize] {
+                continue;
+            }
+            others.clear();
+            others.extend(remaining.iter().filter(|&&slot| slot != centre));
+            let removed = self.star_around(centre, &others, &local, component);
+            alive[centre as usize] = false;
+            for &slot in &removed {
+                alive[slot as usize] = false;
+            }
+            remaining.retain(|&slot| alive[slot as usize]);
         }
     }
 
-    /// Records the star of `centre`: the rows of `remaining` (input order) similar to it, up to
-    /// `max_cluster_size`; returns the rows left, in order.
-    fn star_around(&mut self, centre: usize, remaining: &[usize]) -> Vec<usize> {
+    /// Records the star of `centre`: the rows of `others` (slots of `component`, in input
+    /// order) similar to it, up to `max_cluster_size`; returns the slots it removed.
+    fn star_around(
+        &mut self,
+        centre: u32,
+        others: &[u32],
+        local: &[Profiled<'_>],
+        component: &[usize],
+    ) -> Vec<u32> {
         let threshold = self.config.threshold;
+        let centre_row = &local[centre as usize];
         // Components past the coverage limit run to thousands of rows (a few of them were the
         // whole star phase on the bench), so their similarities to the centre are computed in
         // parallel; the split below stays in order.
-        let sims: Vec<f64> = remaining
+        let cap = self.config.max_shingles;
+        let sims: Vec<f64> = others
             .par_iter()
             .with_min_len(SIMS_PER_TASK)
-            .map(|&m| {
-                if m == centre {
-                    0.0
-                } else {
-                    (self.sim)(m, centre)
-                }
-            })
+            .map(|&slot| similarity(&local[slot as usize], centre_row, cap, threshold))
             .collect();
         let mut removed = Vec::new();
+        let mut members = Vec::new();
         let mut overflow = 0u64;
-        let mut rest = Vec::new();
-        for (&m, &s) in remaining.iter().zip(&sims) {
-            if m == centre {
+        for (&slot, &s) in others.iter().zip(&sims) {
+            if s < threshold {
                 continue;
             }
-            if s >= threshold && removed.len() + 1 < self.config.max_cluster_size {
-                removed.push((m, s));
+            if members.len() + 1 < self.config.max_cluster_size {
+                members.push((component[slot as usize], s));
+                removed.push(slot);
             } else {
-                overflow += u64::from(s >= threshold);
-                rest.push(m);
+                overflow += 1;
             }
         }
-        self.record(centre, &removed);
+        self.record(component[centre as usize], &members);
         self.count_overflow(overflow);
-        rest
+        removed
     }
 
     /// Star clustering over the component's full similarity matrix: the remaining row similar
@@ -442,10 +487,12 @@ where
     fn by_coverage(&mut self, rows: &[usize]) {
         let k = rows.len();
         let threshold = self.config.threshold;
+        // Each row is read k times: next to each other rather than spread over the input.
+        let local: Vec<Profiled<'_>> = rows.iter().map(|&m| self.rows[m]).collect();
         let mut sim = vec![1.0f64; k * k];
         for x in 0..k {
             for y in x + 1..k {
-                let s = (self.sim)(rows[x], rows[y]);
+                let s = self.sim(&local[x], &local[y]);
                 sim[x * k + y] = s;
                 sim[y * k + x] = s;
             }
@@ -559,13 +606,6 @@ pub fn cluster(
         .map(|i| Profiled::new(&i.sketch.shingles))
         .collect();
     let rows = rows.as_slice();
-    // Only similarities at or above the threshold matter (links, and a removed row's similarity
-    // to its survivor), so pairs below it stop early and count as 0.
-    let sim = |a: usize, b: usize| {
-        rows[a]
-            .jaccard_at_least(&rows[b], cap, threshold)
-            .unwrap_or(0.0)
-    };
     let bands = items
         .iter()
         .map(|i| i.sketch.bands.len())
@@ -668,15 +708,15 @@ pub fn cluster(
         .map(|(index, component)| {
             let mut star = Star {
                 items,
+                rows,
                 config,
                 better: &better,
-                sim: &sim,
                 out: StarOutcome::default(),
             };
             if config.centre == Centre::Coverage && component.len() <= COVERAGE_MAX_COMPONENT {
                 star.by_coverage(&component);
             } else {
-                star.by_rule(component);
+                star.by_rule(&component);
             }
             (index, star.out)
         })
@@ -694,14 +734,13 @@ mod tests {
     use crate::survivor::SurvivorRule;
     use proptest::prelude::*;
 
-    impl<B, S> Star<'_, '_, B, S>
+    impl<B> Star<'_, '_, B>
     where
         B: Fn(&NearItem<'_>, &NearItem<'_>) -> bool,
-        S: Fn(usize, usize) -> f64 + Sync,
     {
-        /// [`Star::by_rule`] as it was: each star's centre found by scanning the rule over
-        /// every remaining row.
-        fn by_rule_scanning(&mut self, mut remaining: Vec<usize>) {
+        /// [`Star::by_rule`] as first written, the reference: each star's centre found by
+        /// scanning the rule over every remaining row, and compared with every remaining row.
+        fn by_rule_naive(&mut self, mut remaining: Vec<usize>) {
             while remaining.len() >= 2 {
                 let mut centre = remaining[0];
                 for &m in &remaining[1..] {
@@ -709,23 +748,54 @@ mod tests {
                         centre = m;
                     }
                 }
-                remaining = self.star_around(centre, &remaining);
+                let (mut members, mut rest, mut overflow) = (Vec::new(), Vec::new(), 0u64);
+                for &m in &remaining {
+                    if m == centre {
+                        continue;
+                    }
+                    let s = self.sim(&self.rows[m], &self.rows[centre]);
+                    if s >= self.config.threshold
+                        && members.len() + 1 < self.config.max_cluster_size
+                    {
+                        members.push((m, s));
+                    } else {
+                        overflow += u64::from(s >= self.config.threshold);
+                        rest.push(m);
+                    }
+                }
+                self.record(centre, &members);
+                self.count_overflow(overflow);
+                remaining = rest;
             }
         }
     }
 
     proptest! {
-        /// Taking centres from the component ranked once gives the stars the scan gave, for any
-        /// total order, overlap pattern and cluster cap.
+        /// The split as it runs (centres from the component ranked once, rows copied next to
+        /// each other and named by slot) gives the stars of the naive split, for any total order,
+        /// overlap pattern, threshold, cluster cap, truncated sets and any subset of the items
+        /// as the component.
         #[test]
-        fn ranked_centres_equal_scanned_centres(
-            sets in proptest::collection::vec((0u32..24, 30u32..48), 2..80),
+        fn stars_equal_the_naive_split(
+            sets in proptest::collection::vec(
+                (0u32..30, 4u32..40, proptest::collection::vec(0u32..64, 0..8), any::<bool>()),
+                2..90,
+            ),
             salt in any::<u64>(),
-            max_cluster_size in 2usize..8,
+            max_cluster_size in 2usize..12,
+            threshold in 0.5f64..0.95,
+            max_shingles in 16usize..48,
         ) {
             let sketches: Vec<NearSketch> = sets
                 .iter()
-                .map(|&(start, len)| sketch(start..start + len, 7))
+                .map(|(start, len, extra, _)| {
+                    let mut elements: Vec<u32> = (*start..start + len).collect();
+                    elements.extend(extra.iter().map(|e| 1000 + e));
+                    NearSketch {
+                        bands: vec![7].into_boxed_slice(),
+                        shingles: crate::sketch::finish(elements, max_shingles),
+                    }
+                })
                 .collect();
             let ranks = vec![Rank::Null; sketches.len()];
             let items: Vec<NearItem<'_>> = sketches
@@ -737,22 +807,22 @@ mod tests {
             // A total order unrelated to input order.
             let key = |item: &NearItem<'_>| (mix64(item.pos.1 as u64 ^ salt), item.pos.1);
             let better = |a: &NearItem<'_>, b: &NearItem<'_>| key(a) < key(b);
-            let config = NearConfig { max_cluster_size, threshold: 0.7, ..by_rule() };
-            let sim = |a: usize, b: usize| {
-                crate::sketch::jaccard(&sketches[a].shingles, &sketches[b].shingles, 512)
-            };
+            let config = NearConfig { max_cluster_size, threshold, max_shingles, ..by_rule() };
+            let rows: Vec<Profiled<'_>> =
+                sketches.iter().map(|s| Profiled::new(&s.shingles)).collect();
             let star = || Star {
                 items: &items,
+                rows: &rows,
                 config: &config,
                 better: &better,
-                sim: &sim,
                 out: StarOutcome::default(),
             };
-            let component: Vec<usize> = (0..items.len()).collect();
-            let (mut ranked, mut scanned) = (star(), star());
-            ranked.by_rule(component.clone());
-            scanned.by_rule_scanning(component);
-            prop_assert_eq!(ranked.out, scanned.out);
+            let component: Vec<usize> =
+                (0..items.len()).filter(|&i| sets[i].3 || i % 3 == 0).collect();
+            let (mut split, mut naive) = (star(), star());
+            split.by_rule(&component);
+            naive.by_rule_naive(component);
+            prop_assert_eq!(split.out, naive.out);
         }
     }
 
