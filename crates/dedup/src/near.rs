@@ -419,7 +419,6 @@ where
                 std::cmp::Ordering::Equal
             }
         });
-        let mut others: Vec<u32> = Vec::new();
         let mut alive = vec![true; component.len()];
         let mut remaining: Vec<u32> = (0..component.len() as u32).collect();
         for &centre in &ranked {
@@ -429,9 +428,7 @@ where
             if !alive[centre as usize] {
                 continue;
             }
-            others.clear();
-            others.extend(remaining.iter().filter(|&&slot| slot != centre));
-            let removed = self.star_around(centre, &others, &local, component);
+            let removed = self.star_around(centre, &remaining, &local, component);
             alive[centre as usize] = false;
             for &slot in &removed {
                 alive[slot as usize] = false;
@@ -440,12 +437,12 @@ where
         }
     }
 
-    /// Records the star of `centre`: the rows of `others` (slots of `component`, in input
-    /// order) similar to it, up to `max_cluster_size`; returns the slots it removed.
+    /// Records the star of `centre`: the other rows of `remaining` (slots of `component`, in
+    /// input order) similar to it, up to `max_cluster_size`; returns the slots it removed.
     fn star_around(
         &mut self,
         centre: u32,
-        others: &[u32],
+        remaining: &[u32],
         local: &[Profiled<'_>],
         component: &[usize],
     ) -> Vec<u32> {
@@ -455,16 +452,22 @@ where
         // whole star phase on the bench), so their similarities to the centre are computed in
         // parallel; the split below stays in order.
         let cap = self.config.max_shingles;
-        let sims: Vec<f64> = others
+        let sims: Vec<f64> = remaining
             .par_iter()
             .with_min_len(SIMS_PER_TASK)
-            .map(|&slot| similarity(&local[slot as usize], centre_row, cap, threshold))
+            .map(|&slot| {
+                if slot == centre {
+                    0.0
+                } else {
+                    similarity(&local[slot as usize], centre_row, cap, threshold)
+                }
+            })
             .collect();
         let mut removed = Vec::new();
         let mut members = Vec::new();
         let mut overflow = 0u64;
-        for (&slot, &s) in others.iter().zip(&sims) {
-            if s < threshold {
+        for (&slot, &s) in remaining.iter().zip(&sims) {
+            if slot == centre || s < threshold {
                 continue;
             }
             if members.len() + 1 < self.config.max_cluster_size {
