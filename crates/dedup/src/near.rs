@@ -330,7 +330,8 @@ impl StarOutcome {
     }
 }
 
-/// The similarity of two rows when it reaches `threshold`, 0 otherwise.
+/// The similarity of two rows when it reaches `threshold`, 0 otherwise (only similarities at or
+/// above it matter to a star split: links, and a removed row's similarity to its survivor).
 fn similarity(a: &Profiled<'_>, b: &Profiled<'_>, cap: usize, threshold: f64) -> f64 {
     a.jaccard_at_least(b, cap, threshold).unwrap_or(0.0)
 }
@@ -349,12 +350,6 @@ impl<B> Star<'_, '_, B>
 where
     B: Fn(&NearItem<'_>, &NearItem<'_>) -> bool,
 {
-    /// The similarity of two rows when it reaches the threshold, 0 otherwise (only similarities
-    /// at or above it matter: links, and a removed row's similarity to its survivor).
-    fn sim(&self, a: &Profiled<'_>, b: &Profiled<'_>) -> f64 {
-        similarity(a, b, self.config.max_shingles, self.config.threshold)
-    }
-
     /// Records one star: each `(member, similarity)` is removed for `survivor`.
     fn record(&mut self, survivor: usize, removed: &[(usize, f64)]) {
         for &(m, s) in removed {
@@ -395,12 +390,13 @@ where
             arena.extend_from_slice(self.rows[m].set());
             ends.push(arena.len());
         }
-        let local: Vec<Profiled<'_>> = ends
+        let local: Vec<Profiled<'_>> = component
             .iter()
-            .scan(0, |start, &end| {
-                let set = &arena[*start..end];
+            .zip(&ends)
+            .scan(0, |start, (&m, &end)| {
+                let copy = &arena[*start..end];
                 *start = end;
-                Some(Profiled::new(set))
+                Some(self.rows[m].reading(copy))
             })
             .collect();
         // `better` is a strict total order, so the best remaining row is the first row of the
@@ -495,7 +491,7 @@ where
         let mut sim = vec![1.0f64; k * k];
         for x in 0..k {
             for y in x + 1..k {
-                let s = self.sim(&local[x], &local[y]);
+                let s = similarity(&local[x], &local[y], self.config.max_shingles, threshold);
                 sim[x * k + y] = s;
                 sim[y * k + x] = s;
             }
@@ -756,7 +752,12 @@ mod tests {
                     if m == centre {
                         continue;
                     }
-                    let s = self.sim(&self.rows[m], &self.rows[centre]);
+                    let s = similarity(
+                        &self.rows[m],
+                        &self.rows[centre],
+                        self.config.max_shingles,
+                        self.config.threshold,
+                    );
                     if s >= self.config.threshold
                         && members.len() + 1 < self.config.max_cluster_size
                     {

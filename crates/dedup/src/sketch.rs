@@ -195,6 +195,16 @@ impl<'a> Profiled<'a> {
         self.set
     }
 
+    /// This profiled sketch reading `copy`, a copy of its set, keeping the profile already
+    /// computed.
+    pub fn reading<'b>(&self, copy: &'b [u32]) -> Profiled<'b> {
+        debug_assert_eq!(copy, self.set);
+        Profiled {
+            set: copy,
+            profile: self.profile,
+        }
+    }
+
     /// False only when this sketch and `other` (both made with `cap`) certainly have a similarity
     /// below `threshold`: both are untruncated, so the similarity is exact, and their profiles
     /// allow fewer shared elements than it needs.
