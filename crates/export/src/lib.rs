@@ -34,4 +34,6 @@ pub use parquet_writer::{
 pub use placement::{Placement, Placements, placements, split_indices};
 pub use quarantine::{QuarantineRow, QuarantineWriter, write_quarantine};
 pub use split::assign_split;
-pub use training::{TrainingSetWriter, write_training_set, write_training_set_with_schema};
+pub use training::{
+    SplitParts, SplitRows, TrainingSetWriter, write_training_set, write_training_set_with_schema,
+};

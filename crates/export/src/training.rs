@@ -90,6 +90,54 @@ struct SplitShards {
     outputs: Vec<OutputFile>,
 }
 
+/// Cuts a batch into the rows of each split, with their record ids: the copying half of
+/// [`TrainingSetWriter::push`], which needs no file and so runs on many batches at once.
+#[derive(Debug, Clone)]
+pub struct SplitRows {
+    data_schema: SchemaRef,
+    schema: SchemaRef,
+    splits: usize,
+}
+
+/// A batch's rows by split (split index, rows with record ids), made by [`SplitRows::cut`].
+#[derive(Debug)]
+pub struct SplitParts(Vec<(usize, RecordBatch)>);
+
+impl SplitRows {
+    /// The rows of `batch` by split, row `i` going to split `splits[i]`, in batch order.
+    pub fn cut(&self, batch: &Batch, splits: &[usize]) -> Result<SplitParts, ExportError> {
+        if batch.data.schema().fields() != self.data_schema.fields() {
+            return Err(ExportError::Input(
+                "a batch has a different schema from the data schema".to_owned(),
+            ));
+        }
+        if splits.len() != batch.len() {
+            return Err(ExportError::Input(format!(
+                "a batch has {} rows but {} split assignments",
+                batch.len(),
+                splits.len()
+            )));
+        }
+        let with_id = with_record_ids(&self.schema, batch)?;
+        let mut parts = Vec::new();
+        for index in 0..self.splits {
+            let rows: Vec<u64> = (0..splits.len() as u64)
+                .filter(|&i| splits[i as usize] == index)
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let part = if rows.len() == batch.len() {
+                with_id.clone()
+            } else {
+                take_record_batch(&with_id, &UInt64Array::from(rows))?
+            };
+            parts.push((index, part));
+        }
+        Ok(SplitParts(parts))
+    }
+}
+
 impl TrainingSetWriter {
     /// Starts a training set in `out_dir` whose split `i` (in `config.splits` order) will receive
     /// exactly `split_totals[i]` rows of `data_schema`.
@@ -139,38 +187,36 @@ impl TrainingSetWriter {
     /// Adds `batch`, whose row `i` goes to split `splits[i]` (an index into `config.splits`).
     /// Shards are written as soon as they are full.
     pub fn push(&mut self, batch: &Batch, splits: &[usize]) -> Result<(), ExportError> {
-        if batch.data.schema().fields() != self.data_schema.fields() {
-            return Err(ExportError::Input(
-                "a batch has a different schema from the data schema".to_owned(),
-            ));
+        let parts = self.split_rows().cut(batch, splits)?;
+        self.push_parts(parts)
+    }
+
+    /// What cuts batches into split parts for [`push_parts`](Self::push_parts), apart from the
+    /// open files, so several batches can be cut at once.
+    pub fn split_rows(&self) -> SplitRows {
+        SplitRows {
+            data_schema: self.data_schema.clone(),
+            schema: self.schema.clone(),
+            splits: self.splits.len(),
         }
-        if splits.len() != batch.len() {
-            return Err(ExportError::Input(format!(
-                "a batch has {} rows but {} split assignments",
-                batch.len(),
-                splits.len()
-            )));
-        }
-        let with_id = with_record_ids(&self.schema, batch)?;
-        for (index, split) in self.splits.iter_mut().enumerate() {
-            let rows: Vec<u64> = (0..splits.len() as u64)
-                .filter(|&i| splits[i as usize] == index)
-                .collect();
-            if rows.is_empty() {
-                continue;
-            }
-            split.received += rows.len() as u64;
+    }
+
+    /// Adds a batch cut by [`SplitRows::cut`]; batches must come in the order [`push`](Self::push)
+    /// would take them.
+    pub fn push_parts(&mut self, parts: SplitParts) -> Result<(), ExportError> {
+        for (index, part) in parts.0 {
+            let split = self.splits.get_mut(index).ok_or_else(|| {
+                ExportError::Input(format!(
+                    "a batch part names split {index}, which is not declared"
+                ))
+            })?;
+            split.received += part.num_rows() as u64;
             if split.received > split.total {
                 return Err(ExportError::Input(format!(
                     "split {} received more rows than the {} announced",
                     split.name, split.total
                 )));
             }
-            let part = if rows.len() == batch.len() {
-                with_id.clone()
-            } else {
-                take_record_batch(&with_id, &UInt64Array::from(rows))?
-            };
             let mut offset = 0;
             while offset < part.num_rows() {
                 let shard = split.open_shard(&self.out_dir, &self.schema)?;

@@ -352,13 +352,21 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     )?;
     let mut target_writers = targets::TargetWriters::new(&options.out_dir, &plan);
     let chunk = rayon::current_num_threads().max(1) * 2;
+    // Cutting batches by split copies every kept row once: done for a chunk of batches in
+    // parallel, then written in batch order, so the shards are the same whatever the threads.
+    let split_rows = training.split_rows();
     for start in (0..batches.batch_count()).step_by(chunk) {
         let end = (start + chunk).min(batches.batch_count());
         let loaded = batches
             .load_range(start..end)
             .map_err(|message| RunError::Spill { message })?;
-        for (batch, splits) in loaded.iter().zip(&split_indices[start..end]) {
-            training.push(batch, splits)?;
+        let parts = loaded
+            .par_iter()
+            .zip(&split_indices[start..end])
+            .map(|(batch, splits)| split_rows.cut(batch, splits))
+            .collect::<Result<Vec<_>, _>>()?;
+        for ((batch, splits), parts) in loaded.iter().zip(&split_indices[start..end]).zip(parts) {
+            training.push_parts(parts)?;
             target_writers.push(batch, splits)?;
         }
     }

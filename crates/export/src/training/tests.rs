@@ -336,3 +336,46 @@ fn streaming_in_any_chunking_writes_the_same_shards() {
     assert!(one.len() > 2, "several shards per split");
     assert_eq!(one, many);
 }
+
+#[test]
+fn parts_cut_out_of_order_and_pushed_in_order_write_the_same_shards() {
+    let cfg = config(&[("train", 0.7), ("test", 0.3)], 7);
+    let pieces: Vec<Batch> = [(0, 3), (3, 1), (4, 20), (24, 16)]
+        .iter()
+        .map(|&(first, count)| batch(first, count))
+        .collect();
+    let splits = split_indices(&keys(&pieces), &cfg);
+    let mut totals = vec![0u64; 2];
+    for s in splits.iter().flatten() {
+        totals[*s] += 1;
+    }
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let mut pushed = TrainingSetWriter::new(a.path(), &data_schema(), &totals, &cfg).unwrap();
+    for (batch, s) in pieces.iter().zip(&splits) {
+        pushed.push(batch, s).unwrap();
+    }
+    let mut cut = TrainingSetWriter::new(b.path(), &data_schema(), &totals, &cfg).unwrap();
+    let rows = cut.split_rows();
+    let mut parts: Vec<(usize, SplitParts)> = (0..pieces.len())
+        .rev()
+        .map(|i| (i, rows.cut(&pieces[i], &splits[i]).unwrap()))
+        .collect();
+    parts.sort_by_key(|(i, _)| *i);
+    for (_, p) in parts {
+        cut.push_parts(p).unwrap();
+    }
+    let (one, other) = (pushed.finish().unwrap(), cut.finish().unwrap());
+    assert!(one.len() > 2, "several shards per split");
+    assert_eq!(one, other);
+    // A part for a split the writer does not have is refused, not dropped.
+    let mut single = TrainingSetWriter::new(
+        b.path(),
+        &data_schema(),
+        &[40],
+        &config(&[("train", 1.0)], 7),
+    )
+    .unwrap();
+    let two_way = rows.cut(&pieces[0], &[1, 1, 1]).unwrap();
+    assert!(single.push_parts(two_way).is_err());
+}
