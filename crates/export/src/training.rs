@@ -73,8 +73,8 @@ pub fn write_training_set_with_schema(
 /// as [`write_training_set_with_schema`].
 pub struct TrainingSetWriter {
     out_dir: std::path::PathBuf,
-    data_schema: SchemaRef,
-    schema: SchemaRef,
+    /// The data and shard schemas, and how batches are cut by split.
+    cutter: SplitRows,
     rows_per_shard: usize,
     splits: Vec<SplitShards>,
 }
@@ -161,7 +161,7 @@ impl TrainingSetWriter {
             )));
         }
         let rows_per_shard = config.rows_per_shard.max(1);
-        let splits = config
+        let splits: Vec<SplitShards> = config
             .splits
             .iter()
             .zip(split_totals)
@@ -177,8 +177,11 @@ impl TrainingSetWriter {
             .collect();
         Ok(TrainingSetWriter {
             out_dir: out_dir.to_path_buf(),
-            data_schema: data_schema.clone(),
-            schema: shard_schema(data_schema),
+            cutter: SplitRows {
+                data_schema: data_schema.clone(),
+                schema: shard_schema(data_schema),
+                splits: splits.len(),
+            },
             rows_per_shard,
             splits,
         })
@@ -187,18 +190,14 @@ impl TrainingSetWriter {
     /// Adds `batch`, whose row `i` goes to split `splits[i]` (an index into `config.splits`).
     /// Shards are written as soon as they are full.
     pub fn push(&mut self, batch: &Batch, splits: &[usize]) -> Result<(), ExportError> {
-        let parts = self.split_rows().cut(batch, splits)?;
+        let parts = self.cutter.cut(batch, splits)?;
         self.push_parts(parts)
     }
 
     /// What cuts batches into split parts for [`push_parts`](Self::push_parts), apart from the
     /// open files, so several batches can be cut at once.
     pub fn split_rows(&self) -> SplitRows {
-        SplitRows {
-            data_schema: self.data_schema.clone(),
-            schema: self.schema.clone(),
-            splits: self.splits.len(),
-        }
+        self.cutter.clone()
     }
 
     /// Adds a batch cut by [`SplitRows::cut`]; batches must come in the order [`push`](Self::push)
@@ -219,7 +218,7 @@ impl TrainingSetWriter {
             }
             let mut offset = 0;
             while offset < part.num_rows() {
-                let shard = split.open_shard(&self.out_dir, &self.schema)?;
+                let shard = split.open_shard(&self.out_dir, &self.cutter.schema)?;
                 let room = self.rows_per_shard - shard.rows() as usize;
                 let take = room.min(part.num_rows() - offset);
                 shard.push(&part.slice(offset, take))?;
@@ -248,7 +247,7 @@ impl TrainingSetWriter {
                 split.close_shard()?;
             }
             while split.next_shard < split.shard_count {
-                split.open_shard(&self.out_dir, &self.schema)?;
+                split.open_shard(&self.out_dir, &self.cutter.schema)?;
                 split.close_shard()?;
             }
             outputs.append(&mut split.outputs);
