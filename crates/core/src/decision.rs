@@ -2,7 +2,7 @@
 
 use crate::batch::RowMeta;
 use crate::field::FieldPath;
-use crate::record::RecordId;
+use crate::record::{RecordId, SourceRef};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt;
@@ -88,6 +88,8 @@ pub struct Removal {
 pub struct Flag {
     /// The flagged record.
     pub record: RecordId,
+    /// Where it was read: what the run keys its marks by, so lookups compare integers.
+    pub source: SourceRef,
     /// Why, e.g. `Q_SHORT_BODY`.
     pub code: ReasonCode,
 }
@@ -120,6 +122,8 @@ pub enum Disposition {
 pub struct Span {
     /// The record edited.
     pub record: RecordId,
+    /// Where it was read: what the run keys its marks by, so lookups compare integers.
+    pub source: SourceRef,
     /// Path of the edited value (`messages[].content`).
     pub field: FieldPath,
     /// For values inside lists: the element index within the record (0-based), else 0.

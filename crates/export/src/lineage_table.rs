@@ -397,12 +397,17 @@ impl LineageTableWriter {
 mod tests {
     use super::*;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    use sluice_core::{FieldPath, RecordId};
+    use sluice_core::{FieldPath, RecordId, SourceRef};
 
     #[test]
     fn spans_share_equal_names_and_keep_every_value() {
         let span = |entity: &str, start: u32| Span {
             record: RecordId::from_string("r".repeat(8)),
+            source: SourceRef {
+                input: 0,
+                row: 0,
+                line: 1,
+            },
             field: FieldPath::root("body"),
             element: 2,
             entity: entity.to_owned(),

@@ -688,6 +688,7 @@ impl RowStage for FormatStage {
                         *report.flagged.entry(code.to_owned()).or_default() += 1;
                         flags.push(Flag {
                             record: meta.id.clone(),
+                            source: meta.source,
                             code: ReasonCode::of(code),
                         });
                     }

@@ -16,7 +16,7 @@
 //! removed, and namespaces untouched for [`STALE_NAMESPACE_DAYS`] days go too.
 
 use crate::plan::Plan;
-use crate::state::{IngestedInput, RecordMarks, Removed, RunState, StageResult};
+use crate::state::{FlaggedRecord, IngestedInput, RecordMarks, Removed, RunState, StageResult};
 use crate::store::{BatchStore, Spill};
 use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// On-disk format of an entry; bump it when [`StoredState`] changes shape.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// Namespaces (one per output directory) not used for this long are removed.
 pub const STALE_NAMESPACE_DAYS: u64 = 14;
 /// Name of an entry's description file.
@@ -302,9 +302,9 @@ struct StoredState {
     inputs: Vec<StoredInput>,
     batch_rows: Vec<usize>,
     removed: Vec<StoredRemoved>,
-    spans: Vec<(String, Vec<StoredSpan>)>,
-    flags: Vec<(String, Vec<String>)>,
-    clusters: Vec<(String, StoredCluster)>,
+    spans: Vec<(SourceRef, Vec<StoredSpan>)>,
+    flags: Vec<(SourceRef, String, Vec<String>)>,
+    clusters: Vec<(SourceRef, StoredCluster)>,
     stages: Vec<StoredStage>,
     redacted: bool,
 }
@@ -412,7 +412,7 @@ fn write_entry(dir: &Path, state: &RunState) -> Result<(), String> {
             .marks
             .spans
             .iter()
-            .map(|(id, spans)| {
+            .map(|(source, spans)| {
                 let spans = spans
                     .iter()
                     .map(|s| StoredSpan {
@@ -425,25 +425,25 @@ fn write_entry(dir: &Path, state: &RunState) -> Result<(), String> {
                         action: s.action().to_owned(),
                     })
                     .collect();
-                (id.to_string(), spans)
+                (*source, spans)
             })
             .collect(),
         flags: state
             .marks
             .flags
             .iter()
-            .map(|(id, codes)| (id.to_string(), codes.clone()))
+            .map(|(source, f)| (*source, f.id.to_string(), f.codes.clone()))
             .collect(),
         clusters: state
             .clusters
             .iter()
-            .map(|(id, c)| {
+            .map(|(source, c)| {
                 let cluster = StoredCluster {
                     cluster_id: c.cluster_id.clone(),
                     size: c.size,
                     similarity: c.similarity,
                 };
-                (id.to_string(), cluster)
+                (*source, cluster)
             })
             .collect(),
         stages: state
@@ -542,7 +542,7 @@ fn read_entry(dir: &Path, schema: &SchemaRef, spill: &Arc<Spill>) -> Result<RunS
         spans: stored
             .spans
             .into_iter()
-            .map(|(id, spans)| {
+            .map(|(source, spans)| {
                 let spans = spans
                     .into_iter()
                     .map(|s| LineageSpan {
@@ -552,25 +552,28 @@ fn read_entry(dir: &Path, schema: &SchemaRef, spill: &Arc<Spill>) -> Result<RunS
                         end: s.end,
                     })
                     .collect();
-                (RecordId::from_string(id), spans)
+                (source, spans)
             })
             .collect(),
         flags: stored
             .flags
             .into_iter()
-            .map(|(id, codes)| (RecordId::from_string(id), codes))
+            .map(|(source, id, codes)| {
+                let id = RecordId::from_string(id);
+                (source, FlaggedRecord { id, codes })
+            })
             .collect(),
     };
     let clusters = stored
         .clusters
         .into_iter()
-        .map(|(id, c)| {
+        .map(|(source, c)| {
             let info = ClusterInfo {
                 cluster_id: c.cluster_id,
                 size: c.size,
                 similarity: c.similarity,
             };
-            (RecordId::from_string(id), info)
+            (source, info)
         })
         .collect();
     let stages = stored
@@ -773,12 +776,20 @@ min = 3
             redacted: true,
             ..RunState::default()
         };
+        let at = |row: u64| SourceRef {
+            input: 0,
+            row,
+            line: row + 1,
+        };
         state.marks.flags.insert(
-            RecordId::from_string("f:1".to_owned()),
-            vec!["Q_WARN".to_owned()],
+            at(1),
+            FlaggedRecord {
+                id: RecordId::from_string("f:1".to_owned()),
+                codes: vec!["Q_WARN".to_owned()],
+            },
         );
         state.clusters.insert(
-            RecordId::from_string("f:2".to_owned()),
+            at(2),
             ClusterInfo {
                 cluster_id: "f:0".to_owned(),
                 size: 2,
@@ -844,7 +855,10 @@ min = 3
         let json = fs_err::read_to_string(&state).unwrap();
         fs_err::write(
             &state,
-            json.replace("\"format\":1", "\"format\":\"secret 13800001111\""),
+            json.replace(
+                &format!("\"format\":{FORMAT}"),
+                "\"format\":\"secret 13800001111\"",
+            ),
         )
         .unwrap();
         let err = read_entry(

@@ -4,6 +4,7 @@
 //! the manifest.
 
 mod batch_file;
+mod by_source;
 pub mod cache;
 pub mod diagnostics;
 mod memory;

@@ -4,23 +4,26 @@
 //! outputs are byte-identical whatever the thread count. The manifest is written last: it is the
 //! commit point of a run.
 
+use crate::by_source::SourceCursor;
 use crate::cache::{CacheKeys, CacheUse, StageCache};
 use crate::plan::{Plan, PlannedStage};
 use crate::quality;
 use crate::registry::BuiltStage;
-use crate::state::{IngestedInput, RecordMarks, Removed, RunState, StageResult};
+use crate::state::{FlaggedRecord, IngestedInput, RecordMarks, Removed, RunState, StageResult};
 use crate::store::{BatchStore, Spill, SpillStats};
 use crate::targets;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use sluice_core::{Batch, CoreError, GlobalStage, RecordId, RowStage, StageOutput, StageReport};
+use sluice_core::{
+    Batch, CoreError, GlobalStage, RecordId, RowStage, SourceRef, StageOutput, StageReport,
+};
 use sluice_dedup::ClusterInfo;
 use sluice_export::{DuplicateRow, LineageSpan, OutputFile, QuarantineRow, SpanNames};
 use sluice_lineage::{
     CacheInfo, Conservation, GateResult, InputConservation, InputEntry, Manifest, OutputEntry,
     PipelineInfo, RunInfo, StageEntry, Tool,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
@@ -316,21 +319,21 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     // named after it, so without near-dup flagging this equals its record id), so members of one
     // cluster can never straddle splits. Shards and target files stream, a chunk of batches at
     // a time.
-    // The run state keys clusters by record id in an ordered map; split keys and every lineage
-    // row need a record's cluster, and a million ordered-map lookups comparing long shared id
-    // prefixes cost more than building one hash map over it.
-    let cluster_of: HashMap<&str, &ClusterInfo> =
-        clusters.iter().map(|(id, c)| (id.as_str(), c)).collect();
+    // Clusters are keyed by source, like the rows are ordered: each batch walks them beside its
+    // rows. Keys borrow the cluster or record id: one string per kept row would be hundreds of
+    // MB at tens of millions of rows.
     let metas: Vec<&[sluice_core::RowMeta]> = batches.metas().collect();
-    // Keys borrow the cluster or record id: one string per kept row would be hundreds of MB at
-    // tens of millions of rows.
     let split_keys: Vec<Vec<&str>> = metas
         .par_iter()
         .map(|rows| {
+            let Some(first) = rows.first() else {
+                return Vec::new();
+            };
+            let mut cluster_of = SourceCursor::starting_at(&clusters, first.source);
             rows.iter()
                 .map(|r| {
                     cluster_of
-                        .get(r.id.as_str())
+                        .get(r.source)
                         .map_or(r.id.as_str(), |c| c.cluster_id.as_str())
                 })
                 .collect()
@@ -440,12 +443,12 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             .push(r.removal.row.id.clone());
     }
     let mut flagged_by_code: BTreeMap<String, Vec<RecordId>> = BTreeMap::new();
-    for (id, codes) in &marks.flags {
-        for code in codes {
+    for flagged in marks.flags.values() {
+        for code in &flagged.codes {
             flagged_by_code
                 .entry(code.clone())
                 .or_default()
-                .push(id.clone());
+                .push(flagged.id.clone());
         }
     }
     let merged_reports: Vec<(usize, StageReport)> = stage_reports
@@ -462,7 +465,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         &split_indices,
         &removed,
         &marks,
-        &cluster_of,
+        &clusters,
     )?;
     outputs.push(lineage_file);
 
@@ -668,7 +671,7 @@ fn write_lineage(
     split_indices: &[Vec<usize>],
     removed: &[Removed],
     marks: &RecordMarks,
-    cluster_of: &HashMap<&str, &ClusterInfo>,
+    clusters: &BTreeMap<SourceRef, ClusterInfo>,
 ) -> Result<(sluice_export::OutputFile, GateResult), RunError> {
     use sluice_export::LineageRowRef;
     /// Where a lineage row comes from: a kept row (batch, row) or a removal.
@@ -705,34 +708,50 @@ fn write_lineage(
     }
     drop(kept);
 
-    // Spans and flags are keyed like clusters (see `execute`): looked up through hash maps too.
-    let spans_of: HashMap<&str, &[LineageSpan]> = marks
-        .spans
-        .iter()
-        .map(|(id, s)| (id.as_str(), s.as_slice()))
-        .collect();
-    let flags_of: HashMap<&str, &[String]> = marks
-        .flags
-        .iter()
-        .map(|(id, f)| (id.as_str(), f.as_slice()))
-        .collect();
-    let no_spans: &[LineageSpan] = &[];
-    let no_flags: &[String] = &[];
-    let row = |fate: Fate| -> LineageRowRef<'_> {
-        let (meta, status) = match fate {
-            Fate::Kept(b, i) => (&batches[b][i], "kept"),
-            Fate::Removed(i) => {
-                let removal = &removed[i].removal;
-                let status = if removal.reason.is_duplicate() {
-                    "duplicate"
-                } else {
-                    "quarantined"
-                };
-                (&removal.row, status)
-            }
+    // Fates are in source order, and so are the maps of clusters, spans and flags: each chunk of
+    // fates walks them beside its rows from the chunk's first source.
+    let meta_of = |fate: Fate| match fate {
+        Fate::Kept(b, i) => &batches[b][i],
+        Fate::Removed(i) => &removed[i].removal.row,
+    };
+    /// The per-record maps, walked in source order by one chunk of fates.
+    struct Cursors<'m> {
+        clusters: SourceCursor<'m, ClusterInfo>,
+        spans: SourceCursor<'m, Vec<LineageSpan>>,
+        flags: SourceCursor<'m, FlaggedRecord>,
+    }
+    let cursors = |fates: &[Fate]| {
+        let first = fates.first().map_or(
+            SourceRef {
+                input: 0,
+                row: 0,
+                line: 0,
+            },
+            |&f| meta_of(f).source,
+        );
+        Cursors {
+            clusters: SourceCursor::starting_at(clusters, first),
+            spans: SourceCursor::starting_at(&marks.spans, first),
+            flags: SourceCursor::starting_at(&marks.flags, first),
+        }
+    };
+    /// Ties a row builder's rows to the borrows its cursors hand out (a closure's own signature
+    /// cannot name that lifetime).
+    fn row_builder<'m, F>(build: F) -> F
+    where
+        F: Fn(Fate, &mut Cursors<'m>) -> LineageRowRef<'m>,
+    {
+        build
+    }
+    let row = row_builder(|fate, cursors| {
+        let meta = meta_of(fate);
+        let status = match fate {
+            Fate::Kept(..) => "kept",
+            Fate::Removed(i) if removed[i].removal.reason.is_duplicate() => "duplicate",
+            Fate::Removed(_) => "quarantined",
         };
         let input = meta.source.input as usize;
-        let cluster = cluster_of.get(meta.id.as_str());
+        let cluster = cursors.clusters.get(meta.source);
         let mut row = LineageRowRef {
             record_id: meta.id.as_str(),
             source_file: plan.inputs.get(input).map_or("", |i| i.display.as_str()),
@@ -749,8 +768,11 @@ fn write_lineage(
             cluster_id: cluster.map(|c| c.cluster_id.as_str()),
             cluster_size: cluster.map(|c| c.size),
             similarity: cluster.and_then(|c| c.similarity),
-            redactions: spans_of.get(meta.id.as_str()).copied().unwrap_or(no_spans),
-            flags: flags_of.get(meta.id.as_str()).copied().unwrap_or(no_flags),
+            redactions: cursors.spans.get(meta.source).map_or(&[], Vec::as_slice),
+            flags: cursors
+                .flags
+                .get(meta.source)
+                .map_or(&[], |f| f.codes.as_slice()),
         };
         match fate {
             Fate::Kept(b, i) => {
@@ -768,19 +790,24 @@ fn write_lineage(
             }
         }
         row
-    };
+    });
 
     // A cluster straddles splits when its kept rows sit in more than one; a cluster of one row
     // cannot. Looked up in parallel, then counted over the sorted distinct (cluster, split) pairs.
+    let group = sluice_export::parquet_writer::MAX_ROW_GROUP_ROWS;
+    let placements = &placements;
     let mut cluster_splits: Vec<(&str, &str)> = order
-        .par_iter()
-        .filter_map(|&fate| {
-            let Fate::Kept(b, i) = fate else { return None };
-            let cluster = cluster_of
-                .get(batches[b][i].id.as_str())
-                .filter(|c| c.size > 1)?;
-            let split = placements.get(&plan.output, b, i)?.split;
-            Some((cluster.cluster_id.as_str(), split))
+        .par_chunks(group)
+        .flat_map_iter(|fates| {
+            let mut cluster_of = cursors(fates).clusters;
+            fates.iter().filter_map(move |&fate| {
+                let Fate::Kept(b, i) = fate else { return None };
+                let cluster = cluster_of
+                    .get(batches[b][i].source)
+                    .filter(|c| c.size > 1)?;
+                let split = placements.get(&plan.output, b, i)?.split;
+                Some((cluster.cluster_id.as_str(), split))
+            })
         })
         .collect();
     let straddling = straddling_clusters(&mut cluster_splits);
@@ -792,12 +819,13 @@ fn write_lineage(
     };
 
     let mut writer = sluice_export::LineageTableWriter::create(out_dir)?;
-    let group = sluice_export::parquet_writer::MAX_ROW_GROUP_ROWS;
     for wave in order.chunks(group * chunk_size()) {
         let tables = wave
             .par_chunks(group)
             .map(|fates| {
-                let rows: Vec<LineageRowRef<'_>> = fates.iter().map(|&f| row(f)).collect();
+                let mut cursors = cursors(fates);
+                let rows: Vec<LineageRowRef<'_>> =
+                    fates.iter().map(|&f| row(f, &mut cursors)).collect();
                 sluice_export::lineage_batch(&rows)
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -974,15 +1002,19 @@ fn run_planned_stage(
     let mut absorb = |absorbable: Absorbable| {
         let Absorbable { output, spans } = absorbable;
         report.merge(&output.report);
-        for (record, spans) in spans {
-            state.marks.spans.entry(record).or_default().extend(spans);
+        for (source, spans) in spans {
+            state.marks.spans.entry(source).or_default().extend(spans);
         }
         for flag in output.flags {
             state
                 .marks
                 .flags
-                .entry(flag.record)
-                .or_default()
+                .entry(flag.source)
+                .or_insert_with(|| FlaggedRecord {
+                    id: flag.record,
+                    codes: Vec::new(),
+                })
+                .codes
                 .push(flag.code.to_string());
         }
         for removal in output.removed {
@@ -1038,8 +1070,8 @@ fn run_planned_stage(
 struct Absorbable {
     /// The output, its spans taken out.
     output: StageOutput,
-    /// The spans, per record, in output order.
-    spans: Vec<(RecordId, Vec<LineageSpan>)>,
+    /// The spans, per record (by where it was read), in output order.
+    spans: Vec<(SourceRef, Vec<LineageSpan>)>,
 }
 
 impl Absorbable {
@@ -1049,10 +1081,10 @@ impl Absorbable {
         let mut names = SpanNames::default();
         let taken = std::mem::take(&mut output.spans);
         let spans = taken
-            .chunk_by(|a, b| a.record == b.record)
+            .chunk_by(|a, b| a.source == b.source)
             .map(|group| {
                 let converted = group.iter().map(|span| names.span(span)).collect();
-                (group[0].record.clone(), converted)
+                (group[0].source, converted)
             })
             .collect();
         Absorbable { output, spans }
@@ -1083,22 +1115,22 @@ fn run_stage(
     stage: &mut BuiltStage,
     input: BatchStore,
     bar: &ProgressBar,
-    clusters: &mut BTreeMap<RecordId, ClusterInfo>,
+    clusters: &mut BTreeMap<SourceRef, ClusterInfo>,
     absorb: &mut dyn FnMut(Absorbable),
 ) -> Result<(), StageFailure> {
     match stage {
         BuiltStage::Dedup(global) => {
-            let ids: Vec<Vec<RecordId>> = input
+            let sources: Vec<Vec<SourceRef>> = input
                 .metas()
-                .map(|rows| rows.iter().map(|r| r.id.clone()).collect())
+                .map(|rows| rows.iter().map(|r| r.source).collect())
                 .collect();
             run_global(global.as_mut(), input, bar, absorb)?;
             // The first dedup stage defines the clusters that splits and lineage use.
             if clusters.is_empty() {
-                for (b, batch_ids) in ids.into_iter().enumerate() {
-                    for (r, id) in batch_ids.into_iter().enumerate() {
+                for (b, batch_sources) in sources.into_iter().enumerate() {
+                    for (r, source) in batch_sources.into_iter().enumerate() {
                         if let Some(info) = global.cluster_of(b, r) {
-                            clusters.insert(id, info);
+                            clusters.insert(source, info);
                         }
                     }
                 }

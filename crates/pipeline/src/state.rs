@@ -3,7 +3,7 @@
 //! what the stage cache stores.
 
 use crate::store::BatchStore;
-use sluice_core::{Batch, RecordId, Removal, StageReport};
+use sluice_core::{Batch, RecordId, Removal, SourceRef, StageReport};
 use sluice_dedup::ClusterInfo;
 use sluice_export::LineageSpan;
 use std::collections::BTreeMap;
@@ -60,12 +60,25 @@ pub(crate) struct Removed {
 }
 
 /// What stages noted about records they did not remove: redaction spans and warn flags.
+///
+/// Marks and clusters are keyed by where a record was read, not by its id string: that orders
+/// them like the rows, so export and lineage walk them beside the rows instead of looking each
+/// row up (hash lookups on id strings were ≈ 0.9 s of the lineage phase's 3 s at 1M rows).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RecordMarks {
     /// Redaction spans by record.
-    pub spans: BTreeMap<RecordId, Vec<LineageSpan>>,
+    pub spans: BTreeMap<SourceRef, Vec<LineageSpan>>,
     /// Warn-rule codes by record.
-    pub flags: BTreeMap<RecordId, Vec<String>>,
+    pub flags: BTreeMap<SourceRef, FlaggedRecord>,
+}
+
+/// A record kept with warn-rule flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FlaggedRecord {
+    /// Its id (rule results list sample ids).
+    pub id: RecordId,
+    /// The codes, in the order stages raised them.
+    pub codes: Vec<String>,
 }
 
 /// One stage's entry for the manifest.
@@ -94,8 +107,8 @@ pub(crate) struct RunState {
     pub removed: Vec<Removed>,
     /// Spans and flags on rows.
     pub marks: RecordMarks,
-    /// Dedup clusters (from the first dedup stage) by record.
-    pub clusters: BTreeMap<RecordId, ClusterInfo>,
+    /// Dedup clusters (from the first dedup stage) by where the record was read.
+    pub clusters: BTreeMap<SourceRef, ClusterInfo>,
     /// Results of the stages run so far.
     pub stages: Vec<StageResult>,
     /// True once a redact stage ran.

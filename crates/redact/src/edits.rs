@@ -159,6 +159,7 @@ impl BatchEdits {
                     .or_default() += 1;
                 Some(Span {
                     record: row.id.clone(),
+                    source: row.source,
                     field: f.path,
                     element: f.element,
                     entity: f.entity,

@@ -411,6 +411,11 @@ fn splitting_a_batch_gives_the_same_edits() {
         // Same identities as in the whole batch.
         let index = rows.iter().position(|r| r == row).unwrap() as u64;
         one.rows[0].id = RecordId::new("feed", index);
+        one.rows[0].source = SourceRef {
+            input: 0,
+            row: index,
+            line: index + 1,
+        };
         let out = stage.process(one).unwrap();
         spans.extend(out.spans);
         removed.extend(

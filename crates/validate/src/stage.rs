@@ -311,6 +311,7 @@ impl GlobalStage for ValidateStage {
                     if let Some(meta) = batch.rows.get(row) {
                         flags.push(Flag {
                             record: meta.id.clone(),
+                            source: meta.source,
                             code: rule.code.clone(),
                         });
                     }
