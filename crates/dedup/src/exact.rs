@@ -14,6 +14,7 @@ use crate::sketch;
 use crate::survivor::{InputPreference, Rank, RowPos, SurvivorRule, choose_survivors_by};
 use arrow::array::RecordBatch;
 use arrow::error::ArrowError;
+use rayon::prelude::*;
 use sluice_core::{
     Batch, CoreError, GlobalStage, ReasonCode, RecordId, Removal, StageOutput, StageReport,
     TargetSchema,
@@ -334,11 +335,15 @@ impl GlobalStage for ExactDedup {
             }
             finals.push(row_finals);
         }
-        let mut largest = u64::from(attrs.iter().any(|b| !b.is_empty()));
-        for (b, row_finals) in finals.iter().enumerate() {
-            let rows = &batches[b].rows;
-            fates.push(
-                row_finals
+        // Every row's fate names its id and its survivor's: a million id copies, made per batch
+        // in parallel.
+        let batch_fates: Vec<(Vec<RowFate>, u32)> = finals
+            .par_iter()
+            .enumerate()
+            .map(|(b, row_finals)| {
+                let rows = &batches[b].rows;
+                let mut largest = 0;
+                let row_fates = row_finals
                     .iter()
                     .enumerate()
                     .map(|(i, fin)| {
@@ -351,15 +356,21 @@ impl GlobalStage for ExactDedup {
                             Some((s, _, _)) => sizes[s.0][s.1],
                             None => sizes[b][i],
                         };
-                        largest = largest.max(u64::from(cluster_size));
+                        largest = largest.max(cluster_size);
                         RowFate {
                             id: rows[i].id.clone(),
                             duplicate,
                             cluster_size,
                         }
                     })
-                    .collect(),
-            );
+                    .collect();
+                (row_fates, largest)
+            })
+            .collect();
+        let mut largest = u64::from(attrs.iter().any(|b| !b.is_empty()));
+        for (row_fates, batch_largest) in batch_fates {
+            largest = largest.max(u64::from(batch_largest));
+            fates.push(row_fates);
         }
 
         // Rebuilt from scratch on every call: no state carries over from an earlier run.
@@ -400,6 +411,8 @@ impl GlobalStage for ExactDedup {
                 BatchDecision { rows, counters }
             })
             .collect();
+        // A million rows' sketches own their shingle sets: freed in parallel too.
+        attrs.into_par_iter().for_each(drop);
         Ok(())
     }
 

@@ -329,9 +329,9 @@ pub fn choose_survivors_by<K: Ord + Copy + Send + Sync>(
     better: impl Fn(RowPos, RowPos) -> bool + Sync,
 ) -> Grouping {
     let mut keyed: Vec<(K, RowPos)> = keys
-        .iter()
+        .par_iter()
         .enumerate()
-        .flat_map(|(b, batch)| {
+        .flat_map_iter(|(b, batch)| {
             batch
                 .iter()
                 .enumerate()

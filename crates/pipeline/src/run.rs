@@ -24,6 +24,7 @@ use sluice_lineage::{
     PipelineInfo, RunInfo, StageEntry, Tool,
 };
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
@@ -1003,7 +1004,13 @@ fn run_planned_stage(
         let Absorbable { output, spans } = absorbable;
         report.merge(&output.report);
         for (source, spans) in spans {
-            state.marks.spans.entry(source).or_default().extend(spans);
+            // A record's first spans move in as they are; a later stage's are appended.
+            match state.marks.spans.entry(source) {
+                Entry::Vacant(slot) => {
+                    slot.insert(spans);
+                }
+                Entry::Occupied(mut slot) => slot.get_mut().extend(spans),
+            }
         }
         for flag in output.flags {
             state
@@ -1125,15 +1132,23 @@ fn run_stage(
                 .map(|rows| rows.iter().map(|r| r.source).collect())
                 .collect();
             run_global(global.as_mut(), input, bar, absorb)?;
-            // The first dedup stage defines the clusters that splits and lineage use.
+            // The first dedup stage defines the clusters that splits and lineage use. Each row's
+            // names a record id (a copy per row): found per batch in parallel, then built into
+            // the map from rows already in source order.
             if clusters.is_empty() {
-                for (b, batch_sources) in sources.into_iter().enumerate() {
-                    for (r, source) in batch_sources.into_iter().enumerate() {
-                        if let Some(info) = global.cluster_of(b, r) {
-                            clusters.insert(source, info);
-                        }
-                    }
-                }
+                let global = &**global;
+                let found: Vec<Vec<(SourceRef, ClusterInfo)>> = sources
+                    .par_iter()
+                    .enumerate()
+                    .map(|(b, batch_sources)| {
+                        batch_sources
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(r, source)| Some((*source, global.cluster_of(b, r)?)))
+                            .collect()
+                    })
+                    .collect();
+                *clusters = found.into_iter().flatten().collect();
             }
             Ok(())
         }
@@ -1185,8 +1200,9 @@ fn run_global<G: GlobalStage>(
         attrs.extend(tagged);
     }
     // The decision sees the rows' identities only, never their columns.
-    let identities = input
-        .metas()
+    let metas: Vec<&[sluice_core::RowMeta]> = input.metas().collect();
+    let identities = metas
+        .into_par_iter()
         .map(identities_only)
         .collect::<Result<Vec<_>, _>>()?;
     stage.decide(&identities, attrs)?;

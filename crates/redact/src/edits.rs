@@ -149,14 +149,8 @@ impl BatchEdits {
                 } else {
                     f.action
                 };
-                *report
-                    .redactions_by_type
-                    .entry(f.entity.clone())
-                    .or_default() += 1;
-                *report
-                    .redactions_by_field
-                    .entry(f.path.to_string())
-                    .or_default() += 1;
+                count(&mut report.redactions_by_type, &f.entity);
+                count(&mut report.redactions_by_field, f.path.as_str());
                 Some(Span {
                     record: row.id.clone(),
                     source: row.source,
@@ -170,6 +164,17 @@ impl BatchEdits {
                 })
             })
             .collect()
+    }
+}
+
+/// Adds one to `key`'s counter, copying the key only the first time it is seen (a batch has
+/// thousands of spans and a handful of distinct entities and fields).
+fn count(counters: &mut BTreeMap<String, u64>, key: &str) {
+    match counters.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counters.insert(key.to_owned(), 1);
+        }
     }
 }
 
