@@ -1127,15 +1127,17 @@ fn run_stage(
 ) -> Result<(), StageFailure> {
     match stage {
         BuiltStage::Dedup(global) => {
-            let sources: Vec<Vec<SourceRef>> = input
-                .metas()
-                .map(|rows| rows.iter().map(|r| r.source).collect())
-                .collect();
+            // The first dedup stage defines the clusters that splits and lineage use.
+            let sources: Option<Vec<Vec<SourceRef>>> = clusters.is_empty().then(|| {
+                input
+                    .metas()
+                    .map(|rows| rows.iter().map(|r| r.source).collect())
+                    .collect()
+            });
             run_global(global.as_mut(), input, bar, absorb)?;
-            // The first dedup stage defines the clusters that splits and lineage use. Each row's
-            // names a record id (a copy per row): found per batch in parallel, then built into
-            // the map from rows already in source order.
-            if clusters.is_empty() {
+            // Each row's cluster names a record id (a copy per row): found per batch in
+            // parallel, then built into the map from rows already in source order.
+            if let Some(sources) = sources {
                 let global = &**global;
                 let found: Vec<Vec<(SourceRef, ClusterInfo)>> = sources
                     .par_iter()
