@@ -64,6 +64,10 @@ SCALING_SIZES ?= 1 4 16
 bench-scaling: ## Full pipeline on 1×/4×/16× the bench tickets as .jsonl.zst (16×: 1.3 GB corpus, ~6 GB free disk while generating, ~23 GB RAM)
 	bench/scaling.sh $(SCALING_SIZES)
 
+.PHONY: bench-serial
+bench-serial: ## Where a 2-thread run waits: serial seconds per phase from perf samples (needs perf and the bench corpus)
+	bench/serial_time.sh $(BENCH_SCALE)
+
 .PHONY: bench-baselines
 bench-baselines: ## Full pipeline vs DuckDB, polars and the I/O floor, 1 and 2 threads (Python venv in BENCH_DIR)
 	bench/run.sh $(BENCH_SCALE)
