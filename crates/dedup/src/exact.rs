@@ -164,8 +164,18 @@ impl ExactDedup {
         &self.key
     }
 
-    /// The cluster of row `row` of batch `batch` (as passed to `decide`); `None` before `decide`
-    /// or out of range.
+    /// Frees what `decide` concluded, once every batch is applied and the clusters are read: each
+    /// row's fate names its record and its survivor (≈ 100 bytes a row), which the run would
+    /// otherwise hold through every later stage. Afterwards `cluster_of` answers `None` and
+    /// `apply` refuses every batch until the next `decide`.
+    pub fn release_decisions(&mut self) {
+        std::mem::take(&mut self.decisions)
+            .into_par_iter()
+            .for_each(drop);
+    }
+
+    /// The cluster of row `row` of batch `batch` (as passed to `decide`); `None` before `decide`,
+    /// after [`ExactDedup::release_decisions`], or out of range.
     pub fn cluster_of(&self, batch: usize, row: usize) -> Option<ClusterInfo> {
         let fate = self.decisions.get(batch)?.rows.get(row)?;
         Some(match &fate.duplicate {
@@ -860,6 +870,13 @@ mod tests {
         assert_eq!((null_key.cluster_id, null_key.size), (id(9), 1));
         assert_eq!(s.cluster_of(2, 2), None);
         assert_eq!(s.cluster_of(9, 0), None);
+
+        s.release_decisions();
+        assert_eq!(s.cluster_of(0, 0), None, "released: nothing to answer");
+        assert!(
+            s.apply(0, all[0].clone()).is_err(),
+            "released: nothing to apply"
+        );
     }
 
     #[test]

@@ -1152,6 +1152,7 @@ fn run_stage(
                     .collect();
                 *clusters = found.into_iter().flatten().collect();
             }
+            global.release_decisions();
             Ok(())
         }
         BuiltStage::Decontaminate(local) => run_local(local.as_ref(), input, bar, absorb),
