@@ -516,7 +516,7 @@ pub fn cluster_ids(stage: &mut ExactDedup, batches: &[Batch]) -> Result<Vec<Stri
                     "no cluster for batch {b} row {i}"
                 )))
             })?;
-            ids.push(info.cluster_id);
+            ids.push(info.cluster_id(batch.rows[i].id.as_str()).to_owned());
         }
     }
     Ok(ids)

@@ -16,8 +16,8 @@ use arrow::array::RecordBatch;
 use arrow::error::ArrowError;
 use rayon::prelude::*;
 use sluice_core::{
-    Batch, CoreError, GlobalStage, ReasonCode, RecordId, Removal, StageOutput, StageReport,
-    TargetSchema,
+    Batch, CoreError, GlobalStage, ReasonCode, RecordId, Removal, SourceRef, StageOutput,
+    StageReport, TargetSchema,
 };
 
 /// Per row of a batch: its key digest, and its near-dedup sketch (empty without near dedup).
@@ -78,14 +78,24 @@ impl RowAttr {
 /// The cluster a row belongs to after `decide`, for lineage and cluster-aware splits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterInfo {
-    /// The cluster's survivor's record id (the row's own id when it is alone or the survivor).
-    pub cluster_id: String,
+    /// The survivor's record id when the row was removed as its duplicate; `None` when the row
+    /// is its cluster's survivor or alone (the cluster is named after the row itself, and the
+    /// run does not keep a second copy of every kept row's id).
+    pub survivor: Option<String>,
     /// Rows in the cluster: the survivor plus every exact and near duplicate removed for it.
     pub size: u32,
     /// Jaccard similarity of the key text's shingle set to the survivor's (exact up to
     /// `max_shingles`, a bottom-k estimate beyond): `None` for the survivor itself, 1.0 for exact
     /// duplicates.
     pub similarity: Option<f32>,
+}
+
+impl ClusterInfo {
+    /// The cluster's id: its survivor's record id, which is `own` (the row's id) when the row is
+    /// the survivor or alone.
+    pub fn cluster_id<'a>(&'a self, own: &'a str) -> &'a str {
+        self.survivor.as_deref().unwrap_or(own)
+    }
 }
 
 /// Why a removed row goes and for whom.
@@ -99,7 +109,8 @@ struct Duplicate {
 /// One row's fate.
 #[derive(Debug, Clone)]
 struct RowFate {
-    id: RecordId,
+    /// Where the row was read: `apply` checks it is handed the rows `decide` saw.
+    source: SourceRef,
     duplicate: Option<Duplicate>,
     cluster_size: u32,
 }
@@ -180,12 +191,12 @@ impl ExactDedup {
         let fate = self.decisions.get(batch)?.rows.get(row)?;
         Some(match &fate.duplicate {
             Some(d) => ClusterInfo {
-                cluster_id: d.survivor.to_string(),
+                survivor: Some(d.survivor.to_string()),
                 size: fate.cluster_size,
                 similarity: Some(d.similarity),
             },
             None => ClusterInfo {
-                cluster_id: fate.id.to_string(),
+                survivor: None,
                 size: fate.cluster_size,
                 similarity: None,
             },
@@ -368,7 +379,7 @@ impl GlobalStage for ExactDedup {
                         };
                         largest = largest.max(cluster_size);
                         RowFate {
-                            id: rows[i].id.clone(),
+                            source: rows[i].source,
                             duplicate,
                             cluster_size,
                         }
@@ -438,7 +449,7 @@ impl GlobalStage for ExactDedup {
                 .rows
                 .iter()
                 .zip(&batch.rows)
-                .any(|(f, r)| f.id != r.id)
+                .any(|(f, r)| f.source != r.source)
         {
             return Err(invalid(format!(
                 "dedup apply: batch {index} has {} rows that do not match the {} decide saw",
@@ -838,7 +849,7 @@ mod tests {
         let out = run(&mut s, batches(&rows, 3));
         assert!(out.removed.contains(&(id(10), id(0))));
         let info = s.cluster_of(3, 1).unwrap();
-        assert_eq!(info.cluster_id, id(0));
+        assert_eq!(info.survivor, Some(id(0)));
         assert_eq!(info.size, 4);
         assert!(info.similarity.unwrap() < 1.0);
     }
@@ -854,20 +865,20 @@ mod tests {
         assert_eq!(
             survivor,
             ClusterInfo {
-                cluster_id: id(0),
+                survivor: None,
                 size: 3,
                 similarity: None
             }
         );
         let exact = s.cluster_of(1, 1).unwrap();
-        assert_eq!((exact.cluster_id, exact.similarity), (id(0), Some(1.0)));
+        assert_eq!((exact.survivor, exact.similarity), (Some(id(0)), Some(1.0)));
         let near = s.cluster_of(0, 3).unwrap();
-        assert_eq!(near.cluster_id, id(0));
+        assert_eq!(near.survivor, Some(id(0)));
         assert!(near.similarity.unwrap() >= 0.7 && near.similarity.unwrap() < 1.0);
         let alone = s.cluster_of(0, 2).unwrap();
-        assert_eq!((alone.cluster_id, alone.size), (id(2), 1));
+        assert_eq!((alone.cluster_id(&id(2)), alone.size), (id(2).as_str(), 1));
         let null_key = s.cluster_of(2, 1).unwrap();
-        assert_eq!((null_key.cluster_id, null_key.size), (id(9), 1));
+        assert_eq!((null_key.survivor, null_key.size), (None, 1));
         assert_eq!(s.cluster_of(2, 2), None);
         assert_eq!(s.cluster_of(9, 0), None);
 
@@ -967,7 +978,7 @@ mod tests {
             assert_eq!(out.kept, vec![id(survivor)]);
             for row in 0..3 {
                 let info = s.cluster_of(row / 2, row % 2).unwrap();
-                assert_eq!(info.cluster_id, id(survivor));
+                assert_eq!(info.cluster_id(&id(row as u64)), id(survivor));
                 assert_eq!(info.size, 3);
                 if row as u64 != survivor {
                     assert!(info.similarity.unwrap() >= 0.72, "{info:?}");
@@ -1003,7 +1014,11 @@ mod tests {
                 let out = run(&mut s, batches(&rows, 2));
                 assert!(out.kept.len() >= 2, "{centre} {rule}: {:?}", out.kept);
                 let ends = (s.cluster_of(0, 0).unwrap(), s.cluster_of(2, 0).unwrap());
-                assert_ne!(ends.0.cluster_id, ends.1.cluster_id, "{centre} {rule}");
+                assert_ne!(
+                    ends.0.cluster_id(&id(0)),
+                    ends.1.cluster_id(&id(4)),
+                    "{centre} {rule}"
+                );
                 for row in 0..5 {
                     let info = s.cluster_of(row / 2, row % 2).unwrap();
                     if let Some(sim) = info.similarity {

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// On-disk format of an entry; bump it when [`StoredState`] changes shape.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// Namespaces (one per output directory) not used for this long are removed.
 pub const STALE_NAMESPACE_DAYS: u64 = 14;
 /// Name of an entry's description file.
@@ -348,7 +348,7 @@ struct StoredSpan {
 
 #[derive(Serialize, Deserialize)]
 struct StoredCluster {
-    cluster_id: String,
+    survivor: Option<String>,
     size: u32,
     similarity: Option<f32>,
 }
@@ -439,7 +439,7 @@ fn write_entry(dir: &Path, state: &RunState) -> Result<(), String> {
             .iter()
             .map(|(source, c)| {
                 let cluster = StoredCluster {
-                    cluster_id: c.cluster_id.clone(),
+                    survivor: c.survivor.clone(),
                     size: c.size,
                     similarity: c.similarity,
                 };
@@ -569,7 +569,7 @@ fn read_entry(dir: &Path, schema: &SchemaRef, spill: &Arc<Spill>) -> Result<RunS
         .into_iter()
         .map(|(source, c)| {
             let info = ClusterInfo {
-                cluster_id: c.cluster_id,
+                survivor: c.survivor,
                 size: c.size,
                 similarity: c.similarity,
             };
@@ -791,7 +791,7 @@ min = 3
         state.clusters.insert(
             at(2),
             ClusterInfo {
-                cluster_id: "f:0".to_owned(),
+                survivor: Some("f:0".to_owned()),
                 size: 2,
                 similarity: Some(0.875),
             },

@@ -335,7 +335,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
                 .map(|r| {
                     cluster_of
                         .get(r.source)
-                        .map_or(r.id.as_str(), |c| c.cluster_id.as_str())
+                        .map_or(r.id.as_str(), |c| c.cluster_id(r.id.as_str()))
                 })
                 .collect()
         })
@@ -766,7 +766,7 @@ fn write_lineage(
             split: None,
             shard: None,
             shard_row: None,
-            cluster_id: cluster.map(|c| c.cluster_id.as_str()),
+            cluster_id: cluster.map(|c| c.cluster_id(meta.id.as_str())),
             cluster_size: cluster.map(|c| c.size),
             similarity: cluster.and_then(|c| c.similarity),
             redactions: cursors.spans.get(meta.source).map_or(&[], Vec::as_slice),
@@ -803,11 +803,10 @@ fn write_lineage(
             let mut cluster_of = cursors(fates).clusters;
             fates.iter().filter_map(move |&fate| {
                 let Fate::Kept(b, i) = fate else { return None };
-                let cluster = cluster_of
-                    .get(batches[b][i].source)
-                    .filter(|c| c.size > 1)?;
+                let row = &batches[b][i];
+                let cluster = cluster_of.get(row.source).filter(|c| c.size > 1)?;
                 let split = placements.get(&plan.output, b, i)?.split;
-                Some((cluster.cluster_id.as_str(), split))
+                Some((cluster.cluster_id(row.id.as_str()), split))
             })
         })
         .collect();
