@@ -12,16 +12,17 @@ use std::iter::Peekable;
 pub(crate) struct SourceCursor<'a, V> {
     map: &'a BTreeMap<SourceRef, V>,
     rest: Peekable<Range<'a, SourceRef, V>>,
+    /// The latest source looked up (at first the start of the walk): earlier ones are searched.
     last: Option<SourceRef>,
 }
 
 impl<'a, V> SourceCursor<'a, V> {
-    /// A cursor over `map` whose first lookup will be for `first` or a later source.
+    /// A cursor over `map` that walks from `first`; a lookup for an earlier source searches.
     pub(crate) fn starting_at(map: &'a BTreeMap<SourceRef, V>, first: SourceRef) -> Self {
         SourceCursor {
             map,
             rest: map.range(first..).peekable(),
-            last: None,
+            last: Some(first),
         }
     }
 
@@ -83,6 +84,10 @@ mod tests {
             "before the start: searched"
         );
         assert_eq!(cursor.get(at(0, 2)), None);
+        // An entry before the start, asked for first, is searched for too.
+        let mut cursor = SourceCursor::starting_at(&map, at(0, 5));
+        assert_eq!(cursor.get(at(0, 1)), Some(&"a"));
+        assert_eq!(cursor.get(at(0, 9)), Some(&"c"), "then walks on");
         // Repeating a source finds its entry again.
         let mut cursor = SourceCursor::starting_at(&map, at(0, 0));
         assert_eq!(cursor.get(at(0, 5)), Some(&"b"));
