@@ -25,7 +25,7 @@
 use crate::prefetch::prefetch;
 use crate::shingle::{Shingle, mix64};
 pub use crate::sketch::DEFAULT_MAX_SHINGLES;
-use crate::sketch::Profiled;
+use crate::sketch::{Profiled, Verifier};
 use crate::survivor::{Rank, RowPos};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -332,8 +332,8 @@ impl StarOutcome {
 
 /// The similarity of two rows when it reaches `threshold`, 0 otherwise (only similarities at or
 /// above it matter to a star split: links, and a removed row's similarity to its survivor).
-fn similarity(a: &Profiled<'_>, b: &Profiled<'_>, cap: usize, threshold: f64) -> f64 {
-    a.jaccard_at_least(b, cap, threshold).unwrap_or(0.0)
+fn similarity(verifier: &Verifier, a: &Profiled<'_>, b: &Profiled<'_>) -> f64 {
+    verifier.similarity(a, b).unwrap_or(0.0)
 }
 
 /// Splits one connected component into stars and records the outcome.
@@ -342,6 +342,7 @@ struct Star<'s, 'a, B> {
     /// Every item's set and profile, by item index.
     rows: &'s [Profiled<'a>],
     config: &'s NearConfig,
+    verifier: &'s Verifier,
     better: &'s B,
     out: StarOutcome,
 }
@@ -447,7 +448,6 @@ where
         // Components past the coverage limit run to thousands of rows (a few of them were the
         // whole star phase on the bench), so their similarities to the centre are computed in
         // parallel; the split below stays in order.
-        let cap = self.config.max_shingles;
         let sims: Vec<f64> = remaining
             .par_iter()
             .with_min_len(SIMS_PER_TASK)
@@ -455,7 +455,7 @@ where
                 if slot == centre {
                     0.0
                 } else {
-                    similarity(&local[slot as usize], centre_row, cap, threshold)
+                    similarity(self.verifier, &local[slot as usize], centre_row)
                 }
             })
             .collect();
@@ -491,7 +491,7 @@ where
         let mut sim = vec![1.0f64; k * k];
         for x in 0..k {
             for y in x + 1..k {
-                let s = similarity(&local[x], &local[y], self.config.max_shingles, threshold);
+                let s = similarity(self.verifier, &local[x], &local[y]);
                 sim[x * k + y] = s;
                 sim[y * k + x] = s;
             }
@@ -554,8 +554,7 @@ type ListCandidates<'a> = dyn Fn(&[(u32, u32)], &mut Vec<(u32, u32)>) + Sync + '
 fn keep_similar(
     pairs: &[(u32, u32)],
     rows: &[Profiled<'_>],
-    cap: usize,
-    threshold: f64,
+    verifier: &Verifier,
 ) -> Vec<(u32, u32)> {
     let mut similar = Vec::new();
     for (i, &(a, b)) in pairs.iter().enumerate() {
@@ -565,15 +564,15 @@ fn keep_similar(
         }
         if let Some(&(x, y)) = pairs.get(i + PREFETCH_AHEAD) {
             let (x, y) = (&rows[x as usize], &rows[y as usize]);
-            if x.may_reach(y, cap, threshold) {
+            if verifier.may_reach(x, y) {
                 for set in [x.set(), y.set()] {
                     prefetch(set.as_ptr());
                     prefetch(set.as_ptr().wrapping_add(16));
                 }
             }
         }
-        if rows[a as usize]
-            .jaccard_at_least(&rows[b as usize], cap, threshold)
+        if verifier
+            .similarity(&rows[a as usize], &rows[b as usize])
             .is_some()
         {
             similar.push((a, b));
@@ -595,8 +594,8 @@ pub fn cluster(
         largest_cluster: u64::from(n > 0),
         ..NearOutcome::default()
     };
-    let threshold = config.threshold;
-    let cap = config.max_shingles;
+    let verifier = Verifier::new(config.max_shingles, config.threshold);
+    let verifier = &verifier;
     // Verification reads two rows at random per candidate pair, tens of millions of times: one
     // cache line per row (set and profile) instead of items → attributes → set, and most
     // dissimilar pairs are ruled out by their profiles without reading the sets.
@@ -626,7 +625,7 @@ pub fn cluster(
                 for run in chunk {
                     list(run, pairs);
                 }
-                (keep_similar(pairs, rows, cap, threshold), pairs.len())
+                (keep_similar(pairs, rows, verifier), pairs.len())
             })
             .collect();
         let mut similar = Vec::with_capacity(per_task.len());
@@ -709,6 +708,7 @@ pub fn cluster(
                 items,
                 rows,
                 config,
+                verifier,
                 better: &better,
                 out: StarOutcome::default(),
             };
@@ -752,12 +752,7 @@ mod tests {
                     if m == centre {
                         continue;
                     }
-                    let s = similarity(
-                        &self.rows[m],
-                        &self.rows[centre],
-                        self.config.max_shingles,
-                        self.config.threshold,
-                    );
+                    let s = similarity(self.verifier, &self.rows[m], &self.rows[centre]);
                     if s >= self.config.threshold
                         && members.len() + 1 < self.config.max_cluster_size
                     {
@@ -814,10 +809,12 @@ mod tests {
             let config = NearConfig { max_cluster_size, threshold, max_shingles, ..by_rule() };
             let rows: Vec<Profiled<'_>> =
                 sketches.iter().map(|s| Profiled::new(&s.shingles)).collect();
+            let verifier = Verifier::new(config.max_shingles, config.threshold);
             let star = || Star {
                 items: &items,
                 rows: &rows,
                 config: &config,
+                verifier: &verifier,
                 better: &better,
                 out: StarOutcome::default(),
             };
