@@ -545,8 +545,9 @@ where
     }
 }
 
-/// Appends the candidate pairs of one bucket run (item indexes, in bucket order).
-type ListCandidates<'a> = dyn Fn(&[(u32, u32)], &mut Vec<(u32, u32)>) + Sync + 'a;
+/// Appends the candidate pairs of one bucket run (item indexes, in bucket order); the last
+/// argument is scratch space the lister may use.
+type ListCandidates<'a> = dyn Fn(&[(u32, u32)], &mut Vec<(u32, u32)>, &mut Vec<u32>) + Sync + 'a;
 
 /// The pairs of `pairs` whose rows' similarity reaches `threshold`, in order. Each pair reads two
 /// rows at random, so rows are prefetched two stages ahead: first their lines, then, for pairs
@@ -620,13 +621,16 @@ pub fn cluster(
     let verify = |runs: &[&[(u32, u32)]], list: &ListCandidates<'_>, out: &mut NearOutcome| {
         let per_task: Vec<(Vec<(u32, u32)>, usize)> = runs
             .par_chunks(RUNS_PER_TASK)
-            .map_init(Vec::new, |pairs, chunk| {
-                pairs.clear();
-                for run in chunk {
-                    list(run, pairs);
-                }
-                (keep_similar(pairs, rows, verifier), pairs.len())
-            })
+            .map_init(
+                || (Vec::new(), Vec::new()),
+                |(pairs, scratch), chunk| {
+                    pairs.clear();
+                    for run in chunk {
+                        list(run, pairs, scratch);
+                    }
+                    (keep_similar(pairs, rows, verifier), pairs.len())
+                },
+            )
             .collect();
         let mut similar = Vec::with_capacity(per_task.len());
         for (task_similar, listed) in per_task {
@@ -658,7 +662,7 @@ pub fn cluster(
             .collect();
         let roots = uf.roots();
         let apart = |a: u32, b: u32| roots[a as usize] != roots[b as usize];
-        let neighbours = |run: &[(u32, u32)], pairs: &mut Vec<(u32, u32)>| {
+        let neighbours = |run: &[(u32, u32)], pairs: &mut Vec<(u32, u32)>, _: &mut Vec<u32>| {
             for j in 1..run.len() {
                 let (a, b) = (run[j - 1].1, run[j].1);
                 if apart(a, b) {
@@ -669,12 +673,17 @@ pub fn cluster(
         let similar = verify(&runs, &neighbours, &mut out);
         join(similar, &mut uf);
         let roots = uf.roots();
-        let apart = |a: u32, b: u32| roots[a as usize] != roots[b as usize];
-        let window = |run: &[(u32, u32)], pairs: &mut Vec<(u32, u32)>| {
+        // Each member's component is read once into `run_roots`, beside the run, instead of
+        // twice per pair at random in the whole input's roots (a cache miss each time, most of
+        // the listing's time).
+        let window = |run: &[(u32, u32)], pairs: &mut Vec<(u32, u32)>, run_roots: &mut Vec<u32>| {
+            run_roots.clear();
+            run_roots.extend(run.iter().map(|&(_, i)| roots[i as usize]));
             for j in 2..run.len() {
-                let b = run[j].1;
-                for &(_, a) in &run[j.saturating_sub(BUCKET_WINDOW)..j - 1] {
-                    if apart(a, b) {
+                let (b, root_b) = (run[j].1, run_roots[j]);
+                let from = j.saturating_sub(BUCKET_WINDOW);
+                for (&(_, a), &root_a) in run[from..j - 1].iter().zip(&run_roots[from..j - 1]) {
+                    if root_a != root_b {
                         pairs.push((a, b));
                     }
                 }
