@@ -142,24 +142,8 @@ pub const STREAM_PIECE_BYTES: usize = 8 << 20;
 
 /// The sha256 and size of the file at `path`, streamed, plus its first bytes (for sniffing).
 fn digest_file(path: &Path) -> std::io::Result<(String, u64, Vec<u8>)> {
-    use std::io::Read;
-    let mut file = fs_err::File::open(path)?;
-    let mut hasher = Sha256Hasher::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut head = Vec::new();
-    let mut bytes = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        if head.len() < 64 {
-            head.extend_from_slice(&buf[..n.min(64 - head.len())]);
-        }
-        hasher.update(&buf[..n]);
-        bytes += n as u64;
-    }
-    Ok((hasher.finish_hex(), bytes, head))
+    let digest = sluice_core::digest::digest_stream(fs_err::File::open(path)?, 64)?;
+    Ok((digest.sha256, digest.bytes, digest.head))
 }
 
 enum Pieces {

@@ -1,12 +1,7 @@
 //! Streaming file digests: size and sha256 without loading the file into memory.
 
 use crate::error::LineageError;
-use sluice_core::digest::Sha256Hasher;
-use std::io::Read;
 use std::path::Path;
-
-/// Read size: large enough that syscalls are not the bottleneck on multi-GB inputs.
-const BUFFER_BYTES: usize = 1024 * 1024;
 
 /// Size and content digest of one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,23 +14,10 @@ pub struct FileDigest {
 
 /// Reads `path` once and returns its size and sha256.
 pub fn digest_file(path: &Path) -> Result<FileDigest, LineageError> {
-    let mut file = fs_err::File::open(path)?;
-    let mut hasher = Sha256Hasher::new();
-    let mut buffer = vec![0u8; BUFFER_BYTES];
-    let mut bytes = 0u64;
-    loop {
-        let read = match file.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
-        };
-        hasher.update(&buffer[..read]);
-        bytes += read as u64;
-    }
+    let digest = sluice_core::digest::digest_stream(fs_err::File::open(path)?, 0)?;
     Ok(FileDigest {
-        bytes,
-        sha256: hasher.finish_hex(),
+        bytes: digest.bytes,
+        sha256: digest.sha256,
     })
 }
 
@@ -56,9 +38,8 @@ mod tests {
             }
         );
         let big = dir.path().join("big.bin");
-        let content: Vec<u8> = (0..BUFFER_BYTES * 2 + 17)
-            .map(|i| (i % 251) as u8)
-            .collect();
+        // More than two 1 MiB read buffers.
+        let content: Vec<u8> = (0..(2 << 20) + 17).map(|i| (i % 251) as u8).collect();
         fs_err::write(&big, &content).unwrap();
         let digest = digest_file(&big).unwrap();
         assert_eq!(digest.bytes, content.len() as u64);
