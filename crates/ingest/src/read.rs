@@ -10,7 +10,7 @@ use crate::options::InputOptions;
 use crate::parquet_reader::read_parquet;
 use crate::sink::{BatchHandler, RecordSink};
 use crate::text::{Text, encoding_for_label};
-use sluice_core::digest::Sha256Hasher;
+use sluice_core::digest::sha256_hex;
 use sluice_core::{Batch, Removal, TargetSchema};
 use std::path::Path;
 
@@ -316,9 +316,7 @@ fn read_bytes_with(
     batch_rows: usize,
     emit: Option<BatchHandler>,
 ) -> Result<IngestResult, IngestError> {
-    let mut hasher = Sha256Hasher::new();
-    hasher.update(&raw);
-    let sha256 = hasher.finish_hex();
+    let sha256 = sha256_hex(&raw);
     let bytes = raw.len() as u64;
     let (format, compression) = resolve_format(path, opts, &raw)?;
     let ids = RowIdentity::new(sha256.clone(), input_index);
