@@ -1,11 +1,11 @@
 //! What happened to a row: removals with reason codes and redaction spans.
 
 use crate::batch::RowMeta;
-use crate::field::FieldPath;
 use crate::record::{RecordId, SourceRef};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// A stable, machine-readable reason a row left the training set, e.g. `DUP_EXACT`.
 ///
@@ -117,25 +117,54 @@ pub enum Disposition {
     },
 }
 
-/// One edit of a value by redaction: where, what kind, and what was done. Never the value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Span {
-    /// The record edited.
-    pub record: RecordId,
-    /// Where it was read: what the run keys its marks by, so lookups compare integers.
-    pub source: SourceRef,
-    /// Path of the edited value (`messages[].content`).
-    pub field: FieldPath,
-    /// For values inside lists: the element index within the record (0-based), else 0.
-    pub element: u32,
+/// The names of a redaction: where it was, what, which detector found it and what was done.
+/// A run draws its spans from a few dozen of these, so spans share them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SpanKind {
+    /// Field path, e.g. `messages[].content`.
+    pub field: String,
     /// Entity type, e.g. `EMAIL`, `CN_RESIDENT_ID`.
     pub entity: String,
     /// Detector code that found it.
     pub detector: String,
+    /// What was done (`placeholder`, `mask`, `pseudonym`, `drop_field`, `quarantine`).
+    pub action: String,
+}
+
+/// One edit of a value by redaction: where, what kind, and what was done. Never the value.
+///
+/// A redaction run makes millions of these; the names are one shared [`SpanKind`] per batch
+/// and kind, so a span costs no allocation of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// Where the edited record was read: what the run keys its marks by.
+    pub source: SourceRef,
+    /// Its names.
+    #[serde(flatten)]
+    pub kind: Arc<SpanKind>,
+    /// For values inside lists: the element index within the record (0-based), else 0.
+    pub element: u32,
     /// Start offset in chars in the original value.
     pub start: u32,
     /// End offset (exclusive) in chars in the original value.
     pub end: u32,
-    /// What was done (`placeholder`, `mask`, `pseudonym`, `drop_field`, `quarantine`).
-    pub action: String,
+}
+
+impl Span {
+    /// Path of the edited value (`messages[].content`).
+    pub fn field(&self) -> &str {
+        &self.kind.field
+    }
+    /// Entity type.
+    pub fn entity(&self) -> &str {
+        &self.kind.entity
+    }
+    /// Detector code.
+    pub fn detector(&self) -> &str {
+        &self.kind.detector
+    }
+    /// Action taken.
+    pub fn action(&self) -> &str {
+        &self.kind.action
+    }
 }

@@ -16,7 +16,7 @@ pub mod stage;
 pub mod strings;
 
 pub use batch::{Batch, RowMeta};
-pub use decision::{Disposition, Flag, ReasonCode, Removal, Span};
+pub use decision::{Disposition, Flag, ReasonCode, Removal, Span, SpanKind};
 pub use error::CoreError;
 pub use field::{FieldPath, FieldSpec, FieldType, TargetSchema};
 pub use record::{RecordId, SourceRef};

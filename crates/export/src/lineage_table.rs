@@ -14,26 +14,13 @@ use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, FieldRef, Fields, Schema, SchemaRef};
 use serde::Serialize;
 use sluice_core::Span;
+pub use sluice_core::SpanKind;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
 /// File name of the lineage table, relative to the output directory.
 pub const LINEAGE_FILE: &str = "lineage.parquet";
-
-/// The names of a redaction: where it was, what, which detector found it and what was done.
-/// A run draws its spans from a few dozen of these, so spans share them (see [`SpanNames`]).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct SpanKind {
-    /// Field path, e.g. `messages[].content`.
-    pub field: String,
-    /// Entity type.
-    pub entity: String,
-    /// Detector code.
-    pub detector: String,
-    /// Action taken.
-    pub action: String,
-}
 
 /// One redaction applied to a record (offsets in chars of the original value).
 ///
@@ -114,16 +101,13 @@ impl SpanNames {
         same.push(Arc::clone(&kind));
         kind
     }
+}
 
-    /// `span` for the lineage, its kind shared.
-    pub fn span(&mut self, span: &Span) -> LineageSpan {
+impl From<&Span> for LineageSpan {
+    /// The lineage's copy of `span`, sharing its kind.
+    fn from(span: &Span) -> Self {
         LineageSpan {
-            kind: self.kind(
-                span.field.as_str(),
-                &span.entity,
-                &span.detector,
-                &span.action,
-            ),
+            kind: Arc::clone(&span.kind),
             element: span.element,
             start: span.start,
             end: span.end,
@@ -397,29 +381,25 @@ impl LineageTableWriter {
 mod tests {
     use super::*;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    use sluice_core::{FieldPath, RecordId, SourceRef};
+    use sluice_core::SourceRef;
 
     #[test]
     fn spans_share_equal_names_and_keep_every_value() {
-        let span = |entity: &str, start: u32| Span {
-            record: RecordId::from_string("r".repeat(8)),
+        let mut names = SpanNames::default();
+        let span = |names: &mut SpanNames, entity: &str, start: u32| Span {
             source: SourceRef {
                 input: 0,
                 row: 0,
                 line: 1,
             },
-            field: FieldPath::root("body"),
+            kind: names.kind("body", entity, "email", "placeholder"),
             element: 2,
-            entity: entity.to_owned(),
-            detector: "email".to_owned(),
             start,
             end: start + 5,
-            action: "placeholder".to_owned(),
         };
-        let mut names = SpanNames::default();
-        let a = names.span(&span("EMAIL", 1));
-        let b = names.span(&span("PHONE", 9));
-        let c = names.span(&span("EMAIL", 20));
+        let a = LineageSpan::from(&span(&mut names, "EMAIL", 1));
+        let b = LineageSpan::from(&span(&mut names, "PHONE", 9));
+        let c = LineageSpan::from(&span(&mut names, "EMAIL", 20));
         assert_eq!(
             (
                 a.field(),

@@ -18,7 +18,7 @@ use sluice_core::{
     Batch, CoreError, GlobalStage, RecordId, RowStage, SourceRef, StageOutput, StageReport,
 };
 use sluice_dedup::ClusterInfo;
-use sluice_export::{DuplicateRow, LineageSpan, OutputFile, QuarantineRow, SpanNames};
+use sluice_export::{DuplicateRow, LineageSpan, OutputFile, QuarantineRow};
 use sluice_lineage::{
     CacheInfo, Conservation, GateResult, InputConservation, InputEntry, Manifest, OutputEntry,
     PipelineInfo, RunInfo, StageEntry, Tool,
@@ -1082,15 +1082,17 @@ struct Absorbable {
 
 impl Absorbable {
     fn new(mut output: StageOutput) -> Self {
-        // Names are shared within the batch, and each record's spans sit in a vector of
-        // exactly their number: the run holds them all until the lineage table is written.
-        let mut names = SpanNames::default();
+        // Names are shared already (one kind per batch and kind), and each record's spans sit
+        // in a vector of exactly their number: the run holds them all until the lineage table
+        // is written.
         let taken = std::mem::take(&mut output.spans);
         let spans = taken
             .chunk_by(|a, b| a.source == b.source)
             .map(|group| {
-                let converted = group.iter().map(|span| names.span(span)).collect();
-                (group[0].source, converted)
+                (
+                    group[0].source,
+                    group.iter().map(LineageSpan::from).collect(),
+                )
             })
             .collect();
         Absorbable { output, spans }

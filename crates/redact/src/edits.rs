@@ -2,25 +2,26 @@
 //! rows to quarantine (with value-free details), fields to drop, and the counters.
 
 use crate::policy::Action;
-use sluice_core::{FieldPath, RowMeta, Span, StageReport};
+use sluice_core::{FieldPath, RowMeta, Span, SpanKind, StageReport};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How many findings a quarantine detail lists before summarising the rest.
 const DETAIL_LIMIT: usize = 5;
 
-/// One finding before it is turned into a [`Span`] (which needs the row's id).
-#[derive(Debug, Clone)]
-pub(crate) struct Finding {
+/// One finding as a scan reports it, borrowing its names.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Finding<'a> {
     /// Row of the batch.
     pub row: usize,
     /// Column index of the top-level field.
     pub column: usize,
     /// Path of the edited value.
-    pub path: FieldPath,
+    pub path: &'a FieldPath,
     /// List element index, 0 outside lists.
     pub element: u32,
     /// Entity type.
-    pub entity: String,
+    pub entity: &'a str,
     /// Detector code (`column` for whole-column rules).
     pub detector: &'static str,
     /// Char offsets in the original value.
@@ -29,17 +30,57 @@ pub(crate) struct Finding {
     pub action: Action,
 }
 
-impl Finding {
+/// The names a batch's findings share: a batch has thousands of findings and a handful of
+/// these, so a finding holds an index instead of copies of the strings.
+#[derive(Debug)]
+struct Names {
+    path: FieldPath,
+    entity: String,
+    detector: &'static str,
+    action: Action,
+}
+
+impl Names {
+    fn is(&self, finding: &Finding<'_>) -> bool {
+        self.detector == finding.detector
+            && self.action == finding.action
+            && self.entity == finding.entity
+            && self.path == *finding.path
+    }
+
+    /// The shared span kind of these names, with `action` as the action taken.
+    fn kind(&self, action: Action) -> Arc<SpanKind> {
+        Arc::new(SpanKind {
+            field: self.path.as_str().to_owned(),
+            entity: self.entity.clone(),
+            detector: self.detector.to_owned(),
+            action: action.name().to_owned(),
+        })
+    }
+}
+
+/// A recorded finding: its names are an index into the batch's [`Names`].
+#[derive(Debug, Clone, Copy)]
+struct Recorded {
+    row: usize,
+    column: usize,
+    names: usize,
+    element: u32,
+    chars: (u32, u32),
+    action: Action,
+}
+
+impl Recorded {
     /// `EMAIL in messages[].content (element 1) at chars 3..23`: names, types, offsets only.
-    fn describe(&self) -> String {
-        let element = if self.path.as_str().contains("[]") {
+    fn describe(&self, names: &Names) -> String {
+        let element = if names.path.as_str().contains("[]") {
             format!(" (element {})", self.element)
         } else {
             String::new()
         };
         format!(
             "{} in {}{} at chars {}..{}",
-            self.entity, self.path, element, self.chars.0, self.chars.1
+            names.entity, names.path, element, self.chars.0, self.chars.1
         )
     }
 }
@@ -47,7 +88,8 @@ impl Finding {
 /// The decisions collected for one batch.
 #[derive(Debug)]
 pub(crate) struct BatchEdits {
-    findings: Vec<Finding>,
+    findings: Vec<Recorded>,
+    names: Vec<Names>,
     /// Per row: true when some finding quarantines it.
     quarantined: Vec<bool>,
     /// Column index → per-row "set this field to null".
@@ -59,13 +101,14 @@ impl BatchEdits {
     pub fn new(rows: usize) -> Self {
         BatchEdits {
             findings: Vec::new(),
+            names: Vec::new(),
             quarantined: vec![false; rows],
             dropped: BTreeMap::new(),
         }
     }
 
     /// Records a finding and what its action implies for the row.
-    pub fn record(&mut self, finding: Finding) {
+    pub fn record(&mut self, finding: Finding<'_>) {
         let rows = self.quarantined.len();
         match finding.action {
             Action::Quarantine => {
@@ -89,7 +132,26 @@ impl BatchEdits {
             | Action::PseudonymFormat
             | Action::Remove => {}
         }
-        self.findings.push(finding);
+        let names = match self.names.iter().position(|n| n.is(&finding)) {
+            Some(index) => index,
+            None => {
+                self.names.push(Names {
+                    path: finding.path.clone(),
+                    entity: finding.entity.to_owned(),
+                    detector: finding.detector,
+                    action: finding.action,
+                });
+                self.names.len() - 1
+            }
+        };
+        self.findings.push(Recorded {
+            row: finding.row,
+            column: finding.column,
+            names,
+            element: finding.element,
+            chars: finding.chars,
+            action: finding.action,
+        });
     }
 
     /// Column index → rows whose field must become null.
@@ -110,7 +172,7 @@ impl BatchEdits {
                 per_row
                     .entry(finding.row)
                     .or_default()
-                    .push(finding.describe());
+                    .push(finding.describe(&self.names[finding.names]));
             }
         }
         per_row
@@ -129,13 +191,20 @@ impl BatchEdits {
 
     /// The spans in row order (field order, then value order within a row), with counters
     /// added to `report`. Findings inside a dropped field report `drop_field`, since the whole
-    /// value is gone whatever their own action was.
+    /// value is gone whatever their own action was. Spans of the same names share one kind.
     pub fn into_spans(self, rows: &[RowMeta], report: &mut StageReport) -> Vec<Span> {
-        let dropped = self.dropped;
-        let mut findings = self.findings;
+        let BatchEdits {
+            mut findings,
+            names,
+            dropped,
+            ..
+        } = self;
+        // Per names: the kind as recorded and the kind inside a dropped field, made on first use.
+        let mut kinds: Vec<[Option<Arc<SpanKind>>; 2]> = vec![[None, None]; names.len()];
+        let mut counts = vec![0u64; names.len()];
         // Stable: keeps field order and value order within each row.
         findings.sort_by_key(|f| f.row);
-        findings
+        let spans = findings
             .into_iter()
             .filter_map(|f| {
                 let row = rows.get(f.row)?;
@@ -144,37 +213,34 @@ impl BatchEdits {
                     .and_then(|mask| mask.get(f.row))
                     .copied()
                     .unwrap_or(false);
-                let action = if in_dropped_field && f.action != Action::Quarantine {
-                    Action::DropField
+                let (variant, action) = if in_dropped_field && f.action != Action::Quarantine {
+                    (1, Action::DropField)
                 } else {
-                    f.action
+                    (0, f.action)
                 };
-                count(&mut report.redactions_by_type, &f.entity);
-                count(&mut report.redactions_by_field, f.path.as_str());
+                counts[f.names] += 1;
+                let kind =
+                    kinds[f.names][variant].get_or_insert_with(|| names[f.names].kind(action));
                 Some(Span {
-                    record: row.id.clone(),
                     source: row.source,
-                    field: f.path,
+                    kind: Arc::clone(kind),
                     element: f.element,
-                    entity: f.entity,
-                    detector: f.detector.to_owned(),
                     start: f.chars.0,
                     end: f.chars.1,
-                    action: action.name().to_owned(),
                 })
             })
-            .collect()
-    }
-}
-
-/// Adds one to `key`'s counter, copying the key only the first time it is seen (a batch has
-/// thousands of spans and a handful of distinct entities and fields).
-fn count(counters: &mut BTreeMap<String, u64>, key: &str) {
-    match counters.get_mut(key) {
-        Some(n) => *n += 1,
-        None => {
-            counters.insert(key.to_owned(), 1);
+            .collect();
+        for (names, n) in names.iter().zip(counts).filter(|(_, n)| *n > 0) {
+            *report
+                .redactions_by_type
+                .entry(names.entity.clone())
+                .or_default() += n;
+            *report
+                .redactions_by_field
+                .entry(names.path.as_str().to_owned())
+                .or_default() += n;
         }
+        spans
     }
 }
 
@@ -183,13 +249,16 @@ mod tests {
     use super::*;
     use sluice_core::{RecordId, SourceRef};
 
-    fn finding(row: usize, column: usize, action: Action) -> Finding {
+    static CONTENT: std::sync::LazyLock<FieldPath> =
+        std::sync::LazyLock::new(|| FieldPath::root("messages").elements().child("content"));
+
+    fn finding(row: usize, column: usize, action: Action) -> Finding<'static> {
         Finding {
             row,
             column,
-            path: FieldPath::root("messages").elements().child("content"),
+            path: &CONTENT,
             element: 2,
-            entity: "EMAIL".to_owned(),
+            entity: "EMAIL",
             detector: "email",
             chars: (3, 23),
             action,
@@ -239,21 +308,23 @@ mod tests {
         edits.record(finding(1, 0, Action::Placeholder));
         edits.record(finding(0, 0, Action::Placeholder));
         edits.record(finding(0, 0, Action::DropField));
+        edits.record(finding(1, 0, Action::Placeholder));
         let mut report = StageReport::default();
         let spans = edits.into_spans(&metas(2), &mut report);
-        let summary: Vec<_> = spans
-            .iter()
-            .map(|s| (s.record.as_str().to_owned(), s.action.as_str()))
-            .collect();
+        let summary: Vec<_> = spans.iter().map(|s| (s.source.row, s.action())).collect();
         assert_eq!(
             summary,
             vec![
-                ("feed:0".to_owned(), "drop_field"),
-                ("feed:0".to_owned(), "drop_field"),
-                ("feed:1".to_owned(), "placeholder"),
+                (0, "drop_field"),
+                (0, "drop_field"),
+                (1, "placeholder"),
+                (1, "placeholder")
             ]
         );
-        assert_eq!(report.redactions_by_type["EMAIL"], 3);
-        assert_eq!(report.redactions_by_field["messages[].content"], 3);
+        assert_eq!(spans[0].kind, spans[1].kind);
+        // Findings recorded with the same names share one kind.
+        assert!(Arc::ptr_eq(&spans[2].kind, &spans[3].kind));
+        assert_eq!(report.redactions_by_type["EMAIL"], 4);
+        assert_eq!(report.redactions_by_field["messages[].content"], 4);
     }
 }

@@ -20,6 +20,7 @@ mod edits;
 mod engine;
 mod error;
 mod fold;
+mod needles;
 pub mod policy;
 mod pseudonym;
 pub mod segments;

@@ -5,17 +5,21 @@ use crate::config::{PolicyConfig, Propagate, RedactConfig};
 use crate::edits::{BatchEdits, Finding};
 use crate::engine::{DEFAULT_SELECTION, Engine};
 use crate::error::RedactError;
+use crate::needles::{Needles, NeedlesBuilder};
 use crate::policy::{Action, apply_replacements, mask, placeholder};
 use crate::pseudonym::{PseudonymKey, canonical};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use arrow::array::AsArray;
 use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, new_null_array};
 use arrow::compute::nullif;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
 use sluice_core::strings::map_strings;
 use sluice_core::{
     Batch, CoreError, FieldPath, FieldType, GlobalStage, ReasonCode, Removal, RowStage,
     StageOutput, StageReport, TargetSchema,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
 use std::path::Path;
 
 /// The environment variable read for the pseudonym key when the config names none.
@@ -71,39 +75,8 @@ pub const COLUMN_DETECTOR: &str = "column";
 /// Detector code recorded in spans of column values found again in free text.
 pub const PROPAGATED_DETECTOR: &str = "propagated";
 
-/// Row → (entity, value, action) of its sensitive column values.
-type KnownValues = HashMap<usize, Vec<(String, String, Action)>>;
-
-/// One row's sensitive column value, ready to be searched for in that row's free text.
-struct KnownNeedle {
-    entity: String,
-    action: Action,
-    /// Finds the trimmed value; built once per row, not once per scanned value.
-    finder: memchr::memmem::Finder<'static>,
-}
-
-/// Per row, its [`KnownNeedle`]s longest value first (ties by entity, then column order), so
-/// that `张三丰` wins over `张三`.
-type KnownNeedles = HashMap<usize, Vec<KnownNeedle>>;
-
-/// Prepares each row's known values for [`propagated`].
-fn needles(known: KnownValues) -> KnownNeedles {
-    known
-        .into_iter()
-        .map(|(row, mut values)| {
-            values.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-            let needles = values
-                .into_iter()
-                .map(|(entity, value, action)| KnownNeedle {
-                    finder: memchr::memmem::Finder::new(value.trim().as_bytes()).into_owned(),
-                    entity,
-                    action,
-                })
-                .collect();
-            (row, needles)
-        })
-        .collect()
-}
+/// Per row of the batch: (entity, value, action) of its sensitive column values.
+type KnownValues = Vec<Vec<(String, String, Action)>>;
 
 /// The sensitive column values of the whole dataset (`propagate = "dataset"`), built by the
 /// decide pass: one automaton over every distinct value. Held in memory only; its `Debug` shows a
@@ -216,11 +189,11 @@ fn glued(text: &str, range: &std::ops::Range<usize>) -> bool {
 }
 
 /// One finding in a scanned value, from the engine or from propagation.
-struct Hit<'a> {
-    range: std::ops::Range<usize>,
-    entity: &'a str,
-    detector: &'static str,
-    action: Action,
+pub(crate) struct Hit<'a> {
+    pub range: std::ops::Range<usize>,
+    pub entity: &'a str,
+    pub detector: &'static str,
+    pub action: Action,
 }
 
 /// Column values too short or too generic to look for in text are skipped: fewer than 2 chars,
@@ -230,52 +203,6 @@ fn worth_propagating(value: &str) -> bool {
     let value = value.trim();
     let chars = value.chars().count();
     chars >= 2 && (!value.is_ascii() || chars >= 3)
-}
-
-/// Adds to the engine's `detections` every occurrence in `text` of the row's `known` column
-/// values that overlaps no detection (a validated detector's span is kept), longest values first
-/// so that `张三丰` wins over `张三`. ASCII-edged values must not touch ASCII letters or digits.
-/// Returns all hits sorted by start.
-fn propagated<'a>(
-    text: &str,
-    known: Option<&'a Vec<KnownNeedle>>,
-    mut hits: Vec<Hit<'a>>,
-) -> Vec<Hit<'a>> {
-    let Some(known) = known else {
-        return hits;
-    };
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    for KnownNeedle {
-        entity,
-        action,
-        finder,
-    } in known
-    {
-        let needle = finder.needle();
-        let (Some(&first), Some(&last)) = (needle.first(), needle.last()) else {
-            continue;
-        };
-        // A UTF-8 needle found in UTF-8 text starts and ends on char boundaries, and the
-        // matches do not overlap, as with `str::match_indices`.
-        for start in finder.find_iter(text.as_bytes()) {
-            let range = start..start + needle.len();
-            let glued = (word(first) && start > 0 && word(text.as_bytes()[start - 1]))
-                || (word(last) && text.as_bytes().get(range.end).copied().is_some_and(word));
-            let overlaps = hits
-                .iter()
-                .any(|h| h.range.start < range.end && range.start < h.range.end);
-            if !glued && !overlaps {
-                hits.push(Hit {
-                    range,
-                    entity,
-                    detector: PROPAGATED_DETECTOR,
-                    action: *action,
-                });
-            }
-        }
-    }
-    hits.sort_by_key(|h| h.range.start);
-    hits
 }
 
 /// A structured column handled as a whole. Each non-null value yields one span with detector
@@ -418,7 +345,7 @@ impl RedactStage {
         column: usize,
         edits: &mut BatchEdits,
         indexes: &mut Indexes,
-        known: &KnownNeedles,
+        needles: &Needles<'_>,
     ) -> Result<ArrayRef, CoreError> {
         map_strings(array, &FieldPath::root(field), &mut |site, value| {
             // Roles are protocol values (`user`, `assistant`), never personal data.
@@ -436,7 +363,7 @@ impl RedactStage {
                     action: self.policy.action_for(d.entity),
                 })
                 .collect();
-            let mut hits = propagated(value, known.get(&site.row), detections);
+            let mut hits = needles.propagate(site.row, value, detections);
             if let Some(dataset) = &self.dataset {
                 hits = dataset.propagate(value, hits);
             }
@@ -452,9 +379,9 @@ impl RedactStage {
                 edits.record(Finding {
                     row: site.row,
                     column,
-                    path: site.path.clone(),
+                    path: site.path,
                     element: site.element,
-                    entity: hit.entity.to_owned(),
+                    entity: hit.entity,
                     detector: hit.detector,
                     chars: (start, end),
                     action: hit.action,
@@ -472,13 +399,17 @@ impl RedactStage {
         })
     }
 
-    /// Per row, the values of the `columns` fields to look for in its scanned text, with the
-    /// column's entity and the action for their occurrences (`drop_field` becomes `placeholder`:
-    /// an occurrence is replaced, the free-text field is not dropped for it).
-    fn known_values(&self, batch: &Batch) -> KnownValues {
-        let mut known = KnownValues::new();
+    /// Calls `each(row, rule, action, value)` for every value of the `columns` fields worth
+    /// looking for in its row's scanned text, rule by rule, with the action for its occurrences
+    /// (`drop_field` becomes `placeholder`: an occurrence is replaced, the free-text field is not
+    /// dropped for it). Nothing when propagation is off.
+    fn for_each_known_value<'s>(
+        &'s self,
+        batch: &Batch,
+        mut each: impl FnMut(usize, &'s ColumnRule, Action, &str),
+    ) {
         if self.propagate == Propagate::Off {
-            return known;
+            return;
         }
         for rule in &self.columns {
             let Some(array) = batch.data.column_by_name(&rule.field) else {
@@ -491,19 +422,53 @@ impl RedactStage {
                 Action::DropField => Action::Placeholder,
                 other => other,
             };
+            let mut add = |row: usize, value: &str| {
+                if worth_propagating(value) {
+                    each(row, rule, action, value);
+                }
+            };
+            // Text is taken as it is, other values as Arrow displays them.
+            if let Some(strings) = array.as_string_opt::<i32>() {
+                for (row, value) in strings.iter().enumerate() {
+                    if let Some(value) = value {
+                        add(row, value);
+                    }
+                }
+                continue;
+            }
+            let options = FormatOptions::default().with_display_error(true);
+            let Ok(formatter) = ArrayFormatter::try_new(array.as_ref(), &options) else {
+                continue;
+            };
+            let mut text = String::new();
             for row in (0..array.len()).filter(|i| array.is_valid(*i)) {
-                let Ok(value) = arrow::util::display::array_value_to_string(array, row) else {
-                    continue;
-                };
-                if worth_propagating(&value) {
-                    known
-                        .entry(row)
-                        .or_default()
-                        .push((rule.entity.clone(), value, action));
+                text.clear();
+                if write!(text, "{}", formatter.value(row)).is_ok() {
+                    add(row, &text);
                 }
             }
         }
+    }
+
+    /// Per row, (entity, value, action) of its values to look for (see
+    /// [`for_each_known_value`](Self::for_each_known_value)).
+    fn known_values(&self, batch: &Batch) -> KnownValues {
+        let mut known: KnownValues = vec![Vec::new(); batch.len()];
+        self.for_each_known_value(batch, |row, rule, action, value| {
+            if let Some(values) = known.get_mut(row) {
+                values.push((rule.entity.clone(), value.to_owned(), action));
+            }
+        });
         known
+    }
+
+    /// Each row's values to look for, ready to search.
+    fn needles(&self, batch: &Batch) -> Needles<'_> {
+        let mut needles = NeedlesBuilder::default();
+        self.for_each_known_value(batch, |row, rule, action, value| {
+            needles.push(row, &rule.entity, action, value);
+        });
+        needles.finish(batch.len())
     }
 
     /// Applies a whole-column rule to every non-null value of `array`.
@@ -521,9 +486,9 @@ impl RedactStage {
             edits.record(Finding {
                 row,
                 column,
-                path: path.clone(),
+                path: &path,
                 element: 0,
-                entity: rule.entity.clone(),
+                entity: &rule.entity,
                 detector: COLUMN_DETECTOR,
                 chars: (0, chars),
                 action: rule.action,
@@ -557,10 +522,10 @@ impl RowStage for RedactStage {
         let mut edits = BatchEdits::new(rows_in);
         let mut indexes = Indexes::default();
         // In dataset mode the automaton holds every record's own values too.
-        let known = if self.dataset.is_some() {
-            KnownNeedles::new()
+        let needles = if self.dataset.is_some() {
+            Needles::default()
         } else {
-            needles(self.known_values(&batch))
+            self.needles(&batch)
         };
         for field in &self.scanned {
             let index = column_index(&batch, field)?;
@@ -570,7 +535,7 @@ impl RowStage for RedactStage {
                 index,
                 &mut edits,
                 &mut indexes,
-                &known,
+                &needles,
             )?;
         }
         for rule in &self.columns {
@@ -634,15 +599,11 @@ impl GlobalStage for RedactStage {
     }
 
     fn tag(&self, batch: &Batch) -> Result<Vec<Self::Attr>, CoreError> {
-        let mut attrs = vec![Vec::new(); batch.len()];
         if self.propagate == Propagate::Dataset {
-            for (row, values) in self.known_values(batch) {
-                if let Some(slot) = attrs.get_mut(row) {
-                    *slot = values;
-                }
-            }
+            Ok(self.known_values(batch))
+        } else {
+            Ok(vec![Vec::new(); batch.len()])
         }
-        Ok(attrs)
     }
 
     fn decide(&mut self, _batches: &[Batch], attrs: Vec<Vec<Self::Attr>>) -> Result<(), CoreError> {

@@ -102,16 +102,8 @@ fn placeholders_replace_findings_and_spans_use_char_offsets() {
     let first: Vec<_> = out
         .spans
         .iter()
-        .filter(|s| s.record.as_str() == "feed:0")
-        .map(|s| {
-            (
-                s.entity.as_str(),
-                s.detector.as_str(),
-                s.start,
-                s.end,
-                s.action.as_str(),
-            )
-        })
+        .filter(|s| s.source.row == 0)
+        .map(|s| (s.entity(), s.detector(), s.start, s.end, s.action()))
         .collect();
     // 请联系手机 is 5 chars; the phone is 11; 或邮箱 3 more.
     assert_eq!(
@@ -124,7 +116,7 @@ fn placeholders_replace_findings_and_spans_use_char_offsets() {
     assert!(
         out.spans
             .iter()
-            .all(|s| s.field.as_str() == "description" && s.element == 0)
+            .all(|s| s.field() == "description" && s.element == 0)
     );
     assert_eq!(out.report.rows_in, 3);
     assert_eq!(out.report.rows_out, 3);
@@ -144,7 +136,7 @@ fn mask_keeps_the_last_four_chars() {
         texts(&out.kept, "description")[0].as_deref(),
         Some("请联系手机*******5678或邮箱<EMAIL>。")
     );
-    assert_eq!(out.spans[0].action, "mask");
+    assert_eq!(out.spans[0].action(), "mask");
 }
 
 #[test]
@@ -159,8 +151,8 @@ fn drop_field_nulls_only_that_field_of_that_row() {
     let row1: Vec<_> = out
         .spans
         .iter()
-        .filter(|s| s.record.as_str() == "feed:1")
-        .map(|s| s.action.as_str())
+        .filter(|s| s.source.row == 1)
+        .map(|s| s.action())
         .collect();
     // The card in the dropped field is gone with it.
     assert_eq!(row1, vec!["drop_field", "drop_field"]);
@@ -196,8 +188,8 @@ fn quarantine_removes_the_row_with_value_free_detail_and_redacted_content() {
     let actions: Vec<_> = out
         .spans
         .iter()
-        .filter(|s| s.record.as_str() == "feed:1")
-        .map(|s| s.action.as_str())
+        .filter(|s| s.source.row == 1)
+        .map(|s| s.action())
         .collect();
     assert_eq!(actions, vec!["quarantine", "placeholder"]);
 }
@@ -224,7 +216,7 @@ fn messages_contents_are_redacted_and_roles_never_touched() {
     let spans: Vec<_> = out
         .spans
         .iter()
-        .map(|s| (s.field.as_str(), s.element, s.start, s.end))
+        .map(|s| (s.field(), s.element, s.start, s.end))
         .collect();
     assert_eq!(
         spans,
@@ -246,7 +238,7 @@ fn drop_field_on_a_message_nulls_the_whole_messages_field() {
         .process(batch(&rows))
         .unwrap();
     assert!(out.kept.data.column_by_name("messages").unwrap().is_null(0));
-    assert_eq!(out.spans[0].action, "drop_field");
+    assert_eq!(out.spans[0].action(), "drop_field");
     assert_eq!(out.spans[0].element, 1);
 }
 
@@ -268,21 +260,13 @@ fn columns_get_whole_value_rules_without_scanning() {
     let spans: Vec<_> = out
         .spans
         .iter()
-        .map(|s| {
-            (
-                s.record.as_str(),
-                s.entity.as_str(),
-                s.detector.as_str(),
-                s.end,
-                s.action.as_str(),
-            )
-        })
+        .map(|s| (s.source.row, s.entity(), s.detector(), s.end, s.action()))
         .collect();
     assert_eq!(
         spans,
         vec![
-            ("feed:0", "CUSTOMER_NAME", "column", 2, "placeholder"),
-            ("feed:0", "CUSTOMER_PHONE", "column", 0, "drop_field"),
+            (0, "CUSTOMER_NAME", "column", 2, "placeholder"),
+            (0, "CUSTOMER_PHONE", "column", 0, "drop_field"),
         ]
     );
 }
@@ -665,7 +649,7 @@ fn declared_regex_and_dictionary_detectors_redact_and_take_policies() {
         texts_of(&out),
         vec!["工号<EMPLOYEE_ID>的<PERSON_1>和<PERSON_2>、<PERSON_3>，<PERSON_1>再来".to_owned()]
     );
-    assert_eq!(out.spans[1].detector, "vip_names");
+    assert_eq!(out.spans[1].detector(), "vip_names");
     fs_err::remove_dir_all(&dir).unwrap();
 }
 
@@ -733,8 +717,8 @@ fn column_values_are_propagated_into_the_same_records_text() {
     let propagated: Vec<_> = out
         .spans
         .iter()
-        .filter(|s| s.detector == PROPAGATED_DETECTOR)
-        .map(|s| (s.field.to_string(), s.entity.as_str(), s.start, s.end))
+        .filter(|s| s.detector() == PROPAGATED_DETECTOR)
+        .map(|s| (s.field().to_owned(), s.entity(), s.start, s.end))
         .collect();
     assert_eq!(
         propagated,
@@ -752,6 +736,25 @@ fn column_values_are_propagated_into_the_same_records_text() {
             .as_deref()
             .unwrap()
             .starts_with("张三丰")
+    );
+}
+
+#[test]
+fn non_text_column_values_are_propagated_as_displayed() {
+    // 90210 is no phone to any detector: only propagation of the number finds it.
+    let rows = vec![
+        json!({"customer_phone": 90210_i64, "description": "回拨90210，不是190210"}),
+        json!({"customer_phone": null, "description": "回拨90210"}),
+    ];
+    let out = stage("[columns]\ncustomer_phone = \"drop_field\"")
+        .process(batch(&rows))
+        .unwrap();
+    assert_eq!(
+        texts(&out.kept, "description"),
+        vec![
+            Some("回拨<CUSTOMER_PHONE>，不是190210".to_owned()),
+            Some("回拨90210".to_owned()),
+        ]
     );
 }
 
