@@ -10,7 +10,7 @@ use crate::policy::{Action, apply_replacements, mask, placeholder};
 use crate::pseudonym::{PseudonymKey, canonical};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use arrow::array::AsArray;
-use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, new_null_array};
+use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray, new_null_array};
 use arrow::compute::nullif;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use sluice_core::strings::map_strings;
@@ -21,6 +21,7 @@ use sluice_core::{
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The environment variable read for the pseudonym key when the config names none.
 pub const DEFAULT_KEY_ENV: &str = "SLUICE_PSEUDONYM_KEY";
@@ -495,6 +496,31 @@ impl RedactStage {
             });
         };
         if string_values {
+            // Most rules replace every value by the same text: one column of it, instead of a
+            // string made and copied per value.
+            let constant = match rule.action {
+                Action::Placeholder | Action::DropField | Action::Quarantine => {
+                    Some(placeholder(&rule.entity))
+                }
+                Action::Remove => Some(String::new()),
+                Action::Mask
+                | Action::IndexedPlaceholder
+                | Action::Pseudonym
+                | Action::PseudonymFormat => None,
+            };
+            if let (Some(constant), Some(strings)) = (constant, array.as_string_opt::<i32>()) {
+                let replaced: StringArray = strings
+                    .iter()
+                    .enumerate()
+                    .map(|(row, value)| {
+                        value.map(|value| {
+                            record(row, char_count(value));
+                            constant.as_str()
+                        })
+                    })
+                    .collect();
+                return Ok(Arc::new(replaced));
+            }
             return map_strings(array, &path, &mut |site, value| {
                 record(site.row, char_count(value));
                 Some(self.replacement(rule.action, &rule.entity, value, site.row, indexes))

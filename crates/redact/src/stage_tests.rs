@@ -272,6 +272,36 @@ fn columns_get_whole_value_rules_without_scanning() {
 }
 
 #[test]
+fn column_remove_and_drop_field_on_text_keep_nulls_and_record_every_value() {
+    let rows = vec![
+        json!({"ticket_id": "T1", "customer_name": "张三丰"}),
+        json!({"ticket_id": "T2", "customer_name": null}),
+        json!({"ticket_id": "T3", "customer_name": ""}),
+    ];
+    let removed = stage("propagate = \"off\"\n[columns]\ncustomer_name = \"remove\"")
+        .process(batch(&rows))
+        .unwrap();
+    assert_eq!(
+        texts(&removed.kept, "customer_name"),
+        vec![Some(String::new()), None, Some(String::new())]
+    );
+    let chars: Vec<_> = removed
+        .spans
+        .iter()
+        .map(|s| (s.source.row, s.action(), s.start, s.end))
+        .collect();
+    assert_eq!(chars, vec![(0, "remove", 0, 3), (2, "remove", 0, 0)]);
+    let dropped = stage("[columns]\ncustomer_name = \"drop_field\"")
+        .process(batch(&rows))
+        .unwrap();
+    assert_eq!(
+        texts(&dropped.kept, "customer_name"),
+        vec![None, None, None]
+    );
+    assert_eq!(dropped.spans.len(), 2);
+}
+
+#[test]
 fn column_mask_and_quarantine() {
     let rows = vec![
         json!({"ticket_id": "T1", "customer_name": "王小明先生"}),
