@@ -149,22 +149,3 @@ pub struct Span {
     /// End offset (exclusive) in chars in the original value.
     pub end: u32,
 }
-
-impl Span {
-    /// Path of the edited value (`messages[].content`).
-    pub fn field(&self) -> &str {
-        &self.kind.field
-    }
-    /// Entity type.
-    pub fn entity(&self) -> &str {
-        &self.kind.entity
-    }
-    /// Detector code.
-    pub fn detector(&self) -> &str {
-        &self.kind.detector
-    }
-    /// Action taken.
-    pub fn action(&self) -> &str {
-        &self.kind.action
-    }
-}

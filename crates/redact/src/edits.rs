@@ -311,7 +311,10 @@ mod tests {
         edits.record(finding(1, 0, Action::Placeholder));
         let mut report = StageReport::default();
         let spans = edits.into_spans(&metas(2), &mut report);
-        let summary: Vec<_> = spans.iter().map(|s| (s.source.row, s.action())).collect();
+        let summary: Vec<_> = spans
+            .iter()
+            .map(|s| (s.source.row, s.kind.action.as_str()))
+            .collect();
         assert_eq!(
             summary,
             vec![

@@ -19,14 +19,14 @@ struct Needle<'a> {
     len: usize,
     /// Offset in the value of its rarest byte by `memchr`'s frequency ranking (a UTF-8
     /// continuation byte in Chinese text, `@` in an address), which the search looks for first.
-    rare: usize,
+    rare: u8,
     entity: &'a str,
     action: Action,
 }
 
 /// The values of one batch, by row, each row's longest value first (ties by entity, then by
-/// column order) so that `张三丰` wins over `张三`.
-#[derive(Debug, Default)]
+/// column order) so that `张三丰` wins over `张三`. Its `Debug` shows counts, never a value.
+#[derive(Default)]
 pub(crate) struct Needles<'a> {
     bytes: Vec<u8>,
     needles: Vec<Needle<'a>>,
@@ -35,11 +35,20 @@ pub(crate) struct Needles<'a> {
 }
 
 /// Collects [`Needles`] in any order.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct NeedlesBuilder<'a> {
     bytes: Vec<u8>,
     /// (row, untrimmed length, needle), in the order pushed.
     pushed: Vec<(usize, usize, Needle<'a>)>,
+}
+
+impl std::fmt::Debug for Needles<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Needles")
+            .field("values", &self.needles.len())
+            .field("rows", &self.rows.len().saturating_sub(1))
+            .finish()
+    }
 }
 
 impl<'a> NeedlesBuilder<'a> {
@@ -47,7 +56,7 @@ impl<'a> NeedlesBuilder<'a> {
     /// `action`. Push a row's values in column order: that breaks ties.
     pub fn push(&mut self, row: usize, entity: &'a str, action: Action, value: &str) {
         let trimmed = value.trim().as_bytes();
-        let rare = Pair::new(trimmed).map_or(0, |pair| usize::from(pair.index1()));
+        let rare = Pair::new(trimmed).map_or(0, |pair| pair.index1());
         let needle = Needle {
             start: self.bytes.len(),
             len: trimmed.len(),
@@ -107,7 +116,7 @@ impl<'a> Needles<'a> {
             // A UTF-8 needle found in UTF-8 text starts and ends on char boundaries, and the
             // matches do not overlap, as with `str::match_indices`.
             let mut at = 0;
-            while let Some(start) = find(haystack, value, needle.rare, at) {
+            while let Some(start) = find(haystack, value, usize::from(needle.rare), at) {
                 at = start + value.len();
                 let range = start..at;
                 let glued = (word(first) && start > 0 && word(haystack[start - 1]))
@@ -182,6 +191,20 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_value_takes_forty_bytes_beside_its_text() {
+        assert_eq!(std::mem::size_of::<Needle<'_>>(), 40);
+    }
+
+    #[test]
+    fn debug_shows_counts_never_a_value() {
+        let mut builder = NeedlesBuilder::default();
+        builder.push(0, "NAME", Action::Placeholder, "张三丰");
+        let shown = format!("{:?}", builder.finish(1));
+        assert_eq!(shown, "Needles { values: 1, rows: 1 }");
+    }
+
+    #[test]
     fn ascii_values_must_stand_alone_and_hits_are_kept() {
         let mut builder = NeedlesBuilder::default();
         builder.push(0, "NAME", Action::Mask, "Lin");
@@ -217,7 +240,7 @@ mod tests {
             let needle = &needles.needles[0];
             let mut found = Vec::new();
             let mut at = 0;
-            while let Some(start) = find(text.as_bytes(), value.as_bytes(), needle.rare, at) {
+            while let Some(start) = find(text.as_bytes(), value.as_bytes(), usize::from(needle.rare), at) {
                 found.push(start);
                 at = start + value.len();
             }

@@ -103,7 +103,15 @@ fn placeholders_replace_findings_and_spans_use_char_offsets() {
         .spans
         .iter()
         .filter(|s| s.source.row == 0)
-        .map(|s| (s.entity(), s.detector(), s.start, s.end, s.action()))
+        .map(|s| {
+            (
+                s.kind.entity.as_str(),
+                s.kind.detector.as_str(),
+                s.start,
+                s.end,
+                s.kind.action.as_str(),
+            )
+        })
         .collect();
     // 请联系手机 is 5 chars; the phone is 11; 或邮箱 3 more.
     assert_eq!(
@@ -116,7 +124,7 @@ fn placeholders_replace_findings_and_spans_use_char_offsets() {
     assert!(
         out.spans
             .iter()
-            .all(|s| s.field() == "description" && s.element == 0)
+            .all(|s| s.kind.field.as_str() == "description" && s.element == 0)
     );
     assert_eq!(out.report.rows_in, 3);
     assert_eq!(out.report.rows_out, 3);
@@ -136,7 +144,7 @@ fn mask_keeps_the_last_four_chars() {
         texts(&out.kept, "description")[0].as_deref(),
         Some("请联系手机*******5678或邮箱<EMAIL>。")
     );
-    assert_eq!(out.spans[0].action(), "mask");
+    assert_eq!(out.spans[0].kind.action.as_str(), "mask");
 }
 
 #[test]
@@ -152,7 +160,7 @@ fn drop_field_nulls_only_that_field_of_that_row() {
         .spans
         .iter()
         .filter(|s| s.source.row == 1)
-        .map(|s| s.action())
+        .map(|s| s.kind.action.as_str())
         .collect();
     // The card in the dropped field is gone with it.
     assert_eq!(row1, vec!["drop_field", "drop_field"]);
@@ -189,7 +197,7 @@ fn quarantine_removes_the_row_with_value_free_detail_and_redacted_content() {
         .spans
         .iter()
         .filter(|s| s.source.row == 1)
-        .map(|s| s.action())
+        .map(|s| s.kind.action.as_str())
         .collect();
     assert_eq!(actions, vec!["quarantine", "placeholder"]);
 }
@@ -216,7 +224,7 @@ fn messages_contents_are_redacted_and_roles_never_touched() {
     let spans: Vec<_> = out
         .spans
         .iter()
-        .map(|s| (s.field(), s.element, s.start, s.end))
+        .map(|s| (s.kind.field.as_str(), s.element, s.start, s.end))
         .collect();
     assert_eq!(
         spans,
@@ -238,7 +246,7 @@ fn drop_field_on_a_message_nulls_the_whole_messages_field() {
         .process(batch(&rows))
         .unwrap();
     assert!(out.kept.data.column_by_name("messages").unwrap().is_null(0));
-    assert_eq!(out.spans[0].action(), "drop_field");
+    assert_eq!(out.spans[0].kind.action.as_str(), "drop_field");
     assert_eq!(out.spans[0].element, 1);
 }
 
@@ -260,7 +268,15 @@ fn columns_get_whole_value_rules_without_scanning() {
     let spans: Vec<_> = out
         .spans
         .iter()
-        .map(|s| (s.source.row, s.entity(), s.detector(), s.end, s.action()))
+        .map(|s| {
+            (
+                s.source.row,
+                s.kind.entity.as_str(),
+                s.kind.detector.as_str(),
+                s.end,
+                s.kind.action.as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         spans,
@@ -288,7 +304,7 @@ fn column_remove_and_drop_field_on_text_keep_nulls_and_record_every_value() {
     let chars: Vec<_> = removed
         .spans
         .iter()
-        .map(|s| (s.source.row, s.action(), s.start, s.end))
+        .map(|s| (s.source.row, s.kind.action.as_str(), s.start, s.end))
         .collect();
     assert_eq!(chars, vec![(0, "remove", 0, 3), (2, "remove", 0, 0)]);
     let dropped = stage("[columns]\ncustomer_name = \"drop_field\"")
@@ -679,7 +695,7 @@ fn declared_regex_and_dictionary_detectors_redact_and_take_policies() {
         texts_of(&out),
         vec!["工号<EMPLOYEE_ID>的<PERSON_1>和<PERSON_2>、<PERSON_3>，<PERSON_1>再来".to_owned()]
     );
-    assert_eq!(out.spans[1].detector(), "vip_names");
+    assert_eq!(out.spans[1].kind.detector.as_str(), "vip_names");
     fs_err::remove_dir_all(&dir).unwrap();
 }
 
@@ -747,8 +763,15 @@ fn column_values_are_propagated_into_the_same_records_text() {
     let propagated: Vec<_> = out
         .spans
         .iter()
-        .filter(|s| s.detector() == PROPAGATED_DETECTOR)
-        .map(|s| (s.field().to_owned(), s.entity(), s.start, s.end))
+        .filter(|s| s.kind.detector.as_str() == PROPAGATED_DETECTOR)
+        .map(|s| {
+            (
+                s.kind.field.as_str().to_owned(),
+                s.kind.entity.as_str(),
+                s.start,
+                s.end,
+            )
+        })
         .collect();
     assert_eq!(
         propagated,
