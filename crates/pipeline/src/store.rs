@@ -275,12 +275,16 @@ impl BatchStore {
         range.into_par_iter().map(|i| self.get(i)).collect()
     }
 
-    /// Consumes the store `chunk` batches at a time, in order: each chunk is loaded in parallel
-    /// and its slots (memory share, spill files) are released as it is handed out.
+    /// Consumes the store in order, `chunk` batches at a time where some are spilled: each chunk
+    /// is loaded in parallel and its slots (memory share, spill files) are released as it is
+    /// handed out. Batches already in memory cost nothing to hold, so a run of them is one chunk
+    /// however long: a parallel pass over it waits for its slowest batch once, not once per
+    /// `chunk` batches.
     pub(crate) fn into_chunks(self, chunk: usize) -> Chunks {
         Chunks {
             slots: self.slots.into_iter().collect(),
             chunk: chunk.max(1),
+            _spill: self.spill,
         }
     }
 }
@@ -289,6 +293,8 @@ impl BatchStore {
 pub(crate) struct Chunks {
     slots: std::collections::VecDeque<Slot>,
     chunk: usize,
+    /// Keeps the spill directory until the last spilled batch is read back.
+    _spill: Arc<Spill>,
 }
 
 impl Iterator for Chunks {
@@ -298,7 +304,12 @@ impl Iterator for Chunks {
         if self.slots.is_empty() {
             return None;
         }
-        let take = self.chunk.min(self.slots.len());
+        let resident = self
+            .slots
+            .iter()
+            .take_while(|slot| matches!(slot, Slot::Memory(_)))
+            .count();
+        let take = resident.max(self.chunk.min(self.slots.len()));
         let slots: Vec<Slot> = self.slots.drain(..take).collect();
         Some(slots.par_iter().map(Slot::load).collect())
     }
@@ -369,6 +380,31 @@ mod tests {
         assert_eq!(seen, (0..60).collect::<Vec<_>>());
         assert_eq!(files(&spill), 0, "consumed spill files are deleted");
         assert_eq!(spill.resident.load(Ordering::Relaxed), 0, "budget released");
+    }
+
+    #[test]
+    fn a_run_of_resident_batches_is_one_chunk_and_spilled_ones_come_chunk_by_chunk() {
+        let one = batch(0, 10).data.get_array_memory_size() as u64;
+        let sizes = |budget: Option<u64>, chunk: usize| {
+            let mut store = BatchStore::new(Arc::new(Spill::new(budget, None)));
+            for b in 0..6 {
+                store.push(batch(b * 10, 10)).unwrap();
+            }
+            let mut rows = Vec::new();
+            let sizes: Vec<usize> = store
+                .into_chunks(chunk)
+                .map(|c| {
+                    let c = c.unwrap();
+                    rows.extend(c.iter().flat_map(|b| b.rows.iter().map(|r| r.source.row)));
+                    c.len()
+                })
+                .collect();
+            assert_eq!(rows, (0..60).collect::<Vec<_>>());
+            sizes
+        };
+        assert_eq!(sizes(None, 1), vec![6]);
+        assert_eq!(sizes(Some(one * 2), 1), vec![2, 1, 1, 1, 1]);
+        assert_eq!(sizes(Some(one * 2), 3), vec![3, 3]);
     }
 
     #[test]
