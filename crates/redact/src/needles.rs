@@ -9,7 +9,7 @@
 //! batch's values take a few hundred kilobytes.
 
 use crate::policy::Action;
-use crate::stage::{Hit, PROPAGATED_DETECTOR};
+use crate::stage::{Hit, PROPAGATED_DETECTOR, glued};
 use memchr::arch::all::packedpair::Pair;
 
 /// One row's column value: a byte range of [`Needles`]' buffer.
@@ -104,13 +104,9 @@ impl<'a> Needles<'a> {
         let (Some(&from), Some(&to)) = (self.rows.get(row), self.rows.get(row + 1)) else {
             return hits;
         };
-        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
         let haystack = text.as_bytes();
         for needle in self.needles.get(from..to).unwrap_or_default() {
             let Some(value) = self.bytes.get(needle.start..needle.start + needle.len) else {
-                continue;
-            };
-            let (Some(&first), Some(&last)) = (value.first(), value.last()) else {
                 continue;
             };
             // A UTF-8 needle found in UTF-8 text starts and ends on char boundaries, and the
@@ -119,12 +115,10 @@ impl<'a> Needles<'a> {
             while let Some(start) = find(haystack, value, usize::from(needle.rare), at) {
                 at = start + value.len();
                 let range = start..at;
-                let glued = (word(first) && start > 0 && word(haystack[start - 1]))
-                    || (word(last) && haystack.get(range.end).copied().is_some_and(word));
                 let overlaps = hits
                     .iter()
                     .any(|h| h.range.start < range.end && range.start < h.range.end);
-                if !glued && !overlaps {
+                if !overlaps && !glued(text, &range) {
                     hits.push(Hit {
                         range,
                         entity: needle.entity,

@@ -176,7 +176,7 @@ impl DatasetValues {
 
 /// True when `range` of `text` begins (ends) with an ASCII letter, digit or `_` and continues
 /// into another one: `Lin` inside `Linda` is no occurrence of the value `Lin`.
-fn glued(text: &str, range: &std::ops::Range<usize>) -> bool {
+pub(crate) fn glued(text: &str, range: &std::ops::Range<usize>) -> bool {
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let bytes = text.as_bytes();
     let (Some(&first), Some(&last)) = (
