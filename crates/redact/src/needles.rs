@@ -9,7 +9,7 @@
 //! batch's values take a few hundred kilobytes.
 
 use crate::policy::Action;
-use crate::stage::{Hit, PROPAGATED_DETECTOR, glued};
+use crate::stage::{Hit, push_propagated};
 use memchr::arch::all::packedpair::Pair;
 
 /// One row's column value: a byte range of [`Needles`]' buffer.
@@ -114,18 +114,7 @@ impl<'a> Needles<'a> {
             let mut at = 0;
             while let Some(start) = find(haystack, value, usize::from(needle.rare), at) {
                 at = start + value.len();
-                let range = start..at;
-                let overlaps = hits
-                    .iter()
-                    .any(|h| h.range.start < range.end && range.start < h.range.end);
-                if !overlaps && !glued(text, &range) {
-                    hits.push(Hit {
-                        range,
-                        entity: needle.entity,
-                        detector: PROPAGATED_DETECTOR,
-                        action: needle.action,
-                    });
-                }
+                push_propagated(&mut hits, text, start..at, needle.entity, needle.action);
             }
         }
         hits.sort_by_key(|h| h.range.start);

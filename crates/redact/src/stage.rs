@@ -156,18 +156,7 @@ impl DatasetValues {
         });
         for (pattern, start, end) in found {
             let (_, entity, action) = &self.values[pattern];
-            let range = start..end;
-            let overlaps = hits
-                .iter()
-                .any(|h| h.range.start < range.end && range.start < h.range.end);
-            if !overlaps && !glued(text, &range) {
-                hits.push(Hit {
-                    range,
-                    entity,
-                    detector: PROPAGATED_DETECTOR,
-                    action: *action,
-                });
-            }
+            push_propagated(&mut hits, text, start..end, entity, *action);
         }
         hits.sort_by_key(|h| h.range.start);
         hits
@@ -176,7 +165,7 @@ impl DatasetValues {
 
 /// True when `range` of `text` begins (ends) with an ASCII letter, digit or `_` and continues
 /// into another one: `Lin` inside `Linda` is no occurrence of the value `Lin`.
-pub(crate) fn glued(text: &str, range: &std::ops::Range<usize>) -> bool {
+fn glued(text: &str, range: &std::ops::Range<usize>) -> bool {
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let bytes = text.as_bytes();
     let (Some(&first), Some(&last)) = (
@@ -187,6 +176,28 @@ pub(crate) fn glued(text: &str, range: &std::ops::Range<usize>) -> bool {
     };
     (word(first) && range.start > 0 && word(bytes[range.start - 1]))
         || (word(last) && bytes.get(range.end).copied().is_some_and(word))
+}
+
+/// Adds the occurrence `range` of a column value in `text` to `hits` as a propagated finding,
+/// unless it overlaps a hit already there or is glued to ASCII letters or digits.
+pub(crate) fn push_propagated<'a>(
+    hits: &mut Vec<Hit<'a>>,
+    text: &str,
+    range: std::ops::Range<usize>,
+    entity: &'a str,
+    action: Action,
+) {
+    let overlaps = hits
+        .iter()
+        .any(|h| h.range.start < range.end && range.start < h.range.end);
+    if !overlaps && !glued(text, &range) {
+        hits.push(Hit {
+            range,
+            entity,
+            detector: PROPAGATED_DETECTOR,
+            action,
+        });
+    }
 }
 
 /// One finding in a scanned value, from the engine or from propagation.
