@@ -129,47 +129,69 @@ fn shared_needed(la: usize, lb: usize, relaxed: f64) -> usize {
     ((relaxed * (la + lb) as f64) / (1.0 + relaxed)) as usize
 }
 
+/// A set's elements counted per bucket of the element space. A shared element falls in the same
+/// bucket in both sets, so `|A ∩ B| ≤ Σ min(countᴬ, countᴮ)`: a bound on what two sets share
+/// without reading them. A set with more than 255 elements in one bucket is `crowded`: its counts
+/// bound nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BucketCounts<const N: usize> {
+    buckets: [u8; N],
+    crowded: bool,
+}
+
+impl<const N: usize> BucketCounts<N> {
+    /// Counts `set`'s elements in the buckets `bucket_of` puts them in.
+    #[inline]
+    fn count(set: &[u32], bucket_of: impl Fn(u32) -> usize) -> Self {
+        let mut counts = BucketCounts {
+            buckets: [0; N],
+            crowded: false,
+        };
+        for &element in set {
+            let bucket = &mut counts.buckets[bucket_of(element)];
+            match bucket.checked_add(1) {
+                Some(count) => *bucket = count,
+                None => counts.crowded = true,
+            }
+        }
+        counts
+    }
+
+    /// The most elements the two counted sets can share (`usize::MAX` when either is crowded).
+    #[inline]
+    fn shared_at_most(&self, other: &Self) -> usize {
+        if self.crowded || other.crowded {
+            return usize::MAX;
+        }
+        // In lanes of at most 64 buckets, each lane's minimums summed in 16 bits (at most
+        // 64 × 255), which the compiler turns into vector minimums and sums.
+        let lane = N.min(64);
+        let mut shared = 0usize;
+        for (x, y) in self
+            .buckets
+            .chunks_exact(lane)
+            .zip(other.buckets.chunks_exact(lane))
+        {
+            let sum: u16 = x.iter().zip(y).map(|(a, b)| u16::from(*a.min(b))).sum();
+            shared += usize::from(sum);
+        }
+        shared
+    }
+}
+
 /// Ranges of the element space a [`Profile`] counts in.
 const PROFILE_RANGES: usize = 32;
 
-/// How many elements of a set fall in each thirty-second of the element space. A shared element
-/// falls in the same range in both sets, so `|A ∩ B| ≤ Σ min(countᴬ, countᴮ)`: 32 bytes that
-/// rule most dissimilar candidate pairs out before their sets are read. A set with more than 255
-/// elements in one range has no counts and rules nothing out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Profile(Option<[u8; PROFILE_RANGES]>);
+/// How many elements of a set fall in each thirty-second of the element space: 33 bytes that
+/// rule most dissimilar candidate pairs out before their sets are read.
+pub type Profile = BucketCounts<PROFILE_RANGES>;
 
 impl Profile {
     /// The profile of a sketch made by [`finish`].
     pub fn of(set: &[u32]) -> Profile {
-        let mut counts = [0u32; PROFILE_RANGES];
-        for &element in set {
-            counts[(element >> (32 - PROFILE_RANGES.trailing_zeros())) as usize] += 1;
-        }
-        let mut narrow = [0u8; PROFILE_RANGES];
-        for (n, c) in narrow.iter_mut().zip(counts) {
-            match u8::try_from(c) {
-                Ok(c) => *n = c,
-                Err(_) => return Profile(None),
-            }
-        }
-        Profile(Some(narrow))
-    }
-
-    /// The most elements the two profiled sets can share (`usize::MAX` when either has no counts).
-    #[inline]
-    fn shared_at_most(&self, other: &Profile) -> usize {
-        match (&self.0, &other.0) {
-            (Some(a), Some(b)) => {
-                // At most 32 × 255 in total, so u16 lanes never overflow (and vectorise).
-                let mut sum = 0u16;
-                for (x, y) in a.iter().zip(b) {
-                    sum += u16::from(*x.min(y));
-                }
-                usize::from(sum)
-            }
-            _ => usize::MAX,
-        }
+        Self::count(set, |element| {
+            (element >> (32 - PROFILE_RANGES.trailing_zeros())) as usize
+        })
     }
 }
 
@@ -217,48 +239,12 @@ const COUNT_BUCKETS: usize = 256;
 /// the elements two such sets do not share rarely meet. The low byte, not the high bits, because
 /// a truncated set keeps only the smallest hashes, which all sit low in the range but still
 /// spread over every low byte. 257 bytes a row, so only a component being split carries them.
-#[derive(Debug, Clone)]
-pub struct Counts {
-    buckets: [u8; COUNT_BUCKETS],
-    /// Some bucket holds more than 255 elements: no bound.
-    crowded: bool,
-}
+pub type Counts = BucketCounts<COUNT_BUCKETS>;
 
 impl Counts {
     /// The counts of a sorted set.
     pub fn of(set: &[u32]) -> Counts {
-        let mut counts = Counts {
-            buckets: [0; COUNT_BUCKETS],
-            crowded: false,
-        };
-        for &element in set {
-            let bucket = &mut counts.buckets[(element & 0xff) as usize];
-            match bucket.checked_add(1) {
-                Some(count) => *bucket = count,
-                None => counts.crowded = true,
-            }
-        }
-        counts
-    }
-
-    /// An upper bound on the elements two sets share.
-    #[inline]
-    fn shared_at_most(&self, other: &Counts) -> usize {
-        if self.crowded || other.crowded {
-            return usize::MAX;
-        }
-        // In 64-byte lanes, each lane's minimums summed in 16 bits (at most 64 × 255), which the
-        // compiler turns into vector minimums and sums.
-        let mut shared = 0usize;
-        for (x, y) in self
-            .buckets
-            .chunks_exact(64)
-            .zip(other.buckets.chunks_exact(64))
-        {
-            let lane: u16 = x.iter().zip(y).map(|(a, b)| u16::from(*a.min(b))).sum();
-            shared += usize::from(lane);
-        }
-        shared
+        Self::count(set, |element| (element & 0xff) as usize)
     }
 }
 
@@ -573,14 +559,14 @@ mod tests {
     #[test]
     fn a_crowded_range_leaves_a_profile_without_counts() {
         let crowded: Box<[u32]> = (0..300u32).collect();
-        assert_eq!(Profile::of(&crowded), Profile(None));
+        assert!(Profile::of(&crowded).crowded);
         assert_eq!(
             Profile::of(&crowded).shared_at_most(&Profile::of(&[1, 2])),
             usize::MAX
         );
         let full_range: Box<[u32]> = (0..255u32).collect();
         let counted = Profile::of(&full_range);
-        assert_ne!(counted, Profile(None));
+        assert!(!counted.crowded);
         assert_eq!(counted.shared_at_most(&counted), 255);
     }
 
