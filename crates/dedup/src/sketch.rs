@@ -164,7 +164,9 @@ impl<const N: usize> BucketCounts<N> {
             return usize::MAX;
         }
         // In lanes of at most 64 buckets, each lane's minimums summed in 16 bits (at most
-        // 64 × 255), which the compiler turns into vector minimums and sums.
+        // 64 × 255), which the compiler turns into vector minimums and sums. Whole lanes only, so
+        // no bucket is left out of the bound.
+        const { assert!(N <= 64 || N.is_multiple_of(64)) };
         let lane = N.min(64);
         let mut shared = 0usize;
         for (x, y) in self
