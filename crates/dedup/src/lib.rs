@@ -15,6 +15,7 @@ pub mod decontam;
 pub mod eval;
 pub mod exact;
 pub mod key;
+pub mod masked;
 pub mod minhash;
 pub mod near;
 pub mod normalize;

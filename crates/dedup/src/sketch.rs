@@ -280,7 +280,7 @@ impl Verifier {
     /// The fewest shared elements two untruncated sketches of these lengths need (both below
     /// the cap).
     #[inline]
-    fn needed(&self, la: usize, lb: usize) -> usize {
+    pub fn needed(&self, la: usize, lb: usize) -> usize {
         self.needed[la + lb] as usize
     }
 
@@ -322,6 +322,23 @@ impl Verifier {
         }
         exact_at_least(a.set, b.set, need, self.threshold)
     }
+
+    /// [`Verifier::similarity`] of two untruncated sets of `la` and `lb` elements whose
+    /// intersection is `common` elements already counted plus what `rest_a` and `rest_b` (sorted,
+    /// disjoint from those) share: the same value and decision as merging the whole sets. The
+    /// pair is ruled out without a merge when the rests are too short to make up the difference.
+    #[inline]
+    pub fn similarity_with_common(
+        &self,
+        (la, rest_a): (usize, &[u32]),
+        (lb, rest_b): (usize, &[u32]),
+        common: usize,
+    ) -> Option<f64> {
+        debug_assert!(la < self.cap && lb < self.cap);
+        let need = self.needed(la, lb);
+        let shared = common + shared_at_least(rest_a, rest_b, need.saturating_sub(common))?;
+        similarity_of(shared, la, lb, self.threshold)
+    }
 }
 
 /// How far early-exit tests lower the threshold: far more than the rounding error of their
@@ -350,15 +367,35 @@ fn shared_in_blocks(x: &[u32; BLOCK], y: &[u32; BLOCK]) -> usize {
 }
 
 /// [`jaccard_at_least`] for two sets that were not truncated. The pair reaches the threshold only
-/// if its intersection `I` satisfies `I / (|A| + |B| − I) ≥ t`, i.e. `I ≥ t(|A| + |B|) / (1 + t)`;
-/// every element of A (or B) passed without a match lowers the largest reachable `I` by one, so
-/// each side has a fixed budget of misses, checked with one integer comparison. `need` is
-/// [`shared_needed`] for the two lengths.
+/// if its intersection `I` satisfies `I / (|A| + |B| − I) ≥ t`, i.e. `I ≥ t(|A| + |B|) / (1 + t)`:
+/// `need`, [`shared_needed`] for the two lengths.
+fn exact_at_least(a: &[u32], b: &[u32], need: usize, threshold: f64) -> Option<f64> {
+    let shared = shared_at_least(a, b, need)?;
+    similarity_of(shared, a.len(), b.len(), threshold)
+}
+
+/// The similarity of two untruncated sets of `la` and `lb` elements sharing `shared`, when it
+/// reaches `threshold`.
+#[inline]
+fn similarity_of(shared: usize, la: usize, lb: usize, threshold: f64) -> Option<f64> {
+    let union = la + lb - shared;
+    let similarity = if union == 0 {
+        0.0
+    } else {
+        shared as f64 / union as f64
+    };
+    (similarity >= threshold).then_some(similarity)
+}
+
+/// The elements two sorted sets share, or `None` once they certainly share fewer than `need`.
+/// Each shared element the pair lacks lowers the largest reachable count by one, so each side has
+/// a fixed budget of misses, checked with one integer comparison.
 ///
 /// Which side moves on is a coin flip for the branch predictor, so the steps add comparison
 /// results instead of branching on them (on sets of a few dozen elements, as the bench's are, a
 /// fifth less time per pair in a micro-benchmark).
-fn exact_at_least(a: &[u32], b: &[u32], need: usize, threshold: f64) -> Option<f64> {
+#[inline]
+fn shared_at_least(a: &[u32], b: &[u32], need: usize) -> Option<usize> {
     let (la, lb) = (a.len(), b.len());
     if need > la.min(lb) {
         return None;
@@ -387,13 +424,7 @@ fn exact_at_least(a: &[u32], b: &[u32], need: usize, threshold: f64) -> Option<f
         i += usize::from(x <= y);
         j += usize::from(y <= x);
     }
-    let union = la + lb - both;
-    let similarity = if union == 0 {
-        0.0
-    } else {
-        both as f64 / union as f64
-    };
-    (similarity >= threshold).then_some(similarity)
+    Some(both)
 }
 
 #[cfg(test)]
