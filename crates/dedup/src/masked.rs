@@ -18,11 +18,14 @@ pub const COMMON_BITS: usize = 256;
 
 const WORDS: usize = COMMON_BITS / 64;
 
-/// One set of a component: its common elements as bits, its length and where its rest is.
+/// One set of a component: its common elements as bits, its length and where its rest is
+/// (48 bytes, so a star's scan over the remaining rows reads one contiguous array).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct MaskedSet {
+pub struct MaskedSet {
     /// Which of the component's common elements the set holds.
     mask: [u64; WORDS],
+    /// Its slot in the component.
+    slot: u32,
     /// The whole set's length (common, rest and single-row elements).
     len: u32,
     /// Where its rest starts in [`MaskedSets::rest`].
@@ -41,6 +44,16 @@ pub struct MaskedSets {
     rest: Vec<u32>,
     /// Sets of at least this many elements may have been truncated and are not masked.
     cap: usize,
+}
+
+const _: () = assert!(size_of::<MaskedSet>() == 48);
+
+impl MaskedSet {
+    /// Its slot in the component.
+    #[inline]
+    pub fn slot(&self) -> usize {
+        self.slot as usize
+    }
 }
 
 impl MaskedSets {
@@ -79,7 +92,9 @@ impl MaskedSets {
 
         let mut masked: Vec<MaskedSet> = sets
             .iter()
-            .map(|set| MaskedSet {
+            .enumerate()
+            .map(|(slot, set)| MaskedSet {
+                slot: slot as u32,
                 len: set.len() as u32,
                 ..MaskedSet::default()
             })
@@ -116,10 +131,15 @@ impl MaskedSets {
         }
     }
 
-    /// True when slot `x`'s set is masked (it was not truncated).
+    /// Every slot's set, by slot.
+    pub fn sets(&self) -> &[MaskedSet] {
+        &self.sets
+    }
+
+    /// True when `set` is masked (it was not truncated); a truncated set is compared whole.
     #[inline]
-    pub fn is_masked(&self, x: usize) -> bool {
-        (self.sets[x].len as usize) < self.cap
+    pub fn is_masked(&self, set: &MaskedSet) -> bool {
+        (set.len as usize) < self.cap
     }
 
     fn rest_of(&self, set: &MaskedSet) -> &[u32] {
@@ -127,12 +147,11 @@ impl MaskedSets {
         &self.rest[start..start + set.rest_len as usize]
     }
 
-    /// [`Verifier::similarity`] of the sets of two different slots `x` and `y`, both masked: the
-    /// same value and decision.
+    /// [`Verifier::similarity`] of the sets of two different slots, both masked: the same value
+    /// and decision.
     #[inline]
-    pub fn similarity(&self, verifier: &Verifier, x: usize, y: usize) -> Option<f64> {
-        debug_assert!(x != y && self.is_masked(x) && self.is_masked(y));
-        let (a, b) = (&self.sets[x], &self.sets[y]);
+    pub fn similarity(&self, verifier: &Verifier, a: &MaskedSet, b: &MaskedSet) -> Option<f64> {
+        debug_assert!(a.slot != b.slot && self.is_masked(a) && self.is_masked(b));
         let common: usize = (0..WORDS)
             .map(|w| (a.mask[w] & b.mask[w]).count_ones() as usize)
             .sum();
@@ -187,12 +206,12 @@ mod tests {
             let profiled: Vec<Profiled<'_>> = slices.iter().map(|s| Profiled::new(s)).collect();
             for t in [threshold, 0.8] {
                 let verifier = Verifier::new(cap, t);
-                for x in 0..sets.len() {
-                    prop_assert_eq!(masked.is_masked(x), sets[x].len() < cap);
-                    for y in 0..sets.len() {
-                        if x != y && masked.is_masked(x) && masked.is_masked(y) {
+                for (x, a) in masked.sets().iter().enumerate() {
+                    prop_assert_eq!(masked.is_masked(a), sets[x].len() < cap);
+                    for (y, b) in masked.sets().iter().enumerate() {
+                        if x != y && masked.is_masked(a) && masked.is_masked(b) {
                             prop_assert_eq!(
-                                masked.similarity(&verifier, x, y),
+                                masked.similarity(&verifier, a, b),
                                 verifier.similarity(&profiled[x], &profiled[y]),
                             );
                         }
@@ -220,16 +239,16 @@ mod tests {
         assert_eq!((a.len, b.len, c.len), (3, 4, 2));
         // |{1,2,3} ∩ {1,2,3,9}| = 3 of 4.
         let verifier = Verifier::new(512, 0.7);
-        assert_eq!(masked.similarity(&verifier, 0, 1), Some(0.75));
-        assert_eq!(masked.similarity(&verifier, 1, 2), None);
+        assert_eq!(masked.similarity(&verifier, &a, &b), Some(0.75));
+        assert_eq!(masked.similarity(&verifier, &b, &c), None);
     }
 
     #[test]
     fn truncated_sets_are_not_masked() {
         let sets: [&[u32]; 2] = [&[1, 2, 3, 4], &[1, 2]];
         let masked = MaskedSets::new(&sets, 4, COMMON_BITS);
-        assert!(!masked.is_masked(0));
-        assert!(masked.is_masked(1));
+        assert!(!masked.is_masked(&masked.sets()[0]));
+        assert!(masked.is_masked(&masked.sets()[1]));
         assert_eq!(masked.sets[0].mask, [0; WORDS]);
     }
 }

@@ -22,7 +22,7 @@
 //! rule's best row. Everything runs in input order with sorted buckets, so the result is
 //! deterministic.
 
-use crate::masked::{COMMON_BITS, MaskedSets};
+use crate::masked::{COMMON_BITS, MaskedSet, MaskedSets};
 use crate::prefetch::prefetch;
 use crate::shingle::{Shingle, mix64};
 pub use crate::sketch::DEFAULT_MAX_SHINGLES;
@@ -47,8 +47,9 @@ const RUNS_PER_TASK: usize = 64;
 /// the slices that point at them).
 const PREFETCH_AHEAD: usize = 8;
 
-/// Fewest similarities one parallel task of a star split computes.
-const SIMS_PER_TASK: usize = 256;
+/// Rows one parallel task of a star split compares with the centre (most comparisons are a
+/// few AND + POPCNT: a task needs thousands to outweigh its scheduling).
+const SIMS_PER_TASK: usize = 2048;
 /// Components up to this many rows get coverage-first centres from their full similarity matrix
 /// (at most 32,640 comparisons); larger ones, which are in practice mass-copied templates whose
 /// rows are all alike, centre on the survivor rule's best row, which costs one comparison per
@@ -420,7 +421,9 @@ where
             }
         });
         let mut alive = vec![true; component.len()];
-        let mut remaining: Vec<u32> = (0..component.len() as u32).collect();
+        // The remaining rows' masked sets, in input order, each naming its slot: a star's scan
+        // reads one contiguous array.
+        let mut remaining: Vec<MaskedSet> = masked.sets().to_vec();
         for &centre in &ranked {
             if remaining.len() < 2 {
                 break;
@@ -433,41 +436,46 @@ where
             for &slot in &removed {
                 alive[slot as usize] = false;
             }
-            remaining.retain(|&slot| alive[slot as usize]);
+            remaining.retain(|set| alive[set.slot()]);
         }
     }
 
-    /// Records the star of `centre`: the other rows of `remaining` (slots of `component`, in
-    /// input order) similar to it, up to `max_cluster_size`; returns the slots it removed.
+    /// Records the star of `centre`: the other rows of `remaining` (the component's masked sets,
+    /// in input order) similar to it, up to `max_cluster_size`; returns the slots it removed.
     /// `masked` and `local` hold the component's sets by slot.
     fn star_around(
         &mut self,
         centre: u32,
-        remaining: &[u32],
+        remaining: &[MaskedSet],
         (masked, local): (&MaskedSets, &[Profiled<'_>]),
         component: &[usize],
     ) -> Vec<u32> {
         let threshold = self.config.threshold;
-        let centre = centre as usize;
         let verifier = self.verifier;
-        let centre_masked = masked.is_masked(centre);
-        let similarity_to_centre = |slot: usize| {
-            if centre_masked && masked.is_masked(slot) {
-                masked.similarity(verifier, slot, centre).unwrap_or(0.0)
+        let centre_set = &masked.sets()[centre as usize];
+        let centre = centre as usize;
+        let centre_masked = masked.is_masked(centre_set);
+        let similarity_to_centre = |set: &MaskedSet| {
+            if centre_masked && masked.is_masked(set) {
+                masked.similarity(verifier, set, centre_set).unwrap_or(0.0)
             } else {
-                similarity(verifier, &local[slot], &local[centre])
+                similarity(verifier, &local[set.slot()], &local[centre])
             }
         };
         // Components past the coverage limit run to thousands of rows (a few of them were the
         // whole star phase on the bench), so their similarities to the centre are computed in
-        // parallel; the split below stays in order.
-        // Only the similar rows come back (few of them), in input order.
+        // parallel, a chunk of rows per task; only the similar rows (few) come back, in order.
         let similar: Vec<(u32, f64)> = remaining
-            .par_iter()
-            .with_min_len(SIMS_PER_TASK)
-            .filter(|&&slot| slot as usize != centre)
-            .map(|&slot| (slot, similarity_to_centre(slot as usize)))
-            .filter(|&(_, s)| s >= threshold)
+            .par_chunks(SIMS_PER_TASK)
+            .flat_map_iter(|chunk| {
+                chunk.iter().filter_map(|set| {
+                    if set.slot() == centre {
+                        return None;
+                    }
+                    let s = similarity_to_centre(set);
+                    (s >= threshold).then_some((set.slot() as u32, s))
+                })
+            })
             .collect();
         let mut removed = Vec::new();
         let mut members = Vec::new();
