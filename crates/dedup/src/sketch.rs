@@ -219,16 +219,6 @@ impl<'a> Profiled<'a> {
     pub fn set(&self) -> &'a [u32] {
         self.set
     }
-
-    /// This profiled sketch reading `copy`, a copy of its set, keeping the profile already
-    /// computed.
-    pub fn reading<'b>(&self, copy: &'b [u32]) -> Profiled<'b> {
-        debug_assert_eq!(copy, self.set);
-        Profiled {
-            set: copy,
-            profile: self.profile,
-        }
-    }
 }
 
 /// Buckets of a [`Counts`] profile.
