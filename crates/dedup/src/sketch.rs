@@ -270,7 +270,7 @@ impl Verifier {
     /// The fewest shared elements two untruncated sketches of these lengths need (both below
     /// the cap).
     #[inline]
-    pub fn needed(&self, la: usize, lb: usize) -> usize {
+    fn needed(&self, la: usize, lb: usize) -> usize {
         self.needed[la + lb] as usize
     }
 
@@ -326,6 +326,11 @@ impl Verifier {
     ) -> Option<f64> {
         debug_assert!(la < self.cap && lb < self.cap);
         let need = self.needed(la, lb);
+        // Checked here rather than only inside the merge, so the usual pair (common elements
+        // alone decide it) never leaves the caller's loop.
+        if common + rest_a.len().min(rest_b.len()) < need {
+            return None;
+        }
         let shared = common + shared_at_least(rest_a, rest_b, need.saturating_sub(common))?;
         similarity_of(shared, la, lb, self.threshold)
     }
@@ -378,8 +383,8 @@ fn similarity_of(shared: usize, la: usize, lb: usize, threshold: f64) -> Option<
 }
 
 /// The elements two sorted sets share, or `None` once they certainly share fewer than `need`.
-/// Each shared element the pair lacks lowers the largest reachable count by one, so each side has
-/// a fixed budget of misses, checked with one integer comparison.
+/// Every element of A (or B) passed without a match lowers the largest reachable count by one,
+/// so each side has a fixed budget of misses, checked with one integer comparison.
 ///
 /// Which side moves on is a coin flip for the branch predictor, so the steps add comparison
 /// results instead of branching on them (on sets of a few dozen elements, as the bench's are, a
