@@ -8,6 +8,7 @@ use crate::key::{KeyDigest, row_keys, row_keys_with};
 use crate::minhash::MinHasher;
 use crate::near::{NearConfig, NearItem, NearSketch, band_keys, cluster};
 use crate::normalize::Normalizer;
+use crate::par::par_concat;
 use crate::rank::row_ranks;
 use crate::shingle::Shingler;
 use crate::sketch;
@@ -292,7 +293,7 @@ impl GlobalStage for ExactDedup {
             order => order.is_lt(),
         };
         let keys: Vec<Vec<Option<KeyDigest>>> = attrs
-            .iter()
+            .par_iter()
             .map(|b| b.iter().map(|a| a.key).collect())
             .collect();
         let grouping = choose_survivors_by(&keys, better);
@@ -300,33 +301,40 @@ impl GlobalStage for ExactDedup {
 
         // Near duplicates among exact survivors that have a key and shingles.
         let mut near_of: Vec<Vec<Option<(RowPos, f32)>>> =
-            attrs.iter().map(|b| vec![None; b.len()]).collect();
+            attrs.par_iter().map(|b| vec![None; b.len()]).collect();
         let mut near_centres = vec![0u64; batches.len()];
         let mut near_totals = None;
         if let Some((near, _)) = &self.near {
-            let mut items = Vec::new();
-            for (b, batch_attrs) in attrs.iter().enumerate() {
-                for (i, attr) in batch_attrs.iter().enumerate() {
-                    if let (Some(_), Some(sketch), None) =
-                        (attr.key, &attr.near, grouping.duplicate_of[b][i])
-                    {
-                        items.push(NearItem {
-                            sketch,
-                            rank: &attr.rank,
-                            pos: (b, i),
-                            tier: place((b, i)),
-                        });
-                    }
-                }
-            }
+            let items_by_batch: Vec<Vec<NearItem<'_>>> = attrs
+                .par_iter()
+                .zip(&grouping.duplicate_of)
+                .enumerate()
+                .map(|(b, (batch_attrs, exact))| {
+                    batch_attrs
+                        .iter()
+                        .zip(exact)
+                        .enumerate()
+                        .filter_map(|(i, (attr, exact))| match (attr.key, &attr.near, exact) {
+                            (Some(_), Some(sketch), None) => Some(NearItem {
+                                sketch,
+                                rank: &attr.rank,
+                                pos: (b, i),
+                                tier: place((b, i)),
+                            }),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .collect();
+            let items = par_concat(&items_by_batch);
+            drop(items_by_batch);
             let outcome = cluster(&items, near, |a, b| better(a.pos, b.pos));
-            let mut centre_seen = std::collections::HashSet::new();
+            let mut centre_seen = vec![false; items.len()];
             for (item, assigned) in items.iter().zip(&outcome.assigned) {
-                if let Some((centre, similarity)) = assigned {
-                    let centre = items[*centre].pos;
-                    near_of[item.pos.0][item.pos.1] = Some((centre, *similarity));
-                    if centre_seen.insert(centre) {
-                        near_centres[centre.0] += 1;
+                if let Some((centre, similarity)) = *assigned {
+                    near_of[item.pos.0][item.pos.1] = Some((items[centre].pos, similarity));
+                    if !std::mem::replace(&mut centre_seen[centre], true) {
+                        near_centres[items[centre].pos.0] += 1;
                     }
                 }
             }
@@ -336,25 +344,28 @@ impl GlobalStage for ExactDedup {
         // Final fates: an exact duplicate of a row that is itself a near duplicate follows it to
         // the near cluster's survivor, so every survivor named is a kept row.
         let mut fates: Vec<Vec<RowFate>> = Vec::with_capacity(batches.len());
-        let mut sizes: Vec<Vec<u32>> = attrs.iter().map(|b| vec![1u32; b.len()]).collect();
-        let mut finals: Vec<Vec<Option<(RowPos, bool, f32)>>> = Vec::with_capacity(batches.len());
-        for (b, exact) in grouping.duplicate_of.iter().enumerate() {
-            let row_finals: Vec<_> = exact
-                .iter()
-                .enumerate()
-                .map(|(i, exact)| {
-                    let base = exact.unwrap_or((b, i));
-                    match (near_of[base.0][base.1], exact) {
-                        (Some((s, sim)), _) => Some((s, true, sim)),
-                        (None, Some(x)) => Some((*x, false, 1.0)),
-                        (None, None) => None,
-                    }
-                })
-                .collect();
-            for (s, _, _) in row_finals.iter().flatten() {
-                sizes[s.0][s.1] += 1;
-            }
-            finals.push(row_finals);
+        let finals: Vec<Vec<Option<(RowPos, bool, f32)>>> = grouping
+            .duplicate_of
+            .par_iter()
+            .enumerate()
+            .map(|(b, exact)| {
+                exact
+                    .iter()
+                    .enumerate()
+                    .map(|(i, exact)| {
+                        let base = exact.unwrap_or((b, i));
+                        match (near_of[base.0][base.1], exact) {
+                            (Some((s, sim)), _) => Some((s, true, sim)),
+                            (None, Some(x)) => Some((*x, false, 1.0)),
+                            (None, None) => None,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut sizes: Vec<Vec<u32>> = attrs.par_iter().map(|b| vec![1u32; b.len()]).collect();
+        for (s, _, _) in finals.iter().flatten().flatten() {
+            sizes[s.0][s.1] += 1;
         }
         // Every row's fate names its id and its survivor's: a million id copies, made per batch
         // in parallel.

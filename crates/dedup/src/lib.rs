@@ -19,6 +19,7 @@ pub mod masked;
 pub mod minhash;
 pub mod near;
 pub mod normalize;
+pub mod par;
 pub mod prefetch;
 pub mod rank;
 pub mod shingle;

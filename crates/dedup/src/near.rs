@@ -741,21 +741,33 @@ pub fn cluster(
         std::mem::swap(&mut bucket, &mut next_bucket);
     }
 
-    // Components in input order of their first member.
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for i in 0..n {
-        let root = uf.find(i as u32) as usize;
-        members[root].push(i);
+    // Components of two or more rows, in input order of their first member (each root is its
+    // component's smallest index), members in input order. Grouped by a stable sort of the rows
+    // in such components rather than a vector per row: most rows are alone, and a million
+    // one-row vectors were most of this step's time.
+    let roots = uf.roots();
+    let mut sizes = vec![0u32; n];
+    for &root in roots {
+        sizes[root as usize] += 1;
     }
+    let mut clustered: Vec<(u32, u32)> = roots
+        .iter()
+        .enumerate()
+        .filter(|&(_, &root)| sizes[root as usize] >= 2)
+        .map(|(i, &root)| (root, i as u32))
+        .collect();
+    drop(sizes);
+    radsort::sort_by_key(&mut clustered, |&(root, _)| root);
     // Components are independent: each is split on its own thread and the outcomes are merged
     // in component order, so the result does not depend on the thread count.
     // Largest first: a few components of thousands of rows would otherwise be left to the end
     // of one thread's share while the other threads idle.
-    let mut components: Vec<(usize, Vec<usize>)> = members
-        .into_iter()
-        .filter(|m| m.len() >= 2)
+    let mut components: Vec<(usize, Vec<usize>)> = clustered
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|run| run.iter().map(|&(_, i)| i as usize).collect())
         .enumerate()
         .collect();
+    drop(clustered);
     components.sort_by_key(|(index, rows)| (std::cmp::Reverse(rows.len()), *index));
     let mut split: Vec<(usize, StarOutcome)> = components
         .into_par_iter()

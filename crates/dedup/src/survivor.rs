@@ -5,6 +5,7 @@
 //! so the outcome depends on the rows alone, not on how they were split into batches or which
 //! thread tagged them.
 
+use crate::par::par_concat;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
@@ -328,16 +329,19 @@ pub fn choose_survivors_by<K: Ord + Copy + Send + Sync>(
     keys: &[Vec<Option<K>>],
     better: impl Fn(RowPos, RowPos) -> bool + Sync,
 ) -> Grouping {
-    let mut keyed: Vec<(K, RowPos)> = keys
+    let keyed_by_batch: Vec<Vec<(K, RowPos)>> = keys
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(b, batch)| {
+        .map(|(b, batch)| {
             batch
                 .iter()
                 .enumerate()
-                .filter_map(move |(i, key)| key.map(|k| (k, (b, i))))
+                .filter_map(|(i, key)| key.map(|k| (k, (b, i))))
+                .collect()
         })
         .collect();
+    let mut keyed = par_concat(&keyed_by_batch);
+    drop(keyed_by_batch);
     keyed.par_sort_unstable_by(|x, y| x.0.cmp(&y.0));
     let groups: Vec<(RowPos, &[(K, RowPos)])> = keyed
         .par_chunk_by(|x, y| x.0 == y.0)
@@ -352,8 +356,10 @@ pub fn choose_survivors_by<K: Ord + Copy + Send + Sync>(
         })
         .collect();
     let mut groups_by_batch = vec![0u64; keys.len()];
-    let mut duplicate_of: Vec<Vec<Option<RowPos>>> =
-        keys.iter().map(|batch| vec![None; batch.len()]).collect();
+    let mut duplicate_of: Vec<Vec<Option<RowPos>>> = keys
+        .par_iter()
+        .map(|batch| vec![None; batch.len()])
+        .collect();
     for (survivor, group) in groups {
         groups_by_batch[survivor.0] += 1;
         for &(_, (b, i)) in group {

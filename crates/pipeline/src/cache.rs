@@ -25,6 +25,7 @@ use sluice_core::digest::Sha256Hasher;
 use sluice_core::{ReasonCode, RecordId, Removal, RowMeta, SourceRef, StageReport};
 use sluice_dedup::ClusterInfo;
 use sluice_export::{LineageSpan, SpanNames};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -396,7 +397,7 @@ fn write_entry(dir: &Path, state: &RunState) -> Result<(), String> {
             .removed
             .iter()
             .map(|r| StoredRemoved {
-                stage: r.stage.clone(),
+                stage: r.stage.to_string(),
                 redacted: r.redacted,
                 id: r.removal.row.id.to_string(),
                 input: r.removal.row.source.input,
@@ -519,7 +520,7 @@ fn read_entry(dir: &Path, schema: &SchemaRef, spill: &Arc<Spill>) -> Result<RunS
         .removed
         .into_iter()
         .map(|r| Removed {
-            stage: r.stage,
+            stage: Cow::Owned(r.stage),
             redacted: r.redacted,
             removal: Removal {
                 row: RowMeta {
@@ -769,7 +770,7 @@ min = 3
                 batch.clone(),
             ]),
             removed: vec![Removed {
-                stage: "validate".to_owned(),
+                stage: "validate".into(),
                 removal,
                 redacted: true,
             }],

@@ -6,6 +6,7 @@ use crate::store::BatchStore;
 use sluice_core::{Batch, RecordId, Removal, SourceRef, StageReport};
 use sluice_dedup::ClusterInfo;
 use sluice_export::LineageSpan;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One input as ingest read it, without its rows (those move on as batches).
@@ -51,8 +52,9 @@ impl IngestedInput {
 /// A removed row and the stage that removed it.
 #[derive(Debug, Clone)]
 pub(crate) struct Removed {
-    /// Stage kind (`ingest` for rows that could not be read).
-    pub stage: String,
+    /// Stage kind (`ingest` for rows that could not be read); owned only when read back from
+    /// the stage cache.
+    pub stage: Cow<'static, str>,
     /// The row, why, and its content for quarantine.
     pub removal: Removal,
     /// True once a redact stage has processed the row's content.
