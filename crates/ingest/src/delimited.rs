@@ -9,7 +9,7 @@ use crate::error::IngestError;
 use crate::lines::LineIndex;
 use crate::mapping::map_fields;
 use crate::problem::Problem;
-use crate::sink::RecordSink;
+use crate::sink::RecordOut;
 use crate::strict_json::Json;
 use crate::text::Text;
 use csv::ByteRecord;
@@ -25,7 +25,7 @@ pub(crate) fn read_delimited(
     text: &Text,
     delimiter: u8,
     schema: &TargetSchema,
-    sink: &mut RecordSink<'_>,
+    sink: &mut impl RecordOut,
     path: &Path,
 ) -> Result<(), IngestError> {
     let mut header = None;
@@ -39,6 +39,7 @@ pub(crate) fn read_delimited(
 }
 
 /// The header of a delimited input, carried from its first piece to the next ones.
+#[derive(Clone)]
 pub(crate) struct Header {
     len: usize,
     /// For each schema field, its column (exact header match; the first of duplicate headers).
@@ -53,7 +54,7 @@ pub(crate) fn read_delimited_piece(
     lines_before: u64,
     delimiter: u8,
     schema: &TargetSchema,
-    sink: &mut RecordSink<'_>,
+    sink: &mut impl RecordOut,
     path: &Path,
     header: &mut Option<Header>,
 ) -> Result<u64, IngestError> {
@@ -202,7 +203,7 @@ impl BlankLines {
         &mut self,
         lines: &LineIndex,
         span: &Range<usize>,
-        sink: &mut RecordSink<'_>,
+        sink: &mut impl RecordOut,
     ) -> u64 {
         let first = lines.line_of(span.start);
         sink.blank_lines(first.saturating_sub(self.last_line + 1));
@@ -223,7 +224,7 @@ fn read_record(
     header_len: usize,
     columns: &[Option<usize>],
     schema: &TargetSchema,
-    sink: &mut RecordSink<'_>,
+    sink: &mut impl RecordOut,
 ) -> Result<(), IngestError> {
     let raw = match text.str_at(record.span.clone()) {
         Ok(raw) => raw,

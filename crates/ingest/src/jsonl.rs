@@ -4,7 +4,7 @@ use crate::coerce::json_type;
 use crate::error::IngestError;
 use crate::mapping::{lookup_path, map_fields};
 use crate::problem::Problem;
-use crate::sink::RecordSink;
+use crate::sink::RecordOut;
 use crate::strict_json::{Json, StrictError, parse_strict};
 use crate::text::Text;
 use sluice_core::TargetSchema;
@@ -15,7 +15,7 @@ use std::ops::Range;
 pub(crate) fn read_jsonl(
     text: &Text,
     schema: &TargetSchema,
-    sink: &mut RecordSink<'_>,
+    sink: &mut impl RecordOut,
 ) -> Result<(), IngestError> {
     read_jsonl_from(text, 0, schema, sink).map(|_| ())
 }
@@ -26,7 +26,7 @@ pub(crate) fn read_jsonl_from(
     text: &Text,
     lines_before: u64,
     schema: &TargetSchema,
-    sink: &mut RecordSink<'_>,
+    sink: &mut impl RecordOut,
 ) -> Result<u64, IngestError> {
     let bytes = text.bytes();
     let mut start = 0;
@@ -50,7 +50,7 @@ fn read_line(
     range: Range<usize>,
     line: u64,
     schema: &TargetSchema,
-    sink: &mut RecordSink<'_>,
+    sink: &mut impl RecordOut,
 ) -> Result<(), IngestError> {
     if text.bytes()[range.clone()]
         .iter()

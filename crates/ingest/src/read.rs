@@ -8,8 +8,9 @@ use crate::identity::RowIdentity;
 use crate::jsonl::read_jsonl;
 use crate::options::InputOptions;
 use crate::parquet_reader::read_parquet;
-use crate::sink::{BatchHandler, RecordSink};
+use crate::sink::{BatchHandler, PieceRecords, RecordSink};
 use crate::text::{Text, encoding_for_label};
+use rayon::prelude::*;
 use sluice_core::digest::sha256_hex;
 use sluice_core::{Batch, Removal, TargetSchema};
 use std::path::Path;
@@ -189,7 +190,7 @@ impl TextPieces<'_> {
             source,
         };
         let file = std::io::BufReader::new(std::fs::File::open(path).map_err(read_error)?);
-        let mut reader: Box<dyn Read> = match compression {
+        let mut reader: Box<dyn Read + Send> = match compression {
             Compression::None => Box::new(file),
             Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
             Compression::Zstd => {
@@ -198,27 +199,28 @@ impl TextPieces<'_> {
         };
         // Fill up to one piece (or one more piece when what is pending has no line end yet), then
         // cut after the last line end; the rest starts the next piece. Returns true at the end.
-        let fill = |reader: &mut Box<dyn Read>, buf: &mut Vec<u8>| -> Result<bool, IngestError> {
-            let mut chunk = vec![0u8; piece_bytes.clamp(1, 1 << 20)];
-            let target = if buf.len() >= piece_bytes {
-                buf.len() + piece_bytes
-            } else {
-                piece_bytes
-            };
-            while buf.len() < target {
-                let n = reader
-                    .read(&mut chunk)
-                    .map_err(|source| match compression {
-                        Compression::None => read_error(source),
-                        _ => decompress_error(source),
-                    })?;
-                if n == 0 {
-                    return Ok(true);
+        let fill =
+            |reader: &mut Box<dyn Read + Send>, buf: &mut Vec<u8>| -> Result<bool, IngestError> {
+                let mut chunk = vec![0u8; piece_bytes.clamp(1, 1 << 20)];
+                let target = if buf.len() >= piece_bytes {
+                    buf.len() + piece_bytes
+                } else {
+                    piece_bytes
+                };
+                while buf.len() < target {
+                    let n = reader
+                        .read(&mut chunk)
+                        .map_err(|source| match compression {
+                            Compression::None => read_error(source),
+                            _ => decompress_error(source),
+                        })?;
+                    if n == 0 {
+                        return Ok(true);
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
                 }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            Ok(false)
-        };
+                Ok(false)
+            };
         let mut pending = Vec::new();
         let mut at_end = false;
         let mut first_piece = Vec::new();
@@ -233,36 +235,47 @@ impl TextPieces<'_> {
             return Ok(Pieces::NotAsciiCompatible(emit));
         }
         let mut sink = RecordSink::new(ids, path, schema, batch_rows, Some(emit));
+        sink.defer_assembly();
         let mut header = None;
-        let mut read_piece =
-            |text: &Text, lines_before: u64, sink: &mut RecordSink<'_>| match delimiter {
-                None => crate::jsonl::read_jsonl_from(text, lines_before, schema, sink),
-                Some(delimiter) => {
-                    let lines = crate::delimited::read_delimited_piece(
-                        text,
-                        lines_before,
-                        delimiter,
-                        schema,
-                        sink,
-                        path,
-                        &mut header,
-                    )?;
-                    Ok(lines_before + lines)
-                }
-            };
-        let mut line = read_piece(&text, 0, &mut sink)?;
+        let (lines, first) = parse_piece(&text, delimiter, schema, path, &mut header)?;
+        sink.absorb(first, 0)?;
+        sink.assemble_full()?;
+        let mut line = lines;
         let name = text.encoding_name();
         drop(text);
-        while !(at_end && pending.is_empty()) {
-            if !at_end {
-                at_end = fill(&mut reader, &mut pending)?;
+        // The next pieces go in waves of one per thread: a wave is parsed on every thread while
+        // the next one is read and decompressed, then numbered in file order and its full
+        // batches assembled in parallel. Numbering and batch boundaries follow the records
+        // alone, so the batches are the same whatever the thread count.
+        let wave_pieces = rayon::current_num_threads().max(1);
+        let read_wave = |reader: &mut Box<dyn Read + Send>,
+                         pending: &mut Vec<u8>,
+                         at_end: &mut bool|
+         -> Result<Vec<Vec<u8>>, IngestError> {
+            let mut wave = Vec::with_capacity(wave_pieces);
+            while wave.len() < wave_pieces && !(*at_end && pending.is_empty()) {
+                if !*at_end {
+                    *at_end = fill(reader, pending)?;
+                }
+                let piece = split_piece(pending, *at_end, delimiter);
+                if !piece.is_empty() {
+                    wave.push(piece);
+                }
             }
-            let piece = split_piece(&mut pending, at_end, delimiter);
-            if piece.is_empty() {
-                continue;
+            Ok(wave)
+        };
+        let mut wave = read_wave(&mut reader, &mut pending, &mut at_end)?;
+        while !wave.is_empty() {
+            let (next, parsed) = rayon::join(
+                || read_wave(&mut reader, &mut pending, &mut at_end),
+                || parse_wave(wave, encoding, delimiter, schema, path, &mut header),
+            );
+            for (lines, piece) in parsed? {
+                sink.absorb(piece, line)?;
+                line += lines;
             }
-            let text = Text::decode_as(piece, encoding);
-            line = read_piece(&text, line, &mut sink)?;
+            sink.assemble_full()?;
+            wave = next?;
         }
         if delimiter.is_some() && header.is_none() {
             return Err(IngestError::MissingHeader {
@@ -271,6 +284,64 @@ impl TextPieces<'_> {
         }
         Ok(Pieces::Read(name, sink.finish()?))
     }
+}
+
+/// The records of one piece of a JSONL input, or of a CSV/TSV input with `delimiter` (whose
+/// header the first piece that has one sets), with lines counted from the piece's start; returns
+/// the number of lines in the piece too.
+fn parse_piece(
+    text: &Text,
+    delimiter: Option<u8>,
+    schema: &TargetSchema,
+    path: &Path,
+    header: &mut Option<crate::delimited::Header>,
+) -> Result<(u64, PieceRecords), IngestError> {
+    let mut records = PieceRecords::default();
+    let lines = match delimiter {
+        None => crate::jsonl::read_jsonl_from(text, 0, schema, &mut records)?,
+        Some(delimiter) => crate::delimited::read_delimited_piece(
+            text,
+            0,
+            delimiter,
+            schema,
+            &mut records,
+            path,
+            header,
+        )?,
+    };
+    Ok((lines, records))
+}
+
+/// [`parse_piece`] over a wave of pieces in `encoding`, in parallel once a CSV/TSV header is
+/// known (pieces before it go one at a time, since the first with a header sets it).
+fn parse_wave(
+    wave: Vec<Vec<u8>>,
+    encoding: &'static encoding_rs::Encoding,
+    delimiter: Option<u8>,
+    schema: &TargetSchema,
+    path: &Path,
+    header: &mut Option<crate::delimited::Header>,
+) -> Result<Vec<(u64, PieceRecords)>, IngestError> {
+    let mut pieces = wave.into_iter();
+    let mut parsed = Vec::new();
+    while delimiter.is_some() && header.is_none() {
+        let Some(piece) = pieces.next() else {
+            return Ok(parsed);
+        };
+        let text = Text::decode_as(piece, encoding);
+        parsed.push(parse_piece(&text, delimiter, schema, path, header)?);
+    }
+    let known = header.clone();
+    let rest: Vec<(u64, PieceRecords)> = pieces
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|piece| {
+            let text = Text::decode_as(piece, encoding);
+            parse_piece(&text, delimiter, schema, path, &mut known.clone())
+        })
+        .collect::<Result<_, _>>()?;
+    parsed.extend(rest);
+    Ok(parsed)
 }
 
 /// Takes the complete lines (JSONL) or records (CSV with `delimiter`) off the front of `pending`
@@ -646,6 +717,53 @@ mod streaming_tests {
                     &streamed(&path, &opts, &schema, piece),
                     &format!("{name} / {piece}"),
                 );
+            }
+        }
+    }
+
+    /// Pieces are parsed a wave (one per thread) at a time: the batches, rejects and counts are
+    /// the same whatever the thread count, for JSONL and for CSV whose header comes late.
+    #[test]
+    fn streamed_reads_do_not_depend_on_the_thread_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = schema(&[
+            ("id", "id", "string", true),
+            ("note", "note", "string", false),
+        ]);
+        let mut jsonl = String::new();
+        let mut csv = String::from("\n\n\nid,note\n");
+        for i in 0..60 {
+            match i % 7 {
+                2 => jsonl.push_str("[1]\n"),
+                4 => jsonl.push('\n'),
+                _ => jsonl.push_str(&format!("{{\"id\":\"{i}\",\"note\":\"备注 {i}\"}}\n")),
+            }
+            match i % 6 {
+                3 => csv.push_str(&format!("{i},too,many\n")),
+                _ => csv.push_str(&format!("{i},\"note\n{i}\"\n")),
+            }
+        }
+        for (name, text) in [("t.jsonl", jsonl), ("t.csv", csv)] {
+            let path = write(dir.path(), name, text.as_bytes());
+            let whole = read_input(&path, 3, &InputOptions::default(), &schema, 4).unwrap();
+            assert!(
+                !whole.rejects.is_empty() && whole.batches.len() > 5,
+                "{name}"
+            );
+            for threads in [1, 3, 8] {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                for piece in [1, 9, 40] {
+                    let got =
+                        pool.install(|| streamed(&path, &InputOptions::default(), &schema, piece));
+                    assert_same(
+                        &whole,
+                        &got,
+                        &format!("{name} / {threads} threads / {piece}"),
+                    );
+                }
             }
         }
     }

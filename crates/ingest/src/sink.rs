@@ -5,7 +5,8 @@ use crate::error::IngestError;
 use crate::identity::RowIdentity;
 use crate::problem::Problem;
 use arrow::datatypes::SchemaRef;
-use sluice_core::{Batch, FieldSpec, Removal, RowMeta, TargetSchema};
+use rayon::prelude::*;
+use sluice_core::{Batch, FieldSpec, Removal, TargetSchema};
 use std::path::Path;
 
 /// Takes each batch of kept rows as soon as it is assembled, in file order, instead of
@@ -47,16 +48,32 @@ impl Collected {
     }
 }
 
+/// Where a reader puts each record of a text input, in file order.
+pub(crate) trait RecordOut {
+    /// Keeps the next record, already mapped to the schema (one cell per field, in order).
+    fn keep(&mut self, line: u64, row: Vec<Cell>) -> Result<(), IngestError>;
+    /// Quarantines the next record, with its raw text as content.
+    fn reject(&mut self, line: u64, problem: Problem, raw: &str);
+    /// Counts blank lines (not records).
+    fn blank_lines(&mut self, count: u64);
+}
+
+/// Kept rows of one batch, not yet assembled: their cells and `(record index, line)` each.
+type PendingBatch = (Vec<Vec<Cell>>, Vec<(u64, u64)>);
+
 /// Accepts records in file order, numbering them; kept rows are buffered as coerced cells and
-/// turned into a batch every `batch_rows` rows.
+/// turned into a batch every `batch_rows` rows, at once or (when deferred) by
+/// [`RecordSink::assemble_full`] on every thread.
 pub(crate) struct RecordSink<'a> {
     ids: &'a RowIdentity,
     path: &'a Path,
     batch_rows: usize,
     schema: SchemaRef,
     fields: Vec<FieldSpec>,
-    pending: Vec<Vec<Cell>>,
-    pending_rows: Vec<RowMeta>,
+    pending: PendingBatch,
+    /// Full batches waiting for [`RecordSink::assemble_full`] (deferred assembly only).
+    full: Vec<PendingBatch>,
+    deferred: bool,
     out: Collected,
 }
 
@@ -75,10 +92,20 @@ impl<'a> RecordSink<'a> {
             batch_rows,
             schema: schema.arrow_schema(),
             fields: schema.fields.clone(),
-            pending: Vec::with_capacity(batch_rows),
-            pending_rows: Vec::with_capacity(batch_rows),
+            pending: (
+                Vec::with_capacity(batch_rows),
+                Vec::with_capacity(batch_rows),
+            ),
+            full: Vec::new(),
+            deferred: false,
             out: Collected::with_emit(emit),
         }
+    }
+
+    /// Full batches wait for [`RecordSink::assemble_full`] instead of being assembled as they
+    /// fill, so a reader can assemble several at a time in parallel.
+    pub(crate) fn defer_assembly(&mut self) {
+        self.deferred = true;
     }
 
     fn next_row(&mut self) -> u64 {
@@ -87,54 +114,167 @@ impl<'a> RecordSink<'a> {
         row
     }
 
-    /// Keeps the next record, already mapped to the schema (one cell per field, in order).
-    pub(crate) fn keep(&mut self, line: u64, row: Vec<Cell>) -> Result<(), IngestError> {
-        let index = self.next_row();
-        self.pending.push(row);
-        self.pending_rows.push(self.ids.meta(index, line));
-        if self.pending.len() >= self.batch_rows {
-            self.flush()?;
+    /// Takes in a piece's records (parsed apart, lines counted from the piece's start), the
+    /// piece starting after line `lines_before`.
+    pub(crate) fn absorb(
+        &mut self,
+        piece: PieceRecords,
+        lines_before: u64,
+    ) -> Result<(), IngestError> {
+        for record in piece.records {
+            match record {
+                PieceRecord::Kept(line, row) => self.keep(lines_before + line, row)?,
+                PieceRecord::Rejected(line, problem, raw) => {
+                    self.reject(lines_before + line, problem, &raw);
+                }
+            }
+        }
+        self.blank_lines(piece.blank_lines);
+        Ok(())
+    }
+
+    /// Assembles the full batches waiting (on every thread) and hands them over in order.
+    pub(crate) fn assemble_full(&mut self) -> Result<(), IngestError> {
+        let full = std::mem::take(&mut self.full);
+        let layout = self.layout();
+        let assembled: Vec<Result<Batch, IngestError>> = full
+            .into_par_iter()
+            .map(|pending| layout.assemble(pending))
+            .collect();
+        for batch in assembled {
+            self.out.push_batch(batch?, self.path)?;
         }
         Ok(())
     }
 
-    /// Quarantines the next record, with its raw text as content.
-    pub(crate) fn reject(&mut self, line: u64, problem: Problem, raw: &str) {
-        let index = self.next_row();
-        self.out
-            .rejects
-            .push(self.ids.removal(index, line, problem, Some(raw)));
+    /// What assembling a batch needs (the sink itself holds the batch handler, which is not
+    /// shared between threads).
+    fn layout(&self) -> BatchLayout<'_> {
+        BatchLayout {
+            ids: self.ids,
+            path: self.path,
+            schema: &self.schema,
+            fields: &self.fields,
+        }
     }
 
-    /// Counts a blank line (not a record).
-    pub(crate) fn blank_lines(&mut self, count: u64) {
-        self.out.blank_lines += count;
+    /// The rows kept so far and not yet in a batch, leaving an empty buffer.
+    fn take_pending(&mut self) -> PendingBatch {
+        let capacity = self.batch_rows;
+        std::mem::replace(
+            &mut self.pending,
+            (Vec::with_capacity(capacity), Vec::with_capacity(capacity)),
+        )
     }
 
     fn flush(&mut self) -> Result<(), IngestError> {
-        let (Some(first), Some(last)) = (self.pending_rows.first(), self.pending_rows.last())
-        else {
+        if self.pending.0.is_empty() {
             return Ok(());
-        };
-        let failed = IngestError::BatchAssembly {
-            path: self.path.to_path_buf(),
-            first_row: first.source.row,
-            last_row: last.source.row,
-        };
-        let Ok(data) = crate::columns::rows_to_batch(&self.schema, &self.fields, &self.pending)
-        else {
-            return Err(failed);
-        };
-        self.pending.clear();
-        let rows = std::mem::take(&mut self.pending_rows);
-        let batch = Batch::new(data, rows).map_err(|_| failed)?;
+        }
+        let pending = self.take_pending();
+        if self.deferred {
+            self.full.push(pending);
+            return Ok(());
+        }
+        let batch = self.layout().assemble(pending)?;
         self.out.push_batch(batch, self.path)
     }
 
     /// Flushes the last partial batch and hands over everything collected.
     pub(crate) fn finish(mut self) -> Result<Collected, IngestError> {
         self.flush()?;
+        self.assemble_full()?;
         Ok(self.out)
+    }
+}
+
+impl RecordOut for RecordSink<'_> {
+    fn keep(&mut self, line: u64, row: Vec<Cell>) -> Result<(), IngestError> {
+        let index = self.next_row();
+        self.pending.0.push(row);
+        self.pending.1.push((index, line));
+        if self.pending.0.len() >= self.batch_rows {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, line: u64, problem: Problem, raw: &str) {
+        let index = self.next_row();
+        self.out
+            .rejects
+            .push(self.ids.removal(index, line, problem, Some(raw)));
+    }
+
+    fn blank_lines(&mut self, count: u64) {
+        self.out.blank_lines += count;
+    }
+}
+
+/// The parts of a [`RecordSink`] that turn pending rows into a batch.
+struct BatchLayout<'s> {
+    ids: &'s RowIdentity,
+    path: &'s Path,
+    schema: &'s SchemaRef,
+    fields: &'s [FieldSpec],
+}
+
+impl BatchLayout<'_> {
+    /// One batch from its rows' cells and numbers.
+    fn assemble(&self, (cells, numbers): PendingBatch) -> Result<Batch, IngestError> {
+        let (Some(&(first_row, _)), Some(&(last_row, _))) = (numbers.first(), numbers.last())
+        else {
+            return Err(IngestError::BatchAssembly {
+                path: self.path.to_path_buf(),
+                first_row: 0,
+                last_row: 0,
+            });
+        };
+        let failed = || IngestError::BatchAssembly {
+            path: self.path.to_path_buf(),
+            first_row,
+            last_row,
+        };
+        let data = crate::columns::rows_to_batch(self.schema, self.fields, &cells)
+            .map_err(|_| failed())?;
+        drop(cells);
+        let rows = numbers
+            .into_iter()
+            .map(|(row, line)| self.ids.meta(row, line))
+            .collect();
+        Batch::new(data, rows).map_err(|_| failed())
+    }
+}
+
+/// One record of a piece parsed on its own, its line counted from the piece's start.
+enum PieceRecord {
+    /// A kept row's cells.
+    Kept(u64, Vec<Cell>),
+    /// A bad record: why, and its raw text (for quarantine, which redacts it).
+    Rejected(u64, Problem, String),
+}
+
+/// The records of one piece of an input, parsed apart from the rest so pieces can be parsed in
+/// parallel; [`RecordSink::absorb`] numbers them in file order.
+#[derive(Default)]
+pub(crate) struct PieceRecords {
+    records: Vec<PieceRecord>,
+    blank_lines: u64,
+}
+
+impl RecordOut for PieceRecords {
+    fn keep(&mut self, line: u64, row: Vec<Cell>) -> Result<(), IngestError> {
+        self.records.push(PieceRecord::Kept(line, row));
+        Ok(())
+    }
+
+    fn reject(&mut self, line: u64, problem: Problem, raw: &str) {
+        self.records
+            .push(PieceRecord::Rejected(line, problem, raw.to_owned()));
+    }
+
+    fn blank_lines(&mut self, count: u64) {
+        self.blank_lines += count;
     }
 }
 
