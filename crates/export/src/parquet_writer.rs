@@ -192,15 +192,8 @@ impl ParquetFileWriter {
             self.pending_bytes,
             rayon::current_num_threads(),
         ) {
-            let all = self.take_pending()?;
-            let whole_groups = all.num_rows() / MAX_ROW_GROUP_ROWS * MAX_ROW_GROUP_ROWS;
-            self.encode(&row_groups(&all, whole_groups))?;
-            if whole_groups < all.num_rows() {
-                let rest = all.slice(whole_groups, all.num_rows() - whole_groups);
-                self.pending_rows = rest.num_rows();
-                self.pending_bytes = rest.get_array_memory_size();
-                self.pending.push(rest);
-            }
+            let groups = self.take_groups(false)?;
+            self.encode(&groups)?;
         }
         Ok(())
     }
@@ -218,8 +211,8 @@ impl ParquetFileWriter {
     /// Encodes what is pending, writes the footer, commits the file and describes it.
     pub fn finish(mut self) -> Result<WrittenParquet, ExportError> {
         if self.pending_rows > 0 {
-            let rest = self.take_pending()?;
-            self.encode(&row_groups(&rest, rest.num_rows()))?;
+            let groups = self.take_groups(true)?;
+            self.encode(&groups)?;
         }
         let relative = self.relative.clone();
         let parquet_error = |source| ExportError::Parquet {
@@ -243,12 +236,42 @@ impl ParquetFileWriter {
         })
     }
 
-    /// Everything pending as one batch (no copy when it is a single batch).
-    fn take_pending(&mut self) -> Result<RecordBatch, ExportError> {
+    /// The pending rows cut into row groups of [`MAX_ROW_GROUP_ROWS`] (with `all`, the last one
+    /// shorter; without, what does not fill a group stays pending). A group within one pushed
+    /// batch is a slice of it; only a group spanning batches is copied. (Concatenating every
+    /// wave first was 0.4 s of memory copies in the lineage phase at 1M rows, whose batches are
+    /// whole row groups already.)
+    fn take_groups(&mut self, all: bool) -> Result<Vec<RecordBatch>, ExportError> {
         let pending = std::mem::take(&mut self.pending);
-        self.pending_rows = 0;
-        self.pending_bytes = 0;
-        Ok(match <[RecordBatch; 1]>::try_from(pending) {
+        let mut groups = Vec::new();
+        let mut parts: Vec<RecordBatch> = Vec::new();
+        let mut part_rows = 0;
+        for batch in pending {
+            let mut offset = 0;
+            while offset < batch.num_rows() {
+                let take = (MAX_ROW_GROUP_ROWS - part_rows).min(batch.num_rows() - offset);
+                parts.push(batch.slice(offset, take));
+                part_rows += take;
+                offset += take;
+                if part_rows == MAX_ROW_GROUP_ROWS {
+                    groups.push(self.join(std::mem::take(&mut parts))?);
+                    part_rows = 0;
+                }
+            }
+        }
+        if all && part_rows > 0 {
+            groups.push(self.join(std::mem::take(&mut parts))?);
+            part_rows = 0;
+        }
+        self.pending_bytes = parts.iter().map(RecordBatch::get_array_memory_size).sum();
+        self.pending_rows = part_rows;
+        self.pending = parts;
+        Ok(groups)
+    }
+
+    /// `parts` as one batch (no copy when there is one part).
+    fn join(&self, parts: Vec<RecordBatch>) -> Result<RecordBatch, ExportError> {
+        Ok(match <[RecordBatch; 1]>::try_from(parts) {
             Ok([one]) => one,
             Err(many) => concat_batches(&self.schema, &many)?,
         })
@@ -288,15 +311,6 @@ impl ParquetFileWriter {
 fn wave_ready(rows: usize, bytes: usize, threads: usize) -> bool {
     rows >= MAX_ROW_GROUP_ROWS
         && (rows >= MAX_ROW_GROUP_ROWS * threads || bytes >= MAX_PENDING_BYTES)
-}
-
-/// The first `len` rows of `rows` cut into row groups of [`MAX_ROW_GROUP_ROWS`] (the last one
-/// shorter when `len` is not a multiple).
-fn row_groups(rows: &RecordBatch, len: usize) -> Vec<RecordBatch> {
-    (0..len)
-        .step_by(MAX_ROW_GROUP_ROWS)
-        .map(|start| rows.slice(start, MAX_ROW_GROUP_ROWS.min(len - start)))
-        .collect()
 }
 
 /// The column chunks of row group `index` holding `rows`: each leaf column of each field written
