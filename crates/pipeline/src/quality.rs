@@ -19,7 +19,7 @@ pub const VALIDATION_JSON: &str = "validation.json";
 /// File name of the JUnit XML report in the output directory.
 pub const VALIDATION_JUNIT: &str = "validation.junit.xml";
 /// How many record ids a rule lists as examples.
-const SAMPLE_IDS: usize = 10;
+pub(crate) const SAMPLE_IDS: usize = 10;
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
@@ -124,8 +124,8 @@ pub fn target_results(plan: &Plan, reports: &[(usize, StageReport)]) -> Vec<Targ
 }
 
 /// Builds the rule results and evaluates `[gates.rules]`. `reports` pairs each stage's plan index
-/// with its merged report; `removed_by_code` and `flagged_by_code` list record ids per reason code
-/// in source order.
+/// with its merged report; `removed_by_code` and `flagged_by_code` list the first (at least
+/// [`SAMPLE_IDS`]) record ids per reason code in source order.
 pub fn rule_results(
     plan: &Plan,
     reports: &[(usize, StageReport)],
