@@ -275,6 +275,19 @@ impl BatchStore {
         range.into_par_iter().map(|i| self.get(i)).collect()
     }
 
+    /// The index ranges [`BatchStore::into_chunks`] would hand out, for a pass that only borrows
+    /// the batches (loading them with [`BatchStore::load_range`]).
+    pub(crate) fn chunk_ranges(&self, chunk: usize) -> Vec<std::ops::Range<usize>> {
+        let mut ranges = Vec::new();
+        let mut start = 0;
+        while start < self.slots.len() {
+            let take = chunk_len(&self.slots[start..], chunk);
+            ranges.push(start..start + take);
+            start += take;
+        }
+        ranges
+    }
+
     /// Consumes the store in order, `chunk` batches at a time where some are spilled: each chunk
     /// is loaded in parallel and its slots (memory share, spill files) are released as it is
     /// handed out. Batches already in memory cost nothing to hold, so a run of them is one chunk
@@ -287,6 +300,16 @@ impl BatchStore {
             _spill: self.spill,
         }
     }
+}
+
+/// How many of `slots` the next chunk takes: the whole run of resident batches at the front,
+/// else up to `chunk` (at least one while any is left).
+fn chunk_len(slots: &[Slot], chunk: usize) -> usize {
+    let resident = slots
+        .iter()
+        .take_while(|slot| matches!(slot, Slot::Memory(_)))
+        .count();
+    resident.max(chunk.max(1).min(slots.len()))
 }
 
 /// See [`BatchStore::into_chunks`].
@@ -304,12 +327,7 @@ impl Iterator for Chunks {
         if self.slots.is_empty() {
             return None;
         }
-        let resident = self
-            .slots
-            .iter()
-            .take_while(|slot| matches!(slot, Slot::Memory(_)))
-            .count();
-        let take = resident.max(self.chunk.min(self.slots.len()));
+        let take = chunk_len(self.slots.make_contiguous(), self.chunk);
         let slots: Vec<Slot> = self.slots.drain(..take).collect();
         Some(slots.par_iter().map(Slot::load).collect())
     }
@@ -391,6 +409,8 @@ mod tests {
                 store.push(batch(b * 10, 10)).unwrap();
             }
             let mut rows = Vec::new();
+            // The borrowing passes see the same chunks as the consuming ones.
+            let ranges: Vec<usize> = store.chunk_ranges(chunk).iter().map(|r| r.len()).collect();
             let sizes: Vec<usize> = store
                 .into_chunks(chunk)
                 .map(|c| {
@@ -400,6 +420,7 @@ mod tests {
                 })
                 .collect();
             assert_eq!(rows, (0..60).collect::<Vec<_>>());
+            assert_eq!(ranges, sizes);
             sizes
         };
         assert_eq!(sizes(None, 1), vec![6]);
