@@ -29,7 +29,7 @@ pub(crate) fn read_delimited(
     path: &Path,
 ) -> Result<(), IngestError> {
     let mut header = None;
-    read_delimited_piece(text, 0, delimiter, schema, sink, path, &mut header)?;
+    read_delimited_piece(text, delimiter, schema, sink, path, &mut header)?;
     if header.is_none() {
         return Err(IngestError::MissingHeader {
             path: path.to_path_buf(),
@@ -47,11 +47,10 @@ pub(crate) struct Header {
 }
 
 /// Reads one piece of a delimited input that starts at a record start and ends at a record end
-/// (see [`last_record_end`]); its first line is line `lines_before + 1`. The header comes from
+/// (see [`last_record_end`]), lines counted from the piece's start. The header comes from
 /// the first piece that has one. Returns the number of lines in the piece.
 pub(crate) fn read_delimited_piece(
     text: &Text,
-    lines_before: u64,
     delimiter: u8,
     schema: &TargetSchema,
     sink: &mut impl RecordOut,
@@ -83,11 +82,11 @@ pub(crate) fn read_delimited_piece(
     while let Some(scanned) = scanner.next() {
         match scanned {
             Scanned::Broken { span, detail } => {
-                let line = lines_before + gap.next_record(&lines, &span, sink);
+                let line = gap.next_record(&lines, &span, sink);
                 sink.reject(line, Problem::malformed_csv(detail), &text.lossy(span));
             }
             Scanned::Record { span, fields } => {
-                let line = lines_before + gap.next_record(&lines, &span, sink);
+                let line = gap.next_record(&lines, &span, sink);
                 let record = RawRecord {
                     span,
                     line,

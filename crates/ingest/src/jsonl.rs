@@ -17,20 +17,19 @@ pub(crate) fn read_jsonl(
     schema: &TargetSchema,
     sink: &mut impl RecordOut,
 ) -> Result<(), IngestError> {
-    read_jsonl_from(text, 0, schema, sink).map(|_| ())
+    read_jsonl_piece(text, schema, sink).map(|_| ())
 }
 
-/// [`read_jsonl`] on a piece of an input whose first line is line `lines_before + 1`; returns
-/// the number of the piece's last line.
-pub(crate) fn read_jsonl_from(
+/// [`read_jsonl`] on a piece of an input (or all of it), lines counted from the piece's start;
+/// returns the number of lines in the piece.
+pub(crate) fn read_jsonl_piece(
     text: &Text,
-    lines_before: u64,
     schema: &TargetSchema,
     sink: &mut impl RecordOut,
 ) -> Result<u64, IngestError> {
     let bytes = text.bytes();
     let mut start = 0;
-    let mut line = lines_before;
+    let mut line = 0;
     while start < bytes.len() {
         let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
         let content_end = if end > start && bytes[end - 1] == b'\r' {

@@ -298,10 +298,9 @@ fn parse_piece(
 ) -> Result<(u64, PieceRecords), IngestError> {
     let mut records = PieceRecords::default();
     let lines = match delimiter {
-        None => crate::jsonl::read_jsonl_from(text, 0, schema, &mut records)?,
+        None => crate::jsonl::read_jsonl_piece(text, schema, &mut records)?,
         Some(delimiter) => crate::delimited::read_delimited_piece(
             text,
-            0,
             delimiter,
             schema,
             &mut records,
