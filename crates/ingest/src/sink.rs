@@ -222,14 +222,10 @@ struct BatchLayout<'s> {
 impl BatchLayout<'_> {
     /// One batch from its rows' cells and numbers.
     fn assemble(&self, (cells, numbers): PendingBatch) -> Result<Batch, IngestError> {
-        let (Some(&(first_row, _)), Some(&(last_row, _))) = (numbers.first(), numbers.last())
-        else {
-            return Err(IngestError::BatchAssembly {
-                path: self.path.to_path_buf(),
-                first_row: 0,
-                last_row: 0,
-            });
-        };
+        let (first_row, last_row) = (
+            numbers.first().map_or(0, |&(row, _)| row),
+            numbers.last().map_or(0, |&(row, _)| row),
+        );
         let failed = || IngestError::BatchAssembly {
             path: self.path.to_path_buf(),
             first_row,
