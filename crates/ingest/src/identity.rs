@@ -2,6 +2,7 @@
 
 use crate::problem::Problem;
 use sluice_core::{RecordId, Removal, RowMeta, SourceRef};
+use std::sync::OnceLock;
 
 /// Cap on a quarantined record's content, so one giant broken record cannot bloat quarantine.
 pub const MAX_CONTENT_BYTES: usize = 64 * 1024;
@@ -11,22 +12,59 @@ pub(crate) fn quarantine_content(raw: &str) -> String {
     raw[..raw.floor_char_boundary(MAX_CONTENT_BYTES)].to_owned()
 }
 
-/// Everything needed to name a row of one input.
+/// Everything needed to name a row of one input: the file's digest, which a streamed read may
+/// learn only after it has parsed its first records (the digest is computed beside the parse).
 #[derive(Debug, Clone)]
 pub(crate) struct RowIdentity {
-    sha256: String,
+    /// The file's sha256 once known; `None` inside when it could not be computed.
+    sha256: OnceLock<Option<String>>,
     input: u32,
 }
 
 impl RowIdentity {
+    /// The identity of input `input` whose digest is `sha256`.
     pub(crate) fn new(sha256: String, input: u32) -> Self {
-        RowIdentity { sha256, input }
+        RowIdentity {
+            sha256: OnceLock::from(Some(sha256)),
+            input,
+        }
     }
 
-    /// Identity of record `row` (0-based) starting on 1-based `line`.
+    /// The identity of input `input` whose digest is still being computed: naming a row waits
+    /// for [`RowIdentity::settle`].
+    pub(crate) fn pending(input: u32) -> Self {
+        RowIdentity {
+            sha256: OnceLock::new(),
+            input,
+        }
+    }
+
+    /// Records the file's digest (`None`: it could not be computed); only the first call counts.
+    pub(crate) fn settle(&self, sha256: Option<String>) {
+        let _ = self.sha256.set(sha256);
+    }
+
+    /// Whether the digest is settled (computed or failed), so naming a row will not wait.
+    pub(crate) fn is_settled(&self) -> bool {
+        self.sha256.get().is_some()
+    }
+
+    /// Whether the digest could not be computed (the read is going to fail).
+    pub(crate) fn failed(&self) -> bool {
+        matches!(self.sha256.get(), Some(None))
+    }
+
+    /// Blocks until the digest is settled.
+    pub(crate) fn wait(&self) {
+        self.sha256.wait();
+    }
+
+    /// Identity of record `row` (0-based) starting on 1-based `line`, once the digest is
+    /// settled (a failed digest names nothing that is kept: the read fails).
     pub(crate) fn meta(&self, row: u64, line: u64) -> RowMeta {
+        let sha256 = self.sha256.wait().as_deref().unwrap_or("");
         RowMeta {
-            id: RecordId::new(&self.sha256, row),
+            id: RecordId::new(sha256, row),
             source: SourceRef {
                 input: self.input,
                 row,
@@ -88,5 +126,31 @@ mod tests {
         assert_eq!(removal.reason, ReasonCode::PARSE_COLUMN_COUNT);
         assert_eq!(removal.content.as_deref(), Some("raw text"));
         assert_eq!(removal.row, meta);
+    }
+
+    #[test]
+    fn a_pending_identity_names_rows_once_settled_and_only_the_first_digest_counts() {
+        let ids = RowIdentity::pending(1);
+        assert!(!ids.is_settled() && !ids.failed());
+        std::thread::scope(|scope| {
+            let named = scope.spawn(|| ids.meta(2, 3));
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            ids.settle(Some("cd".repeat(32)));
+            ids.settle(Some("ef".repeat(32)));
+            assert_eq!(named.join().unwrap().id.as_str(), "cdcdcdcdcdcdcdcd:2");
+        });
+        assert!(ids.is_settled() && !ids.failed());
+        assert_eq!(
+            ids.meta(2, 3),
+            RowIdentity::new("cd".repeat(32), 1).meta(2, 3)
+        );
+    }
+
+    #[test]
+    fn a_failed_digest_is_settled_and_says_so() {
+        let ids = RowIdentity::pending(0);
+        ids.settle(None);
+        ids.settle(Some("ab".repeat(32)));
+        assert!(ids.is_settled() && ids.failed());
     }
 }

@@ -58,7 +58,8 @@ pub fn read_input(
 
 /// [`read_input`] handing each batch of kept rows to `emit` as soon as it is assembled, in file
 /// order; the result's `batches` is then empty. The file is read twice (its digest names the
-/// records, so it comes first), and never whole: text in an ASCII-compatible encoding (UTF-8,
+/// records: for text it is computed on one thread while the others parse, and records wait to be
+/// named; Parquet is hashed first), and never whole: text in an ASCII-compatible encoding (UTF-8,
 /// GBK, …; plain, gzip or zstd) is decoded in pieces of about [`STREAM_PIECE_BYTES`] cut at line
 /// ends (JSONL) or record ends outside quotes (CSV/TSV), and Parquet is read row group by row
 /// group from the file. UTF-16 text is still read whole (it has no byte-level line ends), and a
@@ -96,26 +97,27 @@ fn read_in_pieces(
         path: path.to_path_buf(),
         source,
     };
-    let (sha256, bytes, head) = digest_file(path).map_err(read_error)?;
-    let (format, compression) = resolve_format(path, opts, &head)?;
-    let ids = RowIdentity::new(sha256.clone(), input_index);
-    let facts = FileFacts {
+    let (format, compression) = resolve_format(path, opts, &read_head(path).map_err(read_error)?)?;
+    let facts = |(sha256, bytes): (String, u64)| FileFacts {
         sha256,
         bytes,
         format,
         compression,
     };
-    let result = |encoding: String, collected: crate::sink::Collected| {
-        facts.clone().with(encoding, collected)
-    };
     match format {
         InputFormat::Parquet => {
             check_parquet_options(path, opts, compression)?;
+            let (sha256, bytes) = digest_file(path).map_err(read_error)?;
+            let ids = RowIdentity::new(sha256.clone(), input_index);
             let file = std::fs::File::open(path).map_err(read_error)?;
             let collected = read_parquet(file, path, schema, &ids, batch_rows, Some(emit))?;
-            Ok(result("utf-8".to_owned(), collected))
+            Ok(facts((sha256, bytes)).with("utf-8".to_owned(), collected))
         }
         InputFormat::Jsonl | InputFormat::Csv | InputFormat::Tsv => {
+            // The digest names the records, but it is computed beside the parse rather than
+            // before it: records wait to be named (up to UNNAMED_TEXT_BYTES of text) instead of
+            // the other threads waiting for one thread to hash the whole file.
+            let ids = RowIdentity::pending(input_index);
             let pieces = TextPieces {
                 path,
                 compression,
@@ -126,8 +128,19 @@ fn read_in_pieces(
                 batch_rows,
                 piece_bytes,
             };
-            match pieces.read(emit)? {
-                Pieces::Read(encoding, collected) => Ok(result(encoding, collected)),
+            let (digest, read) = rayon::join(
+                || {
+                    // Settles the identity even if hashing panics, so no reader waits forever.
+                    let _settled = SettleOnDrop(&ids);
+                    let digest = digest_file(path);
+                    ids.settle(digest.as_ref().ok().map(|(sha256, _)| sha256.clone()));
+                    digest
+                },
+                || pieces.read(emit),
+            );
+            let facts = facts(digest.map_err(read_error)?);
+            match read? {
+                Pieces::Read(encoding, collected) => Ok(facts.with(encoding, collected)),
                 Pieces::NotAsciiCompatible(emit) => {
                     let raw = fs_err::read(path).map_err(read_error)?;
                     read_bytes_with(raw, path, input_index, opts, schema, batch_rows, Some(emit))
@@ -137,15 +150,41 @@ fn read_in_pieces(
     }
 }
 
+/// Settles a pending [`RowIdentity`] as failed when dropped before its digest was recorded.
+struct SettleOnDrop<'a>(&'a RowIdentity);
+
+impl Drop for SettleOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.settle(None);
+    }
+}
+
+/// Text a streamed read parses ahead of its file's digest, at most: past it, the reader waits
+/// for the digest, so records waiting to be named stay bounded in memory.
+const UNNAMED_TEXT_BYTES: usize = 64 << 20;
+
 /// Decoded text handed to the parsers at a time when an input is streamed (a longer line makes a
 /// longer piece).
 pub const STREAM_PIECE_BYTES: usize = 8 << 20;
 
-/// The sha256 and size of the file at `path`, streamed, plus its first bytes (for sniffing).
-fn digest_file(path: &Path) -> std::io::Result<(String, u64, Vec<u8>)> {
-    let digest = sluice_core::digest::digest_stream(fs_err::File::open(path)?, 64)?;
-    Ok((digest.sha256, digest.bytes, digest.head))
+/// The sha256 and size of the file at `path`, streamed.
+fn digest_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let digest = sluice_core::digest::digest_stream(fs_err::File::open(path)?, 0)?;
+    Ok((digest.sha256, digest.bytes))
 }
+
+/// The first bytes of the file at `path` (fewer when it is shorter), to sniff its compression.
+fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    fs_err::File::open(path)?
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Bytes read from a file's start to sniff its compression.
+const SNIFF_BYTES: usize = 64;
 
 enum Pieces {
     /// Read completely: the encoding's name and what was collected.
@@ -265,7 +304,20 @@ impl TextPieces<'_> {
             Ok(wave)
         };
         let mut wave = read_wave(&mut reader, &mut pending, &mut at_end)?;
+        let mut unnamed = 0usize;
         while !wave.is_empty() {
+            if !ids.is_settled() {
+                unnamed += wave.iter().map(Vec::len).sum::<usize>();
+                if unnamed > UNNAMED_TEXT_BYTES {
+                    ids.wait();
+                }
+            }
+            if ids.failed() {
+                // The caller reports the digest's own error.
+                return Err(read_error(std::io::Error::other(
+                    "the file could not be hashed",
+                )));
+            }
             let (next, parsed) = rayon::join(
                 || read_wave(&mut reader, &mut pending, &mut at_end),
                 || parse_wave(wave, encoding, delimiter, schema, path, &mut header),

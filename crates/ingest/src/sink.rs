@@ -2,7 +2,7 @@
 
 use crate::cell::Cell;
 use crate::error::IngestError;
-use crate::identity::RowIdentity;
+use crate::identity::{RowIdentity, quarantine_content};
 use crate::problem::Problem;
 use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
@@ -73,6 +73,9 @@ pub(crate) struct RecordSink<'a> {
     pending: PendingBatch,
     /// Full batches waiting for [`RecordSink::assemble_full`] (deferred assembly only).
     full: Vec<PendingBatch>,
+    /// Rejected records met before the file's digest was known: `(record index, line, problem,
+    /// raw text)`, named in order once it is.
+    unnamed_rejects: Vec<(u64, u64, Problem, String)>,
     deferred: bool,
     out: Collected,
 }
@@ -97,6 +100,7 @@ impl<'a> RecordSink<'a> {
                 Vec::with_capacity(batch_rows),
             ),
             full: Vec::new(),
+            unnamed_rejects: Vec::new(),
             deferred: false,
             out: Collected::with_emit(emit),
         }
@@ -133,8 +137,17 @@ impl<'a> RecordSink<'a> {
         Ok(())
     }
 
-    /// Assembles the full batches waiting (on every thread) and hands them over in order.
+    /// Assembles the full batches waiting (on every thread) and hands them over in order, once
+    /// the file's digest that names their rows is known; until then they keep waiting.
     pub(crate) fn assemble_full(&mut self) -> Result<(), IngestError> {
+        if !self.ids.is_settled() {
+            return Ok(());
+        }
+        for (index, line, problem, raw) in std::mem::take(&mut self.unnamed_rejects) {
+            self.out
+                .rejects
+                .push(self.ids.removal(index, line, problem, Some(&raw)));
+        }
         let full = std::mem::take(&mut self.full);
         let layout = self.layout();
         let assembled: Vec<Result<Batch, IngestError>> = full
@@ -183,6 +196,7 @@ impl<'a> RecordSink<'a> {
     /// Flushes the last partial batch and hands over everything collected.
     pub(crate) fn finish(mut self) -> Result<Collected, IngestError> {
         self.flush()?;
+        self.ids.wait();
         self.assemble_full()?;
         Ok(self.out)
     }
@@ -201,9 +215,15 @@ impl RecordOut for RecordSink<'_> {
 
     fn reject(&mut self, line: u64, problem: Problem, raw: &str) {
         let index = self.next_row();
-        self.out
-            .rejects
-            .push(self.ids.removal(index, line, problem, Some(raw)));
+        if self.ids.is_settled() && self.unnamed_rejects.is_empty() {
+            self.out
+                .rejects
+                .push(self.ids.removal(index, line, problem, Some(raw)));
+        } else {
+            // Named with the batches once the digest is known, rather than waiting for it here.
+            self.unnamed_rejects
+                .push((index, line, problem, quarantine_content(raw)));
+        }
     }
 
     fn blank_lines(&mut self, count: u64) {
@@ -279,7 +299,7 @@ mod tests {
     use super::*;
     use arrow::array::AsArray;
     use arrow::datatypes::Int64Type;
-    use sluice_core::{FieldSpec, FieldType, ReasonCode};
+    use sluice_core::{FieldSpec, FieldType, ReasonCode, RowMeta};
 
     fn schema() -> TargetSchema {
         TargetSchema {
@@ -334,6 +354,40 @@ mod tests {
         assert_eq!(out.rejects[0].row.source.row, 1);
         assert_eq!(out.rejects[0].reason, ReasonCode::PARSE_NOT_AN_OBJECT);
         assert_eq!(out.batches[0].data.schema(), schema.arrow_schema());
+    }
+
+    /// A streamed read learns its digest beside the parse: full batches and rejects wait,
+    /// unnamed, until it is known, and finishing waits for it.
+    #[test]
+    fn deferred_batches_wait_for_the_digest_that_names_their_rows() {
+        let ids = RowIdentity::pending(2);
+        let schema = schema();
+        let mut sink = RecordSink::new(&ids, Path::new("x.jsonl"), &schema, 2, None);
+        sink.defer_assembly();
+        for n in 0..5 {
+            sink.keep(n as u64 + 1, row(n)).unwrap();
+        }
+        sink.reject(6, Problem::not_an_object("array"), "[1]");
+        sink.assemble_full().unwrap();
+        assert_eq!((sink.full.len(), sink.out.batches.len()), (2, 0));
+        assert!(sink.out.rejects.is_empty());
+        let out = std::thread::scope(|scope| {
+            let finished = scope.spawn(move || sink.finish().unwrap());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            ids.settle(Some("a".repeat(64)));
+            finished.join().unwrap()
+        });
+        let named = RowIdentity::new("a".repeat(64), 2);
+        let rows: Vec<RowMeta> = out.batches.iter().flat_map(|b| b.rows.clone()).collect();
+        let expected: Vec<RowMeta> = (0..5).map(|n| named.meta(n, n + 1)).collect();
+        assert_eq!(rows, expected);
+        assert_eq!(
+            out.batches.iter().map(Batch::len).collect::<Vec<_>>(),
+            vec![2, 2, 1]
+        );
+        let reject = &out.rejects[0];
+        assert_eq!((out.rejects.len(), &reject.row), (1, &named.meta(5, 6)));
+        assert_eq!(reject.content.as_deref(), Some("[1]"));
     }
 
     #[test]
