@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use sluice_core::digest::sha256_hex;
 use sluice_core::{Batch, Removal, TargetSchema};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Everything read from one input: its fingerprint, how it was read, and its records.
 /// `records == kept rows + rejects.len()` always holds.
@@ -115,7 +116,7 @@ fn read_in_pieces(
         }
         InputFormat::Jsonl | InputFormat::Csv | InputFormat::Tsv => {
             // The digest names the records, but it is computed beside the parse rather than
-            // before it: records wait to be named (up to UNNAMED_TEXT_BYTES of text) instead of
+            // before it: records wait to be named (up to a share of UNNAMED_TEXT_BYTES) instead of
             // the other threads waiting for one thread to hash the whole file.
             let ids = RowIdentity::pending(input_index);
             let pieces = TextPieces {
@@ -159,9 +160,42 @@ impl Drop for SettleOnDrop<'_> {
     }
 }
 
-/// Text a streamed read parses ahead of its file's digest, at most: past it, the reader waits
-/// for the digest, so records waiting to be named stay bounded in memory.
+/// Text the streamed reads in progress parse ahead of their files' digests, at most, shared
+/// between them: past its share, a reader waits for its digest, so records waiting to be named
+/// stay bounded in memory.
 const UNNAMED_TEXT_BYTES: usize = 64 << 20;
+
+/// Streamed text reads in progress in this process. Inputs read side by side share one thread
+/// pool, so each reads and parses waves of its share of the threads: the text in flight then
+/// grows with the thread count, not with its square (every input a wave per thread).
+static ACTIVE_TEXT_READS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts one streamed text read for as long as it lives.
+struct ActiveRead;
+
+impl ActiveRead {
+    fn enter() -> Self {
+        ACTIVE_TEXT_READS.fetch_add(1, Ordering::Relaxed);
+        ActiveRead
+    }
+
+    /// Streamed text reads in progress now (at least the caller's own).
+    fn count() -> usize {
+        ACTIVE_TEXT_READS.load(Ordering::Relaxed).max(1)
+    }
+}
+
+impl Drop for ActiveRead {
+    fn drop(&mut self) {
+        ACTIVE_TEXT_READS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Pieces per wave for one of `active` reads sharing `threads` threads: its share, at least one.
+/// A read whose neighbours finish takes the whole pool from its next wave on.
+fn wave_pieces(threads: usize, active: usize) -> usize {
+    (threads / active.max(1)).max(1)
+}
 
 /// Decoded text handed to the parsers at a time when an input is streamed (a longer line makes a
 /// longer piece).
@@ -286,13 +320,14 @@ impl TextPieces<'_> {
         // the next one is read and decompressed, then numbered in file order and its full
         // batches assembled in parallel. Numbering and batch boundaries follow the records
         // alone, so the batches are the same whatever the thread count.
-        let wave_pieces = rayon::current_num_threads().max(1);
+        let _reading = ActiveRead::enter();
         let read_wave = |reader: &mut Box<dyn Read + Send>,
                          pending: &mut Vec<u8>,
                          at_end: &mut bool|
          -> Result<Vec<Vec<u8>>, IngestError> {
-            let mut wave = Vec::with_capacity(wave_pieces);
-            while wave.len() < wave_pieces && !(*at_end && pending.is_empty()) {
+            let pieces = wave_pieces(rayon::current_num_threads(), ActiveRead::count());
+            let mut wave = Vec::with_capacity(pieces);
+            while wave.len() < pieces && !(*at_end && pending.is_empty()) {
                 if !*at_end {
                     *at_end = fill(reader, pending)?;
                 }
@@ -308,7 +343,7 @@ impl TextPieces<'_> {
         while !wave.is_empty() {
             if !ids.is_settled() {
                 unnamed += wave.iter().map(Vec::len).sum::<usize>();
-                if unnamed > UNNAMED_TEXT_BYTES {
+                if unnamed > UNNAMED_TEXT_BYTES / ActiveRead::count().max(1) {
                     ids.wait();
                 }
             }
@@ -817,6 +852,16 @@ mod streaming_tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn reads_side_by_side_share_the_threads_in_waves() {
+        assert_eq!(wave_pieces(2, 1), 2);
+        assert_eq!(wave_pieces(2, 2), 1);
+        assert_eq!(wave_pieces(32, 4), 8);
+        assert_eq!(wave_pieces(32, 40), 1);
+        assert_eq!(wave_pieces(8, 0), 8);
+        assert_eq!(wave_pieces(0, 1), 1);
     }
 
     #[test]
