@@ -93,7 +93,8 @@ fn project(dir: &Path) -> u64 {
     total
 }
 
-fn run(dir: &Path, out: &str, budget: &str) -> serde_json::Value {
+/// The run's JSON summary and what it logged.
+fn run(dir: &Path, out: &str, budget: &str) -> (serde_json::Value, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_sluice"))
         .args(["run", "pipeline.toml", "--out", out, "--json", "--no-cache"])
         .args(["--memory-budget", budget, "--batch-rows", "500"])
@@ -106,7 +107,10 @@ fn run(dir: &Path, out: &str, budget: &str) -> serde_json::Value {
         "sluice run failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    serde_json::from_slice(&output.stdout).expect("--json prints one JSON summary")
+    (
+        serde_json::from_slice(&output.stdout).expect("--json prints one JSON summary"),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// Every output file's bytes (manifests without their run block).
@@ -124,7 +128,7 @@ fn an_input_three_times_the_budget_completes_within_it() {
         "the input is {input_bytes} bytes"
     );
 
-    let bounded = run(dir, "bounded", &BUDGET.to_string());
+    let (bounded, bounded_log) = run(dir, "bounded", &BUDGET.to_string());
     let spill = &bounded["spill"];
     assert_eq!(spill["budget_bytes"], BUDGET);
     assert!(
@@ -137,7 +141,18 @@ fn an_input_three_times_the_budget_completes_within_it() {
     assert!(bounded["duplicates"].as_u64().unwrap() > 0);
     assert!(bounded["quarantined"].as_u64().unwrap() > 0);
 
-    let unbounded = run(dir, "unbounded", "none");
+    // Dedup's decision attributes are not row data: the budget does not bound them, so the run
+    // reports their size and warns when they exceed it.
+    let attributes = spill["attributes_peak_bytes"].as_u64().unwrap();
+    assert!(attributes > BUDGET, "dedup attributes {attributes} bytes");
+    assert!(
+        bounded_log.contains("per-record decision attributes exceed the memory budget"),
+        "{bounded_log}"
+    );
+
+    let (unbounded, unbounded_log) = run(dir, "unbounded", "none");
+    assert_eq!(unbounded["spill"]["attributes_peak_bytes"], attributes);
+    assert!(!unbounded_log.contains("exceed the memory budget"));
     assert_eq!(unbounded["spill"]["batches"], 0);
     assert!(unbounded["spill"]["peak_resident_bytes"].as_u64().unwrap() > 2 * BUDGET);
     assert_eq!(

@@ -47,6 +47,11 @@ pub trait GlobalStage: Send + Sync {
     /// Decide pass over all batches' attributes, in input order (`attrs[b][i]` is row `i` of
     /// batch `b`); sees `batches` only for their row identities.
     fn decide(&mut self, batches: &[Batch], attrs: Vec<Vec<Self::Attr>>) -> Result<(), CoreError>;
+    /// Bytes one batch's attributes hold, for the run's memory report: inline only by default;
+    /// a stage whose attributes own heap data counts it too.
+    fn attr_bytes(&self, attrs: &[Self::Attr]) -> u64 {
+        std::mem::size_of_val(attrs) as u64
+    }
     /// Apply pass for batch `index` (as passed to `decide`).
     fn apply(&self, index: usize, batch: Batch) -> Result<StageOutput, CoreError>;
 }

@@ -266,6 +266,10 @@ impl GlobalStage for ExactDedup {
             .collect())
     }
 
+    fn attr_bytes(&self, attrs: &[Self::Attr]) -> u64 {
+        attrs.iter().map(|a| a.memory_bytes() as u64).sum()
+    }
+
     fn decide(&mut self, batches: &[Batch], attrs: Vec<Vec<Self::Attr>>) -> Result<(), CoreError> {
         if batches.len() != attrs.len() {
             return Err(invalid(format!(

@@ -32,6 +32,7 @@ pub(crate) struct Spill {
     next_file: AtomicU64,
     spilled_batches: AtomicU64,
     spilled_bytes: AtomicU64,
+    attributes_peak: AtomicU64,
 }
 
 /// What spilling did during a run, for the summary.
@@ -45,6 +46,9 @@ pub struct SpillStats {
     pub bytes: u64,
     /// Most batch data resident in the stores at once, in bytes (Arrow buffer sizes).
     pub peak_resident: u64,
+    /// Most bytes one global stage's per-record decision attributes held (dedup's digests, LSH
+    /// keys and shingle sets): they stay in memory until the stage decides, whatever the budget.
+    pub attributes_peak: u64,
 }
 
 impl Spill {
@@ -64,7 +68,20 @@ impl Spill {
             batches: self.spilled_batches.load(Ordering::Relaxed),
             bytes: self.spilled_bytes.load(Ordering::Relaxed),
             peak_resident: self.peak_resident.load(Ordering::Relaxed),
+            attributes_peak: self.attributes_peak.load(Ordering::Relaxed),
         }
+    }
+
+    /// Notes that a global stage holds `bytes` of decision attributes; true when they exceed
+    /// the budget (the run warns: the budget bounds row data, not these).
+    pub(crate) fn note_attributes(&self, bytes: u64) -> bool {
+        self.attributes_peak.fetch_max(bytes, Ordering::Relaxed);
+        self.budget.is_some_and(|budget| bytes > budget)
+    }
+
+    /// The budget in bytes (`None`: unlimited).
+    pub(crate) fn budget(&self) -> Option<u64> {
+        self.budget
     }
 
     /// Reserves `bytes` of the budget; false (and nothing reserved) when they do not fit.
