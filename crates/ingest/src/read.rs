@@ -343,7 +343,7 @@ impl TextPieces<'_> {
         while !wave.is_empty() {
             if !ids.is_settled() {
                 unnamed += wave.iter().map(Vec::len).sum::<usize>();
-                if unnamed > UNNAMED_TEXT_BYTES / ActiveRead::count().max(1) {
+                if unnamed > UNNAMED_TEXT_BYTES / ActiveRead::count() {
                     ids.wait();
                 }
             }
