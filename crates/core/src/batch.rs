@@ -48,6 +48,11 @@ impl Batch {
         }
     }
 
+    /// The row identities of each of `batches`, as a global stage's decision takes them.
+    pub fn identities(batches: &[Batch]) -> Vec<&[RowMeta]> {
+        batches.iter().map(|b| b.rows.as_slice()).collect()
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.rows.len()

@@ -6,7 +6,7 @@
 //! computes compact per-row attributes, one sequential decision runs over the attributes of all
 //! batches in input order, then a parallel pass applies the decisions.
 
-use crate::batch::Batch;
+use crate::batch::{Batch, RowMeta};
 use crate::decision::{Flag, Removal, Span};
 use crate::error::CoreError;
 use crate::report::StageReport;
@@ -45,8 +45,9 @@ pub trait GlobalStage: Send + Sync {
     /// batch so it can run on any thread.
     fn tag(&self, batch: &Batch) -> Result<Vec<Self::Attr>, CoreError>;
     /// Decide pass over all batches' attributes, in input order (`attrs[b][i]` is row `i` of
-    /// batch `b`); sees `batches` only for their row identities.
-    fn decide(&mut self, batches: &[Batch], attrs: Vec<Vec<Self::Attr>>) -> Result<(), CoreError>;
+    /// batch `b`), with each batch's row identities (`rows[b][i]`), never its columns.
+    fn decide(&mut self, rows: &[&[RowMeta]], attrs: Vec<Vec<Self::Attr>>)
+    -> Result<(), CoreError>;
     /// Bytes one batch's attributes hold, for the run's memory report: inline only by default;
     /// a stage whose attributes own heap data counts it too.
     fn attr_bytes(&self, attrs: &[Self::Attr]) -> u64 {

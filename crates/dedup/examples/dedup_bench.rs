@@ -10,7 +10,7 @@
 //! batches in parallel. Peak RSS is the process's `VmHWM`, generated data and Arrow batches
 //! included.
 
-use sluice_core::GlobalStage;
+use sluice_core::{Batch, GlobalStage};
 use sluice_dedup::eval::{eval_batches, eval_schema, generate};
 use sluice_dedup::{DedupConfig, ExactDedup};
 use std::io::Write;
@@ -120,7 +120,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let attr_bytes = attr_bytes + attrs.len() * std::mem::size_of::<Vec<()>>();
         let t1b = Instant::now();
         let c1b = cpu_seconds();
-        stage.decide(&batches, attrs)?;
+        stage.decide(&Batch::identities(&batches), attrs)?;
         let t2 = Instant::now();
         let mut removed = 0usize;
         for (i, b) in batches.iter().enumerate() {

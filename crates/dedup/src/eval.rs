@@ -507,7 +507,7 @@ pub fn cluster_ids(stage: &mut ExactDedup, batches: &[Batch]) -> Result<Vec<Stri
         .iter()
         .map(|b| stage.tag(b))
         .collect::<Result<Vec<_>, _>>()?;
-    stage.decide(batches, attrs)?;
+    stage.decide(&Batch::identities(batches), attrs)?;
     let mut ids = Vec::new();
     for (b, batch) in batches.iter().enumerate() {
         for i in 0..batch.len() {

@@ -17,7 +17,7 @@ use arrow::array::RecordBatch;
 use arrow::error::ArrowError;
 use rayon::prelude::*;
 use sluice_core::{
-    Batch, CoreError, GlobalStage, ReasonCode, RecordId, Removal, SourceRef, StageOutput,
+    Batch, CoreError, GlobalStage, ReasonCode, RecordId, Removal, RowMeta, SourceRef, StageOutput,
     StageReport, TargetSchema,
 };
 
@@ -270,7 +270,11 @@ impl GlobalStage for ExactDedup {
         attrs.iter().map(|a| a.memory_bytes() as u64).sum()
     }
 
-    fn decide(&mut self, batches: &[Batch], attrs: Vec<Vec<Self::Attr>>) -> Result<(), CoreError> {
+    fn decide(
+        &mut self,
+        batches: &[&[RowMeta]],
+        attrs: Vec<Vec<Self::Attr>>,
+    ) -> Result<(), CoreError> {
         if batches.len() != attrs.len() {
             return Err(invalid(format!(
                 "dedup decide got {} batches but attributes for {}",
@@ -278,18 +282,18 @@ impl GlobalStage for ExactDedup {
                 attrs.len()
             )));
         }
-        for (b, (batch, batch_attrs)) in batches.iter().zip(&attrs).enumerate() {
-            if batch.len() != batch_attrs.len() {
+        for (b, (rows, batch_attrs)) in batches.iter().zip(&attrs).enumerate() {
+            if rows.len() != batch_attrs.len() {
                 return Err(invalid(format!(
                     "dedup decide: batch {b} has {} rows but {} attributes",
-                    batch.len(),
+                    rows.len(),
                     batch_attrs.len()
                 )));
             }
         }
         let rule = &self.survivor;
         let rank = |p: RowPos| &attrs[p.0][p.1].rank;
-        let place = |p: RowPos| self.preference.of(batches[p.0].rows[p.1].source.input);
+        let place = |p: RowPos| self.preference.of(batches[p.0][p.1].source.input);
         // Input preference first (all 0 unless the rule is `prefer_inputs`), then the rule: a
         // strict total order over positions, whatever the batching.
         let better = |a: RowPos, b: RowPos| match place(a).cmp(&place(b)) {
@@ -300,7 +304,7 @@ impl GlobalStage for ExactDedup {
             .par_iter()
             .map(|b| b.iter().map(|a| a.key).collect())
             .collect();
-        let grouping = choose_survivors_by(&keys, better);
+        let mut grouping = choose_survivors_by(&keys, better);
         drop(keys);
 
         // Near duplicates among exact survivors that have a key and shingles.
@@ -332,7 +336,7 @@ impl GlobalStage for ExactDedup {
                 .collect();
             let items = par_concat(&items_by_batch);
             drop(items_by_batch);
-            let outcome = cluster(&items, near, |a, b| better(a.pos, b.pos));
+            let mut outcome = cluster(&items, near, |a, b| better(a.pos, b.pos));
             let mut centre_seen = vec![false; items.len()];
             for (item, assigned) in items.iter().zip(&outcome.assigned) {
                 if let Some((centre, similarity)) = *assigned {
@@ -342,8 +346,19 @@ impl GlobalStage for ExactDedup {
                     }
                 }
             }
+            // Only the run-wide counts are kept past this point.
+            drop(std::mem::take(&mut outcome.assigned));
             near_totals = Some(outcome);
         }
+        // The attributes (digests, ranks, each row's shingle set) are not needed past clustering:
+        // freed (in parallel: a million sets) before the fates, which name every survivor, are
+        // built, so the two are never in memory together.
+        let null_keys: Vec<u64> = attrs
+            .par_iter()
+            .map(|b| b.iter().filter(|a| a.key.is_none()).count() as u64)
+            .collect();
+        let batch_lens: Vec<usize> = attrs.iter().map(Vec::len).collect();
+        attrs.into_par_iter().for_each(drop);
 
         // Final fates: an exact duplicate of a row that is itself a near duplicate follows it to
         // the near cluster's survivor, so every survivor named is a kept row.
@@ -367,7 +382,9 @@ impl GlobalStage for ExactDedup {
                     .collect()
             })
             .collect();
-        let mut sizes: Vec<Vec<u32>> = attrs.par_iter().map(|b| vec![1u32; b.len()]).collect();
+        drop(near_of);
+        drop(std::mem::take(&mut grouping.duplicate_of));
+        let mut sizes: Vec<Vec<u32>> = batch_lens.par_iter().map(|&n| vec![1u32; n]).collect();
         for (s, _, _) in finals.iter().flatten().flatten() {
             sizes[s.0][s.1] += 1;
         }
@@ -377,14 +394,14 @@ impl GlobalStage for ExactDedup {
             .par_iter()
             .enumerate()
             .map(|(b, row_finals)| {
-                let rows = &batches[b].rows;
+                let rows = batches[b];
                 let mut largest = 0;
                 let row_fates = row_finals
                     .iter()
                     .enumerate()
                     .map(|(i, fin)| {
                         let duplicate = fin.map(|(s, near, similarity)| Duplicate {
-                            survivor: batches[s.0].rows[s.1].id.clone(),
+                            survivor: batches[s.0][s.1].id.clone(),
                             near,
                             similarity,
                         });
@@ -403,7 +420,8 @@ impl GlobalStage for ExactDedup {
                 (row_fates, largest)
             })
             .collect();
-        let mut largest = u64::from(attrs.iter().any(|b| !b.is_empty()));
+        drop(finals);
+        let mut largest = u64::from(batch_lens.iter().any(|&n| n > 0));
         for (row_fates, batch_largest) in batch_fates {
             largest = largest.max(u64::from(batch_largest));
             fates.push(row_fates);
@@ -416,10 +434,7 @@ impl GlobalStage for ExactDedup {
             .map(|(b, rows)| {
                 let mut counters = vec![
                     (COUNTER_EXACT_GROUPS, grouping.groups_by_batch[b]),
-                    (
-                        COUNTER_NULL_KEYS,
-                        attrs[b].iter().filter(|a| a.key.is_none()).count() as u64,
-                    ),
+                    (COUNTER_NULL_KEYS, null_keys[b]),
                 ];
                 if let Some(outcome) = &near_totals {
                     counters.push((COUNTER_NEAR_CLUSTERS, near_centres[b]));
@@ -447,8 +462,6 @@ impl GlobalStage for ExactDedup {
                 BatchDecision { rows, counters }
             })
             .collect();
-        // A million rows' sketches own their shingle sets: freed in parallel too.
-        attrs.into_par_iter().for_each(drop);
         Ok(())
     }
 
@@ -587,7 +600,7 @@ mod tests {
 
     fn run(stage: &mut ExactDedup, batches: Vec<Batch>) -> Outcome {
         let attrs = batches.iter().map(|b| stage.tag(b).unwrap()).collect();
-        stage.decide(&batches, attrs).unwrap();
+        stage.decide(&Batch::identities(&batches), attrs).unwrap();
         let mut outcome = Outcome {
             kept: Vec::new(),
             removed: Vec::new(),
@@ -672,7 +685,7 @@ mod tests {
         let rows = tickets();
         let all = batches(&rows, 8);
         let attrs = vec![s.tag(&all[0]).unwrap()];
-        s.decide(&all, attrs).unwrap();
+        s.decide(&Batch::identities(&all), attrs).unwrap();
         let out = s.apply(0, all[0].clone()).unwrap();
         let detail = &out.removed[0].detail;
         assert_eq!(detail, "exact duplicate on key [subject, body]");
@@ -750,10 +763,10 @@ mod tests {
         let all = batches(&tickets(), 4);
         assert!(s.apply(0, all[0].clone()).is_err());
         let attrs = all.iter().map(|b| s.tag(b).unwrap()).collect();
-        s.decide(&all, attrs).unwrap();
+        s.decide(&Batch::identities(&all), attrs).unwrap();
         assert!(s.apply(2, all[0].clone()).is_err());
         assert!(s.apply(0, batch(&tickets()[..1], 0)).is_err());
-        assert!(s.decide(&all, vec![]).is_err());
+        assert!(s.decide(&Batch::identities(&all), vec![]).is_err());
     }
 
     fn removed_reasons(
@@ -761,7 +774,7 @@ mod tests {
         batches: Vec<Batch>,
     ) -> Vec<(String, String, String)> {
         let attrs = batches.iter().map(|b| stage.tag(b).unwrap()).collect();
-        stage.decide(&batches, attrs).unwrap();
+        stage.decide(&Batch::identities(&batches), attrs).unwrap();
         let mut out = Vec::new();
         for (i, b) in batches.into_iter().enumerate() {
             for r in stage.apply(i, b).unwrap().removed {
@@ -875,7 +888,7 @@ mod tests {
         assert_eq!(s.cluster_of(0, 0), None);
         let all = batches(&near_rows(), 4);
         let attrs = all.iter().map(|b| s.tag(b).unwrap()).collect();
-        s.decide(&all, attrs).unwrap();
+        s.decide(&Batch::identities(&all), attrs).unwrap();
         let survivor = s.cluster_of(0, 0).unwrap();
         assert_eq!(
             survivor,

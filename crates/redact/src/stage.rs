@@ -15,7 +15,7 @@ use arrow::compute::nullif;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use sluice_core::strings::map_strings;
 use sluice_core::{
-    Batch, CoreError, FieldPath, FieldType, GlobalStage, ReasonCode, Removal, RowStage,
+    Batch, CoreError, FieldPath, FieldType, GlobalStage, ReasonCode, Removal, RowMeta, RowStage,
     StageOutput, StageReport, TargetSchema,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -643,7 +643,11 @@ impl GlobalStage for RedactStage {
         }
     }
 
-    fn decide(&mut self, _batches: &[Batch], attrs: Vec<Vec<Self::Attr>>) -> Result<(), CoreError> {
+    fn decide(
+        &mut self,
+        _rows: &[&[RowMeta]],
+        attrs: Vec<Vec<Self::Attr>>,
+    ) -> Result<(), CoreError> {
         self.dataset = None;
         if self.propagate != Propagate::Dataset {
             return Ok(());

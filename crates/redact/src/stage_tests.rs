@@ -820,7 +820,7 @@ fn run_dataset(stage: &mut RedactStage, rows: &[Value], size: usize) -> Vec<Opti
         .map(|b| stage.tag(b))
         .collect::<Result<Vec<_>, _>>()
         .unwrap();
-    stage.decide(&batches, attrs).unwrap();
+    stage.decide(&Batch::identities(&batches), attrs).unwrap();
     batches
         .into_iter()
         .enumerate()

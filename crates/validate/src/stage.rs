@@ -11,7 +11,8 @@ use crate::config::{Severity, ValidateConfig, ValidateError};
 use crate::rules::unique::KeyDigest;
 use crate::rules::{Check, Failure, Rule, RuleInfo, Verdict};
 use sluice_core::{
-    Batch, CoreError, Flag, GlobalStage, RecordId, Removal, StageOutput, StageReport, TargetSchema,
+    Batch, CoreError, Flag, GlobalStage, RecordId, Removal, RowMeta, StageOutput, StageReport,
+    TargetSchema,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -103,7 +104,7 @@ impl ValidateStage {
             .iter()
             .map(|b| self.tag(b))
             .collect::<Result<Vec<_>, _>>()?;
-        self.decide(&batches, attrs)?;
+        self.decide(&Batch::identities(&batches), attrs)?;
         batches
             .into_iter()
             .enumerate()
@@ -163,7 +164,11 @@ impl GlobalStage for ValidateStage {
         Ok(attrs)
     }
 
-    fn decide(&mut self, batches: &[Batch], attrs: Vec<Vec<RowAttr>>) -> Result<(), CoreError> {
+    fn decide(
+        &mut self,
+        batches: &[&[RowMeta]],
+        attrs: Vec<Vec<RowAttr>>,
+    ) -> Result<(), CoreError> {
         if batches.len() != attrs.len() {
             return Err(invalid(format!(
                 "validate decide got {} batches but attributes for {}",
@@ -171,12 +176,12 @@ impl GlobalStage for ValidateStage {
                 attrs.len()
             )));
         }
-        for (batch, batch_attrs) in batches.iter().zip(&attrs) {
-            if batch.len() != batch_attrs.len() {
+        for (rows, batch_attrs) in batches.iter().zip(&attrs) {
+            if rows.len() != batch_attrs.len() {
                 return Err(invalid(format!(
                     "validate decide got {} attributes for a batch of {}",
                     batch_attrs.len(),
-                    batch.len()
+                    rows.len()
                 )));
             }
         }
@@ -211,7 +216,7 @@ impl GlobalStage for ValidateStage {
             let fields = check.fields().join(", ");
             let mut claimed: HashMap<u128, &RecordId> = HashMap::new();
             for (b, batch) in batches.iter().enumerate() {
-                for (r, meta) in batch.rows.iter().enumerate() {
+                for (r, meta) in batch.iter().enumerate() {
                     let verdict = match keys[b][r].get(position).copied().flatten() {
                         None => check
                             .on_null
