@@ -357,7 +357,6 @@ impl GlobalStage for ExactDedup {
             .par_iter()
             .map(|b| b.iter().filter(|a| a.key.is_none()).count() as u64)
             .collect();
-        let batch_lens: Vec<usize> = attrs.iter().map(Vec::len).collect();
         attrs.into_par_iter().for_each(drop);
 
         // Final fates: an exact duplicate of a row that is itself a near duplicate follows it to
@@ -384,7 +383,10 @@ impl GlobalStage for ExactDedup {
             .collect();
         drop(near_of);
         drop(std::mem::take(&mut grouping.duplicate_of));
-        let mut sizes: Vec<Vec<u32>> = batch_lens.par_iter().map(|&n| vec![1u32; n]).collect();
+        let mut sizes: Vec<Vec<u32>> = batches
+            .par_iter()
+            .map(|rows| vec![1u32; rows.len()])
+            .collect();
         for (s, _, _) in finals.iter().flatten().flatten() {
             sizes[s.0][s.1] += 1;
         }
@@ -421,7 +423,7 @@ impl GlobalStage for ExactDedup {
             })
             .collect();
         drop(finals);
-        let mut largest = u64::from(batch_lens.iter().any(|&n| n > 0));
+        let mut largest = u64::from(batches.iter().any(|rows| !rows.is_empty()));
         for (row_fates, batch_largest) in batch_fates {
             largest = largest.max(u64::from(batch_largest));
             fates.push(row_fates);
