@@ -1261,11 +1261,11 @@ fn run_global<G: GlobalStage>(
         attrs.extend(tagged);
     }
     let attr_bytes: u64 = attrs.par_iter().map(|a| stage.attr_bytes(a)).sum();
-    if input.spill().note_attributes(attr_bytes) {
+    if let Some(budget) = input.spill().note_attributes(attr_bytes) {
         tracing::warn!(
             stage = stage.kind(),
             attributes_mb = attr_bytes / 1_000_000,
-            budget_mb = input.spill().budget().unwrap_or(0) / 1_000_000,
+            budget_mb = budget / 1_000_000,
             "the stage's per-record decision attributes exceed the memory budget; they stay in \
              memory until it decides (the budget bounds row data only)"
         );

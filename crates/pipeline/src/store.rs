@@ -72,16 +72,11 @@ impl Spill {
         }
     }
 
-    /// Notes that a global stage holds `bytes` of decision attributes; true when they exceed
-    /// the budget (the run warns: the budget bounds row data, not these).
-    pub(crate) fn note_attributes(&self, bytes: u64) -> bool {
+    /// Notes that a global stage holds `bytes` of decision attributes; returns the budget when
+    /// they exceed it (the run warns: the budget bounds row data, not these).
+    pub(crate) fn note_attributes(&self, bytes: u64) -> Option<u64> {
         self.attributes_peak.fetch_max(bytes, Ordering::Relaxed);
-        self.budget.is_some_and(|budget| bytes > budget)
-    }
-
-    /// The budget in bytes (`None`: unlimited).
-    pub(crate) fn budget(&self) -> Option<u64> {
-        self.budget
+        self.budget.filter(|&budget| bytes > budget)
     }
 
     /// Reserves `bytes` of the budget; false (and nothing reserved) when they do not fit.
