@@ -1,8 +1,8 @@
 //! The run's rows between stages, within a memory budget.
 //!
 //! Batches stay in memory while the run's resident batches fit the budget; past it, each new
-//! batch is written to a private temporary directory (one Parquet file per batch, row identities
-//! included) and read back when a pass reaches it. Passes walk the store a chunk of batches at a
+//! batch's columns are written to a private temporary directory (one Arrow IPC file per batch,
+//! LZ4-compressed) and read back when a pass reaches it. Passes walk the store a chunk of batches at a
 //! time, so what is resident is the budget plus one chunk per pass. Row identities (record id and
 //! source, about 80 bytes a row) always stay in memory: global decisions, split assignment and
 //! lineage need them.
@@ -11,7 +11,7 @@
 //! first stages): the directory is created readable by the user only and removed when the run
 //! ends, and no spilled byte ever reaches the output directory.
 
-use crate::batch_file::{read_batch, write_batch};
+use crate::batch_file::{read_spilled, write_spilled};
 use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
 use sluice_core::{Batch, RowMeta};
@@ -138,7 +138,7 @@ impl Spill {
             .as_ref()
             .map(|d| d.path().to_path_buf())
             .ok_or_else(|| "no spill directory".to_owned())?;
-        Ok(base.join(format!("{n:08}.parquet")))
+        Ok(base.join(format!("{n:08}.arrow")))
     }
 }
 
@@ -185,7 +185,10 @@ impl Slot {
     fn load(&self) -> Result<Batch, String> {
         match self {
             Slot::Memory(r) => Ok(r.batch.clone()),
-            Slot::Disk(d) => read_batch(&d.path, &d.schema, d.rows.len()),
+            Slot::Disk(d) => {
+                let data = read_spilled(&d.path, &d.schema, d.rows.len())?;
+                Batch::new(data, d.rows.clone()).map_err(|e| e.to_string())
+            }
         }
     }
 }
@@ -240,7 +243,7 @@ impl BatchStore {
             return Ok(());
         }
         let path = self.spill.next_path()?;
-        write_batch(&path, &batch)?;
+        write_spilled(&path, &batch.data)?;
         let written = fs_err::metadata(&path).map(|m| m.len()).unwrap_or(0);
         self.spill.spilled_batches.fetch_add(1, Ordering::Relaxed);
         self.spill
