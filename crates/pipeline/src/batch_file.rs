@@ -222,21 +222,24 @@ mod tests {
         RecordBatch::try_new(schema, vec![Arc::new(text), Arc::new(n)]).unwrap()
     }
 
-    #[test]
-    fn spilled_columns_come_back_equal() {
+    /// [`columns`] spilled to a file in a fresh directory (kept alive by the returned handle).
+    fn spilled() -> (tempfile::TempDir, std::path::PathBuf, RecordBatch) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("0.arrow");
         let data = columns();
         write_spilled(&path, &data).unwrap();
+        (dir, path, data)
+    }
+
+    #[test]
+    fn spilled_columns_come_back_equal() {
+        let (_dir, path, data) = spilled();
         assert_eq!(read_spilled(&path, &data.schema(), 3).unwrap(), data);
     }
 
     #[test]
     fn a_spill_with_other_rows_or_columns_is_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("0.arrow");
-        let data = columns();
-        write_spilled(&path, &data).unwrap();
+        let (_dir, path, data) = spilled();
         let rows = read_spilled(&path, &data.schema(), 4).unwrap_err();
         assert!(rows.contains("has 3 rows, expected 4"), "{rows}");
         let other = Arc::new(Schema::new(vec![Field::new("text", DataType::Utf8, true)]));
