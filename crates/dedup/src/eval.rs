@@ -566,9 +566,9 @@ pub fn row_views(config: &DedupConfig, batches: &[Batch]) -> Result<Vec<RowView>
         for (a, w) in tagged.into_iter().zip(whole) {
             out.push(match (a.near, w.near) {
                 (Some(a), Some(w)) => RowView {
-                    bands: a.bands,
-                    sketch: a.shingles,
-                    full: w.shingles,
+                    bands: a.bands().into(),
+                    sketch: a.shingles().into(),
+                    full: w.shingles().into(),
                 },
                 _ => RowView::default(),
             });

@@ -46,9 +46,9 @@ pub const COUNTER_NEAR_OVERSIZE_MEMBERS: &str = "near.oversize_members";
 
 /// The tag pass's compact per-row attributes; `decide` sees nothing else.
 ///
-/// Bytes per record: 96 inline (key digest 33, rank 24, near sketch 32, padded), plus the text of
-/// a string rank field for `earliest`/`latest` rules, plus with `near` on: 4 × bands of LSH keys
-/// (64 at the default 16 bands) and 4 × distinct shingles of the key text, capped at
+/// Bytes per record: 88 inline (key digest 33, rank 24, near sketch 24, padded), plus the text of
+/// a string rank field for `earliest`/`latest` rules, plus with `near` on, in one allocation:
+/// 4 × bands of LSH keys (52 at the default 13 bands) and 4 × distinct shingles of the key text, capped at
 /// 4 × `max_shingles` (2 KiB at the default 512). A 150-word English or 200-character Chinese
 /// text has ≈ 150–200 distinct shingles, so ≈ 0.8–1 KB per record with near dedup on.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -68,10 +68,7 @@ impl RowAttr {
             Rank::Text(t) => t.len(),
             _ => 0,
         };
-        let near = self
-            .near
-            .as_ref()
-            .map_or(0, |n| 4 * (n.bands.len() + n.shingles.len()));
+        let near = self.near.as_ref().map_or(0, NearSketch::heap_bytes);
         std::mem::size_of::<RowAttr>() + rank + near
     }
 }
@@ -233,9 +230,11 @@ impl ExactDedup {
             .into_iter()
             .zip(elements)
             .map(|(signature, set)| {
-                signature.map(|signature| NearSketch {
-                    bands: band_keys(&signature, bands, rows_per_band),
-                    shingles: sketch::finish(set, near.max_shingles),
+                signature.map(|signature| {
+                    NearSketch::new(
+                        band_keys(&signature, bands, rows_per_band),
+                        &sketch::finish(set, near.max_shingles),
+                    )
                 })
             })
             .collect();
@@ -947,7 +946,7 @@ mod tests {
 
     #[test]
     fn attributes_stay_compact() {
-        assert!(std::mem::size_of::<RowAttr>() <= 96);
+        assert!(std::mem::size_of::<RowAttr>() <= 88);
         let s = stage(NEAR);
         let attrs = s.tag(&batches(&near_rows(), 10)[0]).unwrap();
         let sketch = attrs[0].near.as_ref().unwrap();
@@ -956,9 +955,9 @@ mod tests {
             ..NearConfig::default()
         }
         .lsh_params();
-        assert_eq!(sketch.bands.len(), bands);
+        assert_eq!(sketch.bands().len(), bands);
         // 28 words give 24 distinct word 5-grams, 4 bytes each.
-        assert_eq!(sketch.shingles.len(), 24);
+        assert_eq!(sketch.shingles().len(), 24);
         assert_eq!(
             attrs[0].memory_bytes(),
             std::mem::size_of::<RowAttr>() + 4 * (bands + 24)

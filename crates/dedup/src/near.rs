@@ -207,14 +207,46 @@ pub fn derive_bands(threshold: f64, permutations: usize) -> (usize, usize) {
 
 /// The near-dedup attributes of one row, computed in the tag pass.
 ///
-/// Bytes per row: 32 inline (two boxed slices) plus 4 × bands for the LSH keys (52 at the default
-/// 13 bands) plus 4 × distinct shingles, at most 4 × `max_shingles` (2 KiB at the default 512).
+/// Bytes per row: 24 inline plus one allocation of 4 × bands for the LSH keys (52 at the default
+/// 13 bands) and 4 × distinct shingles, at most 4 × `max_shingles` (2 KiB at the default 512).
+/// One allocation rather than two: at 16M rows the second cost about a gigabyte of resident
+/// memory (its own size-class slot for 52 bytes, and a second pointer and length inline).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NearSketch {
-    /// One LSH bucket key per band (32-bit; a spurious collision only costs one verification).
-    pub bands: Box<[u32]>,
-    /// The row's shingle set sketch (see [`crate::sketch`]).
-    pub shingles: Box<[u32]>,
+    /// The LSH bucket keys, one per band, followed by the shingle set.
+    keys_and_set: Box<[u32]>,
+    /// How many of `keys_and_set` are bucket keys.
+    bands: u32,
+}
+
+impl NearSketch {
+    /// A sketch of one LSH bucket key per band (32-bit; a spurious collision only costs one
+    /// verification) and the row's shingle set sketch (see [`crate::sketch`]).
+    pub fn new(bands: Box<[u32]>, shingles: &[u32]) -> Self {
+        let count = u32::try_from(bands.len()).unwrap_or(u32::MAX);
+        let mut keys_and_set = bands.into_vec();
+        keys_and_set.reserve_exact(shingles.len());
+        keys_and_set.extend_from_slice(shingles);
+        NearSketch {
+            keys_and_set: keys_and_set.into_boxed_slice(),
+            bands: count,
+        }
+    }
+
+    /// The LSH bucket keys, one per band.
+    pub fn bands(&self) -> &[u32] {
+        &self.keys_and_set[..self.bands as usize]
+    }
+
+    /// The shingle set sketch.
+    pub fn shingles(&self) -> &[u32] {
+        &self.keys_and_set[self.bands as usize..]
+    }
+
+    /// Heap bytes it holds (keys and set).
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.keys_and_set)
+    }
 }
 
 /// One row taking part in near-duplicate clustering.
@@ -625,12 +657,12 @@ pub fn cluster(
     // dissimilar pairs are ruled out by their profiles without reading the sets.
     let rows: Vec<Profiled<'_>> = items
         .par_iter()
-        .map(|i| Profiled::new(&i.sketch.shingles))
+        .map(|i| Profiled::new(i.sketch.shingles()))
         .collect();
     let rows = rows.as_slice();
     let bands = items
         .iter()
-        .map(|i| i.sketch.bands.len())
+        .map(|i| i.sketch.bands().len())
         .max()
         .unwrap_or(0);
     let mut uf = UnionFind::new(n);
@@ -674,7 +706,7 @@ pub fn cluster(
     let fill = |band: usize, bucket: &mut Vec<(u32, u32)>| {
         bucket.clear();
         for (i, item) in items.iter().enumerate() {
-            if let Some(key) = item.sketch.bands.get(band) {
+            if let Some(key) = item.sketch.bands().get(band) {
                 bucket.push((*key, i as u32));
             }
         }
@@ -859,10 +891,10 @@ mod tests {
                 .map(|(start, len, extra, _)| {
                     let mut elements: Vec<u32> = (*start..start + len).collect();
                     elements.extend(extra.iter().map(|e| 1000 + e));
-                    NearSketch {
-                        bands: vec![7].into_boxed_slice(),
-                        shingles: crate::sketch::finish(elements, max_shingles),
-                    }
+                    NearSketch::new(
+                        vec![7].into_boxed_slice(),
+                        &crate::sketch::finish(elements, max_shingles),
+                    )
                 })
                 .collect();
             let ranks = vec![Rank::Null; sketches.len()];
@@ -877,7 +909,7 @@ mod tests {
             let better = |a: &NearItem<'_>, b: &NearItem<'_>| key(a) < key(b);
             let config = NearConfig { max_cluster_size, threshold, max_shingles, ..by_rule() };
             let rows: Vec<Profiled<'_>> =
-                sketches.iter().map(|s| Profiled::new(&s.shingles)).collect();
+                sketches.iter().map(|s| Profiled::new(s.shingles())).collect();
             let verifier = Verifier::new(config.max_shingles, config.threshold);
             let star = || Star {
                 items: &items,
@@ -910,10 +942,10 @@ mod tests {
     /// A sketch holding the elements `range` (already distinct and sorted) whose one LSH key is
     /// `bucket`: rows sharing a bucket are all candidates, so verification alone decides.
     fn sketch(range: std::ops::Range<u32>, bucket: u32) -> NearSketch {
-        NearSketch {
-            bands: vec![bucket].into_boxed_slice(),
-            shingles: range.collect(),
-        }
+        NearSketch::new(
+            vec![bucket].into_boxed_slice(),
+            &range.collect::<Vec<u32>>(),
+        )
     }
 
     fn run(
@@ -1023,7 +1055,7 @@ mod tests {
         for (m, assigned) in out.assigned.iter().enumerate() {
             if let Some((s, sim)) = assigned {
                 let exact =
-                    crate::sketch::jaccard(&sketches[m].shingles, &sketches[*s].shingles, 512);
+                    crate::sketch::jaccard(sketches[m].shingles(), sketches[*s].shingles(), 512);
                 assert!(exact >= threshold, "row {m} removed for {s} at {exact}");
                 assert_eq!(*sim, exact as f32);
                 assert_eq!(out.assigned[*s], None, "survivor {s} was removed");
