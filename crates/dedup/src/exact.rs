@@ -48,8 +48,8 @@ pub const COUNTER_NEAR_OVERSIZE_MEMBERS: &str = "near.oversize_members";
 ///
 /// Bytes per record: 88 inline (key digest 33, rank 24, near sketch 24, padded), plus the text of
 /// a string rank field for `earliest`/`latest` rules, plus with `near` on, in one allocation:
-/// 4 × bands of LSH keys (52 at the default 13 bands) and 4 × distinct shingles of the key text, capped at
-/// 4 × `max_shingles` (2 KiB at the default 512). A 150-word English or 200-character Chinese
+/// 4 × bands of LSH keys (64 at the default 16 bands) and 4 × distinct shingles of the key text,
+/// capped at 4 × `max_shingles` (2 KiB at the default 512). A 150-word English or 200-character Chinese
 /// text has ≈ 150–200 distinct shingles, so ≈ 0.8–1 KB per record with near dedup on.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RowAttr {

@@ -207,10 +207,10 @@ pub fn derive_bands(threshold: f64, permutations: usize) -> (usize, usize) {
 
 /// The near-dedup attributes of one row, computed in the tag pass.
 ///
-/// Bytes per row: 24 inline plus one allocation of 4 × bands for the LSH keys (52 at the default
-/// 13 bands) and 4 × distinct shingles, at most 4 × `max_shingles` (2 KiB at the default 512).
-/// One allocation rather than two: at 16M rows the second cost about a gigabyte of resident
-/// memory (its own size-class slot for 52 bytes, and a second pointer and length inline).
+/// Bytes per row: 24 inline plus one allocation of 4 × bands for the LSH keys (64 at the default
+/// 16 bands) and 4 × distinct shingles, at most 4 × `max_shingles` (2 KiB at the default 512).
+/// One allocation rather than two: at 16M rows the second cost almost a gigabyte of resident
+/// memory (its own 64-byte allocation, and a second pointer and length inline).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NearSketch {
     /// The LSH bucket keys, one per band, followed by the shingle set.

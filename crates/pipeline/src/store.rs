@@ -2,8 +2,8 @@
 //!
 //! Batches stay in memory while the run's resident batches fit the budget; past it, each new
 //! batch's columns are written to a private temporary directory (one Arrow IPC file per batch,
-//! LZ4-compressed) and read back when a pass reaches it. Passes walk the store a chunk of batches at a
-//! time, so what is resident is the budget plus one chunk per pass. Row identities (record id and
+//! LZ4-compressed) and read back when a pass reaches it. Passes walk the store a chunk of
+//! batches at a time, so what is resident is the budget plus one chunk per pass. Row identities (record id and
 //! source, about 80 bytes a row) always stay in memory: global decisions, split assignment and
 //! lineage need them.
 //!
