@@ -141,24 +141,39 @@ fn an_input_three_times_the_budget_completes_within_it() {
     assert!(bounded["duplicates"].as_u64().unwrap() > 0);
     assert!(bounded["quarantined"].as_u64().unwrap() > 0);
 
-    // Dedup's decision attributes are not row data: the budget does not bound them, so the run
-    // reports their size and warns when they exceed it.
+    // Dedup's decision attributes count against the budget: past it, the row data it tagged is
+    // spilled to make room, and when they alone exceed it the run says so.
     let attributes = spill["attributes_peak_bytes"].as_u64().unwrap();
     assert!(attributes > BUDGET, "dedup attributes {attributes} bytes");
-    assert!(
-        bounded_log.contains("per-record decision attributes exceed the memory budget"),
-        "{bounded_log}"
-    );
+    assert!(spill["evicted_batches"].as_u64().unwrap() > 0, "{spill}");
+    let warning = "decision attributes exceeded the memory budget";
+    assert!(bounded_log.contains(warning), "{bounded_log}");
 
     let (unbounded, unbounded_log) = run(dir, "unbounded", "none");
     assert_eq!(unbounded["spill"]["attributes_peak_bytes"], attributes);
-    assert!(!unbounded_log.contains("exceed the memory budget"));
+    assert!(!unbounded_log.contains(warning));
+    assert_eq!(unbounded["spill"]["evicted_batches"], 0);
     assert_eq!(unbounded["spill"]["batches"], 0);
     assert!(unbounded["spill"]["peak_resident_bytes"].as_u64().unwrap() > 2 * BUDGET);
     assert_eq!(
         outputs(&dir.join("bounded")),
         outputs(&dir.join("unbounded")),
         "spilling changes nothing in the outputs"
+    );
+
+    // A budget the attributes fit but not beside all the row data: ingest keeps the rows in
+    // memory, and dedup spills the ones it has tagged as its attributes grow, without a warning.
+    let roomy = attributes + BUDGET;
+    let (evicting, evicting_log) = run(dir, "evicting", &roomy.to_string());
+    let spill = &evicting["spill"];
+    assert_eq!(spill["attributes_peak_bytes"], attributes);
+    assert!(spill["evicted_batches"].as_u64().unwrap() > 0, "{spill}");
+    assert!(spill["peak_resident_bytes"].as_u64().unwrap() <= roomy + BUDGET / 2);
+    assert!(!evicting_log.contains(warning), "{evicting_log}");
+    assert_eq!(
+        outputs(&dir.join("evicting")),
+        outputs(&dir.join("unbounded")),
+        "making room changes nothing in the outputs"
     );
     // No spill file is left behind in the output directory.
     assert!(

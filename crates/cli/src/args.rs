@@ -69,8 +69,9 @@ pub struct RunArgs {
     /// Recompute everything: neither read nor write the stage cache.
     #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
-    /// Row data kept in memory between passes, e.g. `512MiB`, `4G`; beyond it batches spill to
-    /// disk [default: half the machine's memory]. `none` turns spilling off.
+    /// Row data (and a global stage's decision attributes while it holds them) kept in memory
+    /// between passes, e.g. `512MiB`, `4G`; beyond it batches spill to disk [default: half the
+    /// machine's memory]. `none` turns spilling off.
     #[arg(long, value_name = "SIZE", value_parser = parse_memory_budget)]
     pub memory_budget: Option<MemoryBudget>,
     /// Directory for spill files [default: the system temporary directory]. Spilled rows may

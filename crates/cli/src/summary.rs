@@ -112,6 +112,7 @@ pub fn as_json(name: &str, s: &RunSummary) -> String {
             "bytes": s.spill.bytes,
             "peak_resident_bytes": s.spill.peak_resident,
             "attributes_peak_bytes": s.spill.attributes_peak,
+            "evicted_batches": s.spill.evicted_batches,
         },
         "cache": s.cache.dir.as_ref().map(|dir| serde_json::json!({
             "dir": dir.display().to_string(),

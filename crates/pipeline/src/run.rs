@@ -1242,39 +1242,50 @@ fn run_local(
 /// 0.3 s while the other waited (redact at 1M rows on two threads).
 fn run_global<G: GlobalStage>(
     stage: &mut G,
-    input: BatchStore,
+    mut input: BatchStore,
     bar: &ProgressBar,
     removed_by: RemovedBy,
     absorb: &mut dyn FnMut(Absorbable),
 ) -> Result<(), StageFailure> {
     let chunk = chunk_size();
     let mut attrs = Vec::with_capacity(input.batch_count());
+    let mut held = 0;
     // Resident batches are tagged in one parallel pass (a barrier every 2×threads batches left
-    // a thread idle for 5–10 % of dedup's tag pass); spilled ones a chunk at a time.
+    // a thread idle for 5–10 % of dedup's tag pass); spilled ones a chunk at a time. The
+    // attributes count against the memory budget as they grow, so tagged batches are spilled
+    // to make room for them.
     for range in input.chunk_ranges(chunk) {
+        let tagged_through = range.end;
         let batches = input.load_range(range).map_err(StageFailure::Spill)?;
         let tagged = batches
             .par_iter()
             .with_max_len(1)
             .map(|b| stage.tag(b))
             .collect::<Result<Vec<_>, _>>()?;
+        drop(batches);
+        let bytes: u64 = tagged.par_iter().map(|a| stage.attr_bytes(a)).sum();
+        input.spill().hold_attributes(bytes);
+        held += bytes;
         attrs.extend(tagged);
-    }
-    let attr_bytes: u64 = attrs.par_iter().map(|a| stage.attr_bytes(a)).sum();
-    if let Some(budget) = input.spill().note_attributes(attr_bytes) {
-        tracing::warn!(
-            stage = stage.kind(),
-            attributes_mb = attr_bytes / 1_000_000,
-            budget_mb = budget / 1_000_000,
-            "the stage's per-record decision attributes exceed the memory budget; they stay in \
-             memory until it decides (the budget bounds row data only)"
-        );
+        input
+            .make_room(tagged_through)
+            .map_err(StageFailure::Spill)?;
     }
     // The decision sees the rows' identities only, never their columns (borrowed from the store,
     // not copied: 1.3 GB of record ids at 16M rows).
     let metas: Vec<&[sluice_core::RowMeta]> = input.metas().collect();
-    stage.decide(&metas, attrs)?;
+    let decided = stage.decide(&metas, attrs);
     drop(metas);
+    if let Some(budget) = input.spill().release_attributes(held) {
+        tracing::warn!(
+            stage = stage.kind(),
+            attributes_mb = held / 1_000_000,
+            budget_mb = budget / 1_000_000,
+            "the stage's per-record decision attributes exceeded the memory budget on their own; \
+             they stayed in memory until it decided (its row data was spilled)"
+        );
+    }
+    decided?;
     let stage = &*stage;
     let mut index = 0;
     for loaded in input.into_chunks(chunk) {

@@ -7,11 +7,17 @@
 //! source, about 80 bytes a row) always stay in memory: global decisions, split assignment and
 //! lineage need them.
 //!
+//! A global stage's decision attributes (dedup's digests, LSH keys and shingle sets) count
+//! against the same budget while the stage holds them: as they grow, resident batches the stage
+//! has already tagged are spilled to make room ([`BatchStore::make_room`]), and new batches are
+//! admitted only into what the attributes leave.
+//!
 //! Spilled files hold rows as they were before the stage that reads them (before redaction for the
 //! first stages): the directory is created readable by the user only and removed when the run
 //! ends, and no spilled byte ever reaches the output directory.
 
 use crate::batch_file::{read_spilled, write_spilled};
+use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
 use sluice_core::{Batch, RowMeta};
@@ -32,7 +38,10 @@ pub(crate) struct Spill {
     next_file: AtomicU64,
     spilled_batches: AtomicU64,
     spilled_bytes: AtomicU64,
+    /// Decision attributes held now, counted against the budget.
+    attributes: AtomicU64,
     attributes_peak: AtomicU64,
+    evicted_batches: AtomicU64,
 }
 
 /// What spilling did during a run, for the summary.
@@ -49,6 +58,8 @@ pub struct SpillStats {
     /// Most bytes one global stage's per-record decision attributes held (dedup's digests, LSH
     /// keys and shingle sets): they stay in memory until the stage decides, whatever the budget.
     pub attributes_peak: u64,
+    /// Resident batches spilled to make room for decision attributes (included in `batches`).
+    pub evicted_batches: u64,
 }
 
 impl Spill {
@@ -69,14 +80,30 @@ impl Spill {
             bytes: self.spilled_bytes.load(Ordering::Relaxed),
             peak_resident: self.peak_resident.load(Ordering::Relaxed),
             attributes_peak: self.attributes_peak.load(Ordering::Relaxed),
+            evicted_batches: self.evicted_batches.load(Ordering::Relaxed),
         }
     }
 
-    /// Notes that a global stage holds `bytes` of decision attributes; returns the budget when
-    /// they exceed it (the run warns: the budget bounds row data, not these).
-    pub(crate) fn note_attributes(&self, bytes: u64) -> Option<u64> {
-        self.attributes_peak.fetch_max(bytes, Ordering::Relaxed);
-        self.budget.filter(|&budget| bytes > budget)
+    /// Counts `bytes` more of a global stage's decision attributes against the budget.
+    pub(crate) fn hold_attributes(&self, bytes: u64) {
+        let now = self.attributes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        self.attributes_peak.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// Gives back `bytes` of attributes (the stage has decided and dropped them); returns the
+    /// budget when the attributes it held exceeded it on their own (the run warns: they stay in
+    /// memory until the decision, whatever the budget).
+    pub(crate) fn release_attributes(&self, bytes: u64) -> Option<u64> {
+        let before = self.attributes.fetch_sub(bytes, Ordering::Relaxed);
+        self.budget.filter(|&budget| before > budget)
+    }
+
+    /// Bytes by which resident batches and held attributes exceed the budget (0 without one).
+    fn overshoot(&self) -> u64 {
+        self.budget.map_or(0, |budget| {
+            (self.resident.load(Ordering::Relaxed) + self.attributes.load(Ordering::Relaxed))
+                .saturating_sub(budget)
+        })
     }
 
     /// Reserves `bytes` of the budget; false (and nothing reserved) when they do not fit.
@@ -89,7 +116,8 @@ impl Spill {
         let mut current = self.resident.load(Ordering::Relaxed);
         loop {
             // The first batch is always admitted: a budget smaller than one batch still runs.
-            if current > 0 && current + bytes > budget {
+            let attributes = self.attributes.load(Ordering::Relaxed);
+            if current > 0 && current + attributes + bytes > budget {
                 return false;
             }
             match self.resident.compare_exchange_weak(
@@ -242,19 +270,51 @@ impl BatchStore {
             }));
             return Ok(());
         }
-        let path = self.spill.next_path()?;
-        write_spilled(&path, &batch.data)?;
-        let written = fs_err::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        self.spill.spilled_batches.fetch_add(1, Ordering::Relaxed);
-        self.spill
-            .spilled_bytes
-            .fetch_add(written, Ordering::Relaxed);
-        self.slots.push(Slot::Disk(Spilled {
-            path,
-            schema: batch.data.schema(),
-            rows: batch.rows,
-        }));
+        let slot = to_disk(&self.spill, &batch.data, batch.rows)?;
+        self.slots.push(slot);
         Ok(())
+    }
+
+    /// Spills resident batches among the first `tagged` until resident batches and held
+    /// attributes fit the budget again, or none of those is left in memory; the latest first, so
+    /// what stays resident is a run at the front (one chunk for the next pass). Returns how many
+    /// were spilled. A stage calls it as its attributes grow, with the batches it has tagged.
+    pub(crate) fn make_room(&mut self, tagged: usize) -> Result<usize, String> {
+        let mut overshoot = self.spill.overshoot();
+        if overshoot == 0 {
+            return Ok(0);
+        }
+        let tagged = tagged.min(self.slots.len());
+        let mut first = tagged;
+        let mut chosen = 0;
+        while first > 0 && overshoot > 0 {
+            first -= 1;
+            if let Slot::Memory(resident) = &self.slots[first] {
+                overshoot = overshoot.saturating_sub(resident.bytes);
+                chosen += 1;
+            }
+        }
+        if chosen == 0 {
+            return Ok(0);
+        }
+        let spill = &self.spill;
+        let moved: Vec<Slot> = self.slots.drain(first..tagged).collect();
+        let spilled: Vec<Slot> = moved
+            .into_par_iter()
+            .map(|slot| match slot {
+                Slot::Memory(mut resident) => {
+                    let rows = std::mem::take(&mut resident.batch.rows);
+                    // Dropping `resident` afterwards releases its share of the budget.
+                    to_disk(spill, &resident.batch.data, rows)
+                }
+                on_disk => Ok(on_disk),
+            })
+            .collect::<Result<_, _>>()?;
+        self.slots.splice(first..first, spilled);
+        spill
+            .evicted_batches
+            .fetch_add(chosen as u64, Ordering::Relaxed);
+        Ok(chosen)
     }
 
     /// Moves every batch of `other` after this store's.
@@ -317,6 +377,20 @@ impl BatchStore {
     }
 }
 
+/// Writes one batch's columns to a new spill file; the slot keeps its row identities.
+fn to_disk(spill: &Spill, data: &RecordBatch, rows: Vec<RowMeta>) -> Result<Slot, String> {
+    let path = spill.next_path()?;
+    write_spilled(&path, data)?;
+    let written = fs_err::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    spill.spilled_batches.fetch_add(1, Ordering::Relaxed);
+    spill.spilled_bytes.fetch_add(written, Ordering::Relaxed);
+    Ok(Slot::Disk(Spilled {
+        path,
+        schema: data.schema(),
+        rows,
+    }))
+}
+
 /// How many of `slots` the next chunk takes: the whole run of resident batches at the front,
 /// else up to `chunk` (at least one while any is left).
 fn chunk_len(slots: &[Slot], chunk: usize) -> usize {
@@ -356,7 +430,7 @@ mod tests {
 
     fn batch(first: u64, rows: u64) -> Batch {
         let text: ArrayRef = Arc::new(StringArray::from_iter_values(
-            (first..first + rows).map(|i| format!("row {i} {}", "x".repeat(200))),
+            (first..first + rows).map(|i| format!("row {i:04} {}", "x".repeat(200))),
         ));
         let data = RecordBatch::try_from_iter([("text", text)]).unwrap();
         let metas = (first..first + rows)
@@ -441,6 +515,57 @@ mod tests {
         assert_eq!(sizes(None, 1), vec![6]);
         assert_eq!(sizes(Some(one * 2), 1), vec![2, 1, 1, 1, 1]);
         assert_eq!(sizes(Some(one * 2), 3), vec![3, 3]);
+    }
+
+    #[test]
+    fn held_attributes_evict_tagged_batches_latest_first_and_shrink_room_for_new_ones() {
+        let one = batch(0, 10).data.get_array_memory_size() as u64;
+        let spill = Arc::new(Spill::new(Some(one * 4), None));
+        let mut store = BatchStore::new(spill.clone());
+        for b in 0..4 {
+            store.push(batch(b * 10, 10)).unwrap();
+        }
+        assert_eq!(spill.stats().batches, 0, "four batches fit");
+        // Attributes worth one and a half batches: two of the three tagged batches must go, the
+        // latest first, and the untagged fourth stays.
+        spill.hold_attributes(one + one / 2);
+        assert_eq!(store.make_room(3).unwrap(), 2);
+        let resident: Vec<bool> = store
+            .slots
+            .iter()
+            .map(|s| matches!(s, Slot::Memory(_)))
+            .collect();
+        assert_eq!(resident, [true, false, false, true]);
+        assert_eq!(spill.resident.load(Ordering::Relaxed), one * 2);
+        assert_eq!(store.make_room(3).unwrap(), 0, "the budget holds again");
+        // A new batch no longer fits beside the attributes and goes to disk.
+        store.push(batch(40, 10)).unwrap();
+        let stats = spill.stats();
+        assert_eq!((stats.batches, stats.evicted_batches), (3, 2));
+        assert_eq!(stats.attributes_peak, one + one / 2);
+        // More attributes than the tagged batches can free: all of them go, the untagged stays.
+        spill.hold_attributes(one * 4);
+        assert_eq!(store.make_room(3).unwrap(), 1);
+        assert!(matches!(store.slots[3], Slot::Memory(_)));
+        assert_eq!(spill.release_attributes(one * 5 + one / 2), Some(one * 4));
+        assert_eq!(spill.overshoot(), 0);
+        // Everything comes back in order, whatever moved to disk.
+        let expected: Vec<Batch> = (0..5).map(|b| batch(b * 10, 10)).collect();
+        for (i, want) in expected.iter().enumerate() {
+            let got = store.get(i).unwrap();
+            assert_eq!(got.data, want.data);
+            assert_eq!(got.rows, want.rows);
+        }
+    }
+
+    #[test]
+    fn without_a_budget_attributes_spill_nothing() {
+        let spill = Arc::new(Spill::new(None, None));
+        let mut store = BatchStore::new(spill.clone());
+        store.push(batch(0, 10)).unwrap();
+        spill.hold_attributes(u64::MAX / 4);
+        assert_eq!(store.make_room(1).unwrap(), 0);
+        assert_eq!(spill.release_attributes(u64::MAX / 4), None);
     }
 
     #[test]
