@@ -56,7 +56,8 @@ pub struct SpillStats {
     /// Most batch data resident in the stores at once, in bytes (Arrow buffer sizes).
     pub peak_resident: u64,
     /// Most bytes one global stage's per-record decision attributes held (dedup's digests, LSH
-    /// keys and shingle sets): they stay in memory until the stage decides, whatever the budget.
+    /// keys and shingle sets): counted against the budget, but kept in memory until the stage
+    /// decides even when they alone exceed it.
     pub attributes_peak: u64,
     /// Resident batches spilled to make room for decision attributes (included in `batches`).
     pub evicted_batches: u64,
