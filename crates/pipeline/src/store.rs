@@ -447,26 +447,42 @@ mod tests {
         Batch::new(data, metas).unwrap()
     }
 
-    #[test]
-    fn a_small_budget_spills_and_everything_comes_back_in_order() {
-        let one = batch(0, 10).data.get_array_memory_size() as u64;
-        let spill = Arc::new(Spill::new(Some(one * 2), None));
+    /// The bytes of one ten-row test batch (all are the same size).
+    fn one_batch() -> u64 {
+        batch(0, 10).data.get_array_memory_size() as u64
+    }
+
+    /// A store under `budget` holding `batches` ten-row batches, rows numbered from 0.
+    fn filled(budget: Option<u64>, batches: u64) -> (Arc<Spill>, BatchStore) {
+        let spill = Arc::new(Spill::new(budget, None));
         let mut store = BatchStore::new(spill.clone());
-        for b in 0..6 {
+        for b in 0..batches {
             store.push(batch(b * 10, 10)).unwrap();
         }
+        (spill, store)
+    }
+
+    /// Every batch of `store` reads back as it was pushed, whichever moved to disk.
+    fn assert_reads_back(store: &BatchStore, batches: u64) {
+        assert_eq!(store.batch_count() as u64, batches);
+        for b in 0..batches {
+            let (got, want) = (store.get(b as usize).unwrap(), batch(b * 10, 10));
+            assert_eq!(got.data, want.data);
+            assert_eq!(got.rows, want.rows);
+        }
+    }
+
+    #[test]
+    fn a_small_budget_spills_and_everything_comes_back_in_order() {
+        let one = one_batch();
+        let (spill, mut store) = filled(Some(one * 2), 6);
         store.push(batch(60, 0)).unwrap();
         assert_eq!(store.batch_count(), 6);
         assert_eq!(store.rows(), 60);
         let stats = spill.stats();
         assert_eq!(stats.batches, 4, "two batches fit the budget, four spill");
         assert!(stats.peak_resident <= one * 2);
-        let expected: Vec<Batch> = (0..6).map(|b| batch(b * 10, 10)).collect();
-        for (i, want) in expected.iter().enumerate() {
-            let got = store.get(i).unwrap();
-            assert_eq!(got.data, want.data);
-            assert_eq!(got.rows, want.rows);
-        }
+        assert_reads_back(&store, 6);
         let metas: Vec<u64> = store
             .metas()
             .flat_map(|m| m.iter().map(|r| r.source.row))
@@ -492,12 +508,9 @@ mod tests {
 
     #[test]
     fn a_run_of_resident_batches_is_one_chunk_and_spilled_ones_come_chunk_by_chunk() {
-        let one = batch(0, 10).data.get_array_memory_size() as u64;
+        let one = one_batch();
         let sizes = |budget: Option<u64>, chunk: usize| {
-            let mut store = BatchStore::new(Arc::new(Spill::new(budget, None)));
-            for b in 0..6 {
-                store.push(batch(b * 10, 10)).unwrap();
-            }
+            let (_, store) = filled(budget, 6);
             let mut rows = Vec::new();
             // The borrowing passes see the same chunks as the consuming ones.
             let ranges: Vec<usize> = store.chunk_ranges(chunk).iter().map(|r| r.len()).collect();
@@ -520,12 +533,8 @@ mod tests {
 
     #[test]
     fn held_attributes_evict_tagged_batches_latest_first_and_shrink_room_for_new_ones() {
-        let one = batch(0, 10).data.get_array_memory_size() as u64;
-        let spill = Arc::new(Spill::new(Some(one * 4), None));
-        let mut store = BatchStore::new(spill.clone());
-        for b in 0..4 {
-            store.push(batch(b * 10, 10)).unwrap();
-        }
+        let one = one_batch();
+        let (spill, mut store) = filled(Some(one * 4), 4);
         assert_eq!(spill.stats().batches, 0, "four batches fit");
         // Attributes worth one and a half batches: two of the three tagged batches must go, the
         // latest first, and the untagged fourth stays.
@@ -550,20 +559,12 @@ mod tests {
         assert!(matches!(store.slots[3], Slot::Memory(_)));
         assert_eq!(spill.release_attributes(one * 5 + one / 2), Some(one * 4));
         assert_eq!(spill.overshoot(), 0);
-        // Everything comes back in order, whatever moved to disk.
-        let expected: Vec<Batch> = (0..5).map(|b| batch(b * 10, 10)).collect();
-        for (i, want) in expected.iter().enumerate() {
-            let got = store.get(i).unwrap();
-            assert_eq!(got.data, want.data);
-            assert_eq!(got.rows, want.rows);
-        }
+        assert_reads_back(&store, 5);
     }
 
     #[test]
     fn without_a_budget_attributes_spill_nothing() {
-        let spill = Arc::new(Spill::new(None, None));
-        let mut store = BatchStore::new(spill.clone());
-        store.push(batch(0, 10)).unwrap();
+        let (spill, mut store) = filled(None, 1);
         spill.hold_attributes(u64::MAX / 4);
         assert_eq!(store.make_room(1).unwrap(), 0);
         assert_eq!(spill.release_attributes(u64::MAX / 4), None);
