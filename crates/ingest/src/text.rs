@@ -91,6 +91,11 @@ impl Text {
         }
     }
 
+    /// The text's buffer, for reuse.
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
     /// The encoding decoded from.
     pub(crate) fn encoding(&self) -> &'static Encoding {
         self.encoding
