@@ -15,7 +15,8 @@
 # Every size runs with the same flags: 2 threads (BENCH_THREADS), no stage cache, and a memory
 # budget (BENCH_BUDGET, default 4GiB) that the 16× run's row data exceeds, so it spills.
 # Prints one line per size (rows, wall, rows/s, peak RSS, spill, per-phase seconds) and saves the
-# table as scaling.txt in ${BENCH_DIR:-/tmp/sluice-bench}/scaling.
+# table as scaling.txt in ${BENCH_DIR:-/tmp/sluice-bench}/scaling, then what the machine charges
+# per gigabyte of fresh memory (bench/first_touch.py, saved as first-touch.txt).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -114,3 +115,8 @@ for mult, n, size, wall, rss, spilled, phases in rows:
     print(f"| {mult}× | {n:,} | {int(size) / 1e6:,.0f} | {wall:.1f} | {n / wall:,.0f} | {rss} | "
           f"{int(spilled) / 1e6:,.0f} | {wall / n / per_row:.2f} | {phases} |")
 PY
+
+# The machine's price for fresh memory, read against the largest run's system time: on a VM that
+# reports free pages to its host, first touches beyond the warm part cost several times more.
+echo
+python3 "$ROOT/bench/first_touch.py" | tee "$WORK/first-touch.txt"
