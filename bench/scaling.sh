@@ -87,18 +87,18 @@ for mult in "${MULTS[@]}"; do
     # Exit 1 is a data gate; outputs are still written and the run is measured.
     [ "$status" = 1 ] || { echo "error: sluice failed (exit $status); see $WORK/log-x$mult.txt" >&2; exit 2; }
   }
-  read -r wall rss_mb < <(python3 "$ROOT/bench/gnu_time.py" "$WORK/time-x$mult.txt")
-  python3 - "$mult" "$rows" "$bytes" "$wall" "$rss_mb" "$WORK/summary-x$mult.json" >> "$RESULTS" <<'PY'
+  read -r wall rss_mb user system < <(python3 "$ROOT/bench/gnu_time.py" "$WORK/time-x$mult.txt" --cpu)
+  python3 - "$mult" "$rows" "$bytes" "$wall" "$rss_mb" "$WORK/summary-x$mult.json" "$user" "$system" >> "$RESULTS" <<'PY'
 import json, sys
-mult, rows, size, wall, rss_mb, summary = sys.argv[1:7]
+mult, rows, size, wall, rss_mb, summary, user, system = sys.argv[1:9]
 run = json.load(open(summary))
 phases = " ".join(
     f"{p['phase']}={p['wall_ms'] / 1000:.1f}s/{p['peak_rss_bytes'] / 2**20:.0f}MB" for p in run["phases"]
 )
 spill = run.get("spill", {})
-print(f"{mult}\t{rows}\t{size}\t{float(wall):.1f}\t{rss_mb}\t{spill.get('bytes', 0)}\t{phases}")
+print(f"{mult}\t{rows}\t{size}\t{float(wall):.1f}\t{rss_mb}\t{spill.get('bytes', 0)}\t{phases}\t{user}\t{system}")
 PY
-  tail -1 "$RESULTS" | awk -F'\t' '{printf "   wall %ss, peak RSS %s MB, spilled %s bytes\n   %s\n", $4, $5, $6, $7}'
+  tail -1 "$RESULTS" | awk -F'\t' '{printf "   wall %ss (user %s s, system %s s), peak RSS %s MB, spilled %s bytes\n   %s\n", $4, $8, $9, $5, $6, $7}'
   rm -rf "$out"
 done
 
@@ -108,12 +108,16 @@ import sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
 base = next((r for r in rows if r[0] == "1"), rows[0])
 per_row = float(base[3]) / int(base[1])
-print("| size | lines | MB (JSONL) | wall s | lines/s | peak RSS MB | spilled MB | cost per line vs 1× | phases (wall / peak RSS after) |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-for mult, n, size, wall, rss, spilled, phases in rows:
-    n, wall = int(n), float(wall)
-    print(f"| {mult}× | {n:,} | {int(size) / 1e6:,.0f} | {wall:.1f} | {n / wall:,.0f} | {rss} | "
-          f"{int(spilled) / 1e6:,.0f} | {wall / n / per_row:.2f} | {phases} |")
+# User CPU per line apart from wall: the kernel's share (page faults) depends on the machine's
+# memory (first-touch.txt), user time on sluice's own algorithms.
+user_per_row = float(base[7]) / int(base[1])
+print("| size | lines | MB (JSONL) | wall s | lines/s | user s | system s | peak RSS MB | spilled MB | cost per line vs 1× | user CPU per line vs 1× | phases (wall / peak RSS after) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+for mult, n, size, wall, rss, spilled, phases, user, system in rows:
+    n, wall, user = int(n), float(wall), float(user)
+    print(f"| {mult}× | {n:,} | {int(size) / 1e6:,.0f} | {wall:.1f} | {n / wall:,.0f} | {user:.1f} | "
+          f"{float(system):.1f} | {rss} | {int(spilled) / 1e6:,.0f} | {wall / n / per_row:.2f} | "
+          f"{user / n / user_per_row:.2f} | {phases} |")
 PY
 
 # The machine's price for fresh memory, read against the largest run's system time: on a VM that
