@@ -12,7 +12,10 @@ use crate::par::par_concat;
 use crate::rank::row_ranks;
 use crate::shingle::Shingler;
 use crate::sketch;
-use crate::survivor::{InputPreference, Rank, RowPos, SurvivorRule, choose_survivors_by};
+use crate::survivor::{
+    InputPreference, Rank, RowPos, SurvivorRule, choose_survivors_by, fits_positions, indexes,
+    row_pos,
+};
 use arrow::array::RecordBatch;
 use arrow::error::ArrowError;
 use rayon::prelude::*;
@@ -290,9 +293,21 @@ impl GlobalStage for ExactDedup {
                 )));
             }
         }
+        if !fits_positions(batches.iter().map(|rows| rows.len())) {
+            return Err(invalid(format!(
+                "dedup decide: {} batches, or a batch, too many to number with 32 bits",
+                batches.len()
+            )));
+        }
         let rule = &self.survivor;
-        let rank = |p: RowPos| &attrs[p.0][p.1].rank;
-        let place = |p: RowPos| self.preference.of(batches[p.0][p.1].source.input);
+        let rank = |p: RowPos| {
+            let (b, i) = indexes(p);
+            &attrs[b][i].rank
+        };
+        let place = |p: RowPos| {
+            let (b, i) = indexes(p);
+            self.preference.of(batches[b][i].source.input)
+        };
         // Input preference first (all 0 unless the rule is `prefer_inputs`), then the rule: a
         // strict total order over positions, whatever the batching.
         let better = |a: RowPos, b: RowPos| match place(a).cmp(&place(b)) {
@@ -325,8 +340,8 @@ impl GlobalStage for ExactDedup {
                             (Some(_), Some(sketch), None) => Some(NearItem {
                                 sketch,
                                 rank: &attr.rank,
-                                pos: (b, i),
-                                tier: place((b, i)),
+                                pos: row_pos(b, i),
+                                tier: place(row_pos(b, i)),
                             }),
                             _ => None,
                         })
@@ -339,9 +354,10 @@ impl GlobalStage for ExactDedup {
             let mut centre_seen = vec![false; items.len()];
             for (item, assigned) in items.iter().zip(&outcome.assigned) {
                 if let Some((centre, similarity)) = *assigned {
-                    near_of[item.pos.0][item.pos.1] = Some((items[centre].pos, similarity));
+                    let (b, i) = indexes(item.pos);
+                    near_of[b][i] = Some((items[centre].pos, similarity));
                     if !std::mem::replace(&mut centre_seen[centre], true) {
-                        near_centres[items[centre].pos.0] += 1;
+                        near_centres[items[centre].pos.0 as usize] += 1;
                     }
                 }
             }
@@ -370,8 +386,8 @@ impl GlobalStage for ExactDedup {
                     .iter()
                     .enumerate()
                     .map(|(i, exact)| {
-                        let base = exact.unwrap_or((b, i));
-                        match (near_of[base.0][base.1], exact) {
+                        let (base_b, base_i) = indexes(exact.unwrap_or(row_pos(b, i)));
+                        match (near_of[base_b][base_i], exact) {
                             (Some((s, sim)), _) => Some((s, true, sim)),
                             (None, Some(x)) => Some((*x, false, 1.0)),
                             (None, None) => None,
@@ -387,7 +403,8 @@ impl GlobalStage for ExactDedup {
             .map(|rows| vec![1u32; rows.len()])
             .collect();
         for (s, _, _) in finals.iter().flatten().flatten() {
-            sizes[s.0][s.1] += 1;
+            let (b, i) = indexes(*s);
+            sizes[b][i] += 1;
         }
         // Every row's fate names its id and its survivor's: a million id copies, made per batch
         // in parallel.
@@ -402,12 +419,12 @@ impl GlobalStage for ExactDedup {
                     .enumerate()
                     .map(|(i, fin)| {
                         let duplicate = fin.map(|(s, near, similarity)| Duplicate {
-                            survivor: batches[s.0][s.1].id.clone(),
+                            survivor: batches[s.0 as usize][s.1 as usize].id.clone(),
                             near,
                             similarity,
                         });
                         let cluster_size = match fin {
-                            Some((s, _, _)) => sizes[s.0][s.1],
+                            Some((s, _, _)) => sizes[s.0 as usize][s.1 as usize],
                             None => sizes[b][i],
                         };
                         largest = largest.max(cluster_size);

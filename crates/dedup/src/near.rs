@@ -902,7 +902,7 @@ mod tests {
                 .iter()
                 .zip(&ranks)
                 .enumerate()
-                .map(|(i, (s, r))| NearItem { sketch: s, rank: r, pos: (0, i), tier: 0 })
+                .map(|(i, (s, r))| NearItem { sketch: s, rank: r, pos: (0, i as u32), tier: 0 })
                 .collect();
             // A total order unrelated to input order.
             let key = |item: &NearItem<'_>| (mix64(item.pos.1 as u64 ^ salt), item.pos.1);
@@ -961,7 +961,7 @@ mod tests {
             .map(|(i, (s, r))| NearItem {
                 sketch: s,
                 rank: r,
-                pos: (0, i),
+                pos: (0, i as u32),
                 tier: 0,
             })
             .collect();
@@ -1200,7 +1200,7 @@ mod tests {
             .map(|(i, (s, r))| NearItem {
                 sketch: s,
                 rank: r,
-                pos: (0, i),
+                pos: (0, i as u32),
                 tier: if i == 2 { 0 } else { 1 },
             })
             .collect();
