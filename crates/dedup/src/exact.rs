@@ -116,6 +116,24 @@ struct RowFate {
     cluster_size: u32,
 }
 
+impl RowFate {
+    /// The row's cluster: named after its survivor when removed, after itself otherwise.
+    fn cluster(&self) -> ClusterInfo {
+        match &self.duplicate {
+            Some(d) => ClusterInfo {
+                survivor: Some(d.survivor.to_string()),
+                size: self.cluster_size,
+                similarity: Some(d.similarity),
+            },
+            None => ClusterInfo {
+                survivor: None,
+                size: self.cluster_size,
+                similarity: None,
+            },
+        }
+    }
+}
+
 /// What `decide` concluded for one batch.
 #[derive(Debug, Clone, Default)]
 struct BatchDecision {
@@ -190,18 +208,26 @@ impl ExactDedup {
     /// after [`ExactDedup::release_decisions`], or out of range.
     pub fn cluster_of(&self, batch: usize, row: usize) -> Option<ClusterInfo> {
         let fate = self.decisions.get(batch)?.rows.get(row)?;
-        Some(match &fate.duplicate {
-            Some(d) => ClusterInfo {
-                survivor: Some(d.survivor.to_string()),
-                size: fate.cluster_size,
-                similarity: Some(d.similarity),
-            },
-            None => ClusterInfo {
-                survivor: None,
-                size: fate.cluster_size,
-                similarity: None,
-            },
+        Some(fate.cluster())
+    }
+
+    /// Every row of batch `batch` (as passed to `decide`) with where it was read and its
+    /// cluster, in row order; empty before `decide`, after
+    /// [`ExactDedup::release_decisions`], or out of range. The run builds its cluster map from
+    /// these without keeping its own copy of every row's source through the stage.
+    pub fn batch_clusters(&self, batch: usize) -> Vec<(SourceRef, ClusterInfo)> {
+        self.decisions.get(batch).map_or_else(Vec::new, |decision| {
+            decision
+                .rows
+                .iter()
+                .map(|fate| (fate.source, fate.cluster()))
+                .collect()
         })
+    }
+
+    /// How many batches `decide` saw (0 before it or after release).
+    pub fn decided_batches(&self) -> usize {
+        self.decisions.len()
     }
 
     /// Each row's key digest and, with near dedup, its LSH keys and shingle set, from one pass
@@ -928,8 +954,23 @@ mod tests {
         assert_eq!(s.cluster_of(2, 2), None);
         assert_eq!(s.cluster_of(9, 0), None);
 
+        // Batch by batch: every row with its source, the same clusters.
+        assert_eq!(s.decided_batches(), all.len());
+        for (b, batch) in all.iter().enumerate() {
+            let expected: Vec<(SourceRef, ClusterInfo)> = batch
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(r, meta)| (meta.source, s.cluster_of(b, r).unwrap()))
+                .collect();
+            assert_eq!(s.batch_clusters(b), expected);
+        }
+        assert!(s.batch_clusters(all.len()).is_empty());
+
         s.release_decisions();
         assert_eq!(s.cluster_of(0, 0), None, "released: nothing to answer");
+        assert_eq!(s.decided_batches(), 0);
+        assert!(s.batch_clusters(0).is_empty());
         assert!(
             s.apply(0, all[0].clone()).is_err(),
             "released: nothing to apply"

@@ -1191,28 +1191,17 @@ fn run_stage(
     match stage {
         BuiltStage::Dedup(global) => {
             // The first dedup stage defines the clusters that splits and lineage use.
-            let sources: Option<Vec<Vec<SourceRef>>> = clusters.is_empty().then(|| {
-                let metas: Vec<&[sluice_core::RowMeta]> = input.metas().collect();
-                metas
-                    .into_par_iter()
-                    .map(|rows| rows.iter().map(|r| r.source).collect())
-                    .collect()
-            });
+            let defines_clusters = clusters.is_empty();
             run_global(global.as_mut(), input, bar, removed_by, absorb)?;
             // Each row's cluster names a record id (a copy per row): found per batch in
-            // parallel, then built into the map from rows already in source order.
-            if let Some(sources) = sources {
+            // parallel, with the source each fate keeps (no copy of every row's source is held
+            // through the stage: 384 MB at 16M rows, at dedup's peak), then built into the map
+            // from rows already in source order.
+            if defines_clusters {
                 let global = &**global;
-                let found: Vec<Vec<(SourceRef, ClusterInfo)>> = sources
-                    .par_iter()
-                    .enumerate()
-                    .map(|(b, batch_sources)| {
-                        batch_sources
-                            .iter()
-                            .enumerate()
-                            .filter_map(|(r, source)| Some((*source, global.cluster_of(b, r)?)))
-                            .collect()
-                    })
+                let found: Vec<Vec<(SourceRef, ClusterInfo)>> = (0..global.decided_batches())
+                    .into_par_iter()
+                    .map(|b| global.batch_clusters(b))
                     .collect();
                 *clusters = found.into_iter().flatten().collect();
             }
