@@ -14,7 +14,7 @@
 #     them (the generator copies rows it wrote earlier in the same corpus).
 # Every size runs with the same flags: 2 threads (BENCH_THREADS), no stage cache, and a memory
 # budget (BENCH_BUDGET, default 4GiB) that the 16× run's row data exceeds, so it spills.
-# Prints one line per size (rows, wall, rows/s, peak RSS, spill, per-phase seconds) and saves the
+# Prints one line per size (rows, wall, user and system CPU, peak RSS, spill, per-phase seconds) and saves the
 # table as scaling.txt in ${BENCH_DIR:-/tmp/sluice-bench}/scaling, then what the machine charges
 # per gigabyte of fresh memory (bench/first_touch.py, saved as first-touch.txt).
 set -euo pipefail
@@ -123,4 +123,5 @@ PY
 # The machine's price for fresh memory, read against the largest run's system time: on a VM that
 # reports free pages to its host, first touches beyond the warm part cost several times more.
 echo
-python3 "$ROOT/bench/first_touch.py" | tee "$WORK/first-touch.txt"
+# A probe, not a result: too little free memory to touch skips it without failing the runs above.
+python3 "$ROOT/bench/first_touch.py" | tee "$WORK/first-touch.txt" || echo "(first-touch probe skipped)"
