@@ -20,6 +20,7 @@ pub mod minhash;
 pub mod near;
 pub mod normalize;
 pub mod par;
+pub mod popcount;
 pub mod prefetch;
 pub mod rank;
 pub mod shingle;

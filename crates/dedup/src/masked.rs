@@ -148,8 +148,9 @@ impl MaskedSets {
     }
 
     /// [`Verifier::similarity`] of the sets of two different slots, both masked: the same value
-    /// and decision.
-    #[inline]
+    /// and decision. Always inlined: its popcounts become `POPCNT` instructions only inside the
+    /// scan [`crate::popcount`] compiles for them.
+    #[inline(always)]
     pub fn similarity(&self, verifier: &Verifier, a: &MaskedSet, b: &MaskedSet) -> Option<f64> {
         debug_assert!(a.slot != b.slot && self.is_masked(a) && self.is_masked(b));
         let common: usize = (0..WORDS)
