@@ -14,6 +14,7 @@ pub mod config;
 pub mod decontam;
 pub mod eval;
 pub mod exact;
+pub mod hugepage;
 pub mod key;
 pub mod masked;
 pub mod minhash;

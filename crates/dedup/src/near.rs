@@ -22,6 +22,7 @@
 //! rule's best row. Everything runs in input order with sorted buckets, so the result is
 //! deterministic.
 
+use crate::hugepage::advise_huge_pages;
 use crate::masked::{COMMON_BITS, MaskedSet, MaskedSets};
 use crate::popcount::{BitCounter, Keep};
 use crate::prefetch::prefetch;
@@ -683,10 +684,9 @@ pub fn cluster(
     // Verification reads two rows at random per candidate pair, tens of millions of times: one
     // cache line per row (set and profile) instead of items → attributes → set, and most
     // dissimilar pairs are ruled out by their profiles without reading the sets.
-    let rows: Vec<Profiled<'_>> = items
-        .par_iter()
-        .map(|i| Profiled::new(i.sketch.shingles()))
-        .collect();
+    let mut rows: Vec<Profiled<'_>> = Vec::with_capacity(n);
+    advise_huge_pages(rows.spare_capacity_mut());
+    rows.par_extend(items.par_iter().map(|i| Profiled::new(i.sketch.shingles())));
     let rows = rows.as_slice();
     let bands = items
         .iter()
