@@ -155,6 +155,38 @@ fn an_input_three_times_the_budget_completes_within_it() {
     assert_eq!(unbounded["spill"]["evicted_batches"], 0);
     assert_eq!(unbounded["spill"]["batches"], 0);
     assert!(unbounded["spill"]["peak_resident_bytes"].as_u64().unwrap() > 2 * BUDGET);
+    // Each phase reports its wall time and peak memory; a global stage's phase also its steps.
+    let steps: Vec<(String, Vec<String>)> = unbounded["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|phase| {
+            let names = phase["steps"].as_array().unwrap().iter();
+            (
+                phase["phase"].as_str().unwrap().to_owned(),
+                names
+                    .map(|s| s["step"].as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, Vec<String>)> = [
+        ("ingest", &[][..]),
+        ("1 dedup", &["tag", "decide", "apply", "clusters"][..]),
+        // Redaction without dataset propagation and rules that compare no rows with each other
+        // need no decision: one pass over the rows.
+        ("2 redact", &["apply"][..]),
+        ("3 validate", &["apply"][..]),
+        ("export", &[][..]),
+        ("lineage", &[][..]),
+    ]
+    .iter()
+    .map(|(phase, names)| {
+        let names = names.iter().map(|n| (*n).to_owned()).collect();
+        ((*phase).to_owned(), names)
+    })
+    .collect();
+    assert_eq!(steps, expected);
     assert_eq!(
         outputs(&dir.join("bounded")),
         outputs(&dir.join("unbounded")),

@@ -105,7 +105,12 @@ pub fn as_json(name: &str, s: &RunSummary) -> String {
         "redactions_by_type": s.redactions_by_type,
         "failed_gates": s.failed_gates.iter().map(|g| &g.name).collect::<Vec<_>>(),
         "duration_ms": s.duration_ms,
-        "phases": s.phases.iter().map(|p| serde_json::json!({"phase": p.name, "wall_ms": p.wall_ms, "peak_rss_bytes": p.peak_rss_bytes})).collect::<Vec<_>>(),
+        "phases": s.phases.iter().map(|p| serde_json::json!({
+            "phase": p.name,
+            "wall_ms": p.wall_ms,
+            "peak_rss_bytes": p.peak_rss_bytes,
+            "steps": p.steps.iter().map(|step| serde_json::json!({"step": step.name, "wall_ms": step.wall_ms, "peak_rss_bytes": step.peak_rss_bytes})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
         "spill": {
             "budget_bytes": s.spill.budget,
             "batches": s.spill.batches,

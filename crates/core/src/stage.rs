@@ -53,6 +53,13 @@ pub trait GlobalStage: Send + Sync {
     fn attr_bytes(&self, attrs: &[Self::Attr]) -> u64 {
         std::mem::size_of_val(attrs) as u64
     }
+    /// Whether this configuration needs the tag pass and the decision. When it does not (its
+    /// work is row-local, e.g. redaction without dataset propagation), the runner skips both
+    /// and applies each batch as it comes: rows spilled to disk are read once, not twice.
+    /// `apply` must then work without a decision.
+    fn needs_decision(&self) -> bool {
+        true
+    }
     /// Apply pass for batch `index` (as passed to `decide`).
     fn apply(&self, index: usize, batch: Batch) -> Result<StageOutput, CoreError>;
 }

@@ -1,4 +1,4 @@
-//! Looking up per-record entries (clusters, spans, flags) for rows visited in source order.
+//! Looking up per-record entries (spans, flags) for rows visited in source order.
 
 use sluice_core::SourceRef;
 use std::collections::BTreeMap;

@@ -789,14 +789,16 @@ min = 3
                 codes: vec!["Q_WARN".to_owned()],
             },
         );
-        state.clusters.insert(
+        state.clusters = [(
             at(2),
             ClusterInfo {
                 survivor: Some("f:0".to_owned()),
                 size: 2,
                 similarity: Some(0.875),
             },
-        );
+        )]
+        .into_iter()
+        .collect();
         cache.put("k", &state);
         assert!(cache.contains("k"));
         let spill = Arc::new(Spill::default());

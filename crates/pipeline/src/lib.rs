@@ -6,6 +6,7 @@
 mod batch_file;
 mod by_source;
 pub mod cache;
+mod clusters;
 pub mod diagnostics;
 mod memory;
 pub mod plan;
@@ -20,5 +21,5 @@ pub mod targets;
 pub use cache::{CacheUse, default_cache_root};
 pub use diagnostics::ConfigError;
 pub use plan::{Plan, PlanOptions};
-pub use run::{PhaseStats, RunError, RunOptions, RunSummary, run};
+pub use run::{PhaseStats, RunError, RunOptions, RunSummary, StepStats, run};
 pub use store::SpillStats;

@@ -6,6 +6,7 @@
 
 use crate::by_source::SourceCursor;
 use crate::cache::{CacheKeys, CacheUse, StageCache};
+use crate::clusters::{ClusterCursor, ClusterMap};
 use crate::plan::{Plan, PlannedStage};
 use crate::quality;
 use crate::registry::BuiltStage;
@@ -104,6 +105,49 @@ pub struct PhaseStats {
     /// Peak resident memory of the process so far, where the OS reports it: the phase where it
     /// rises needed the memory.
     pub peak_rss_bytes: Option<u64>,
+    /// A global stage's steps in order (`tag`, `decide`, `apply`, and `clusters` for the dedup
+    /// stage that names them); empty for other phases.
+    pub steps: Vec<StepStats>,
+}
+
+/// One step of a global stage's phase: its wall time and the peak resident memory after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepStats {
+    /// `tag`, `decide`, `apply` or `clusters`.
+    pub name: &'static str,
+    /// Wall time of the step in milliseconds.
+    pub wall_ms: u64,
+    /// Peak resident memory of the process so far (see [`PhaseStats::peak_rss_bytes`]).
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// Times the steps of one phase.
+struct StepClock {
+    started: Instant,
+    steps: Vec<StepStats>,
+}
+
+impl StepClock {
+    fn start() -> StepClock {
+        StepClock {
+            started: Instant::now(),
+            steps: Vec::new(),
+        }
+    }
+
+    /// Ends step `name` now and starts the next.
+    fn end(&mut self, name: &'static str) {
+        self.steps.push(StepStats {
+            name,
+            wall_ms: millis(self.started.elapsed()),
+            peak_rss_bytes: crate::memory::peak_rss_so_far(),
+        });
+        self.started = Instant::now();
+    }
+}
+
+fn millis(elapsed: std::time::Duration) -> u64 {
+    u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// A run that could not complete. Messages name files, stages and counts, never data values.
@@ -251,11 +295,12 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     }
     let mut phases: Vec<PhaseStats> = Vec::new();
     let mut phase_clock = Instant::now();
-    let mut measure = |phase: &str| {
+    let mut measure = |phase: &str, steps: Vec<StepStats>| {
         phases.push(PhaseStats {
             name: phase.to_owned(),
-            wall_ms: u64::try_from(phase_clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+            wall_ms: millis(phase_clock.elapsed()),
             peak_rss_bytes: crate::memory::peak_rss_so_far(),
+            steps,
         });
         phase_clock = Instant::now();
     };
@@ -292,11 +337,17 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         }
     };
     cache_use.stages_reused = first_stage;
-    measure(if first_stage == 0 { "ingest" } else { "cache" });
+    measure(
+        if first_stage == 0 { "ingest" } else { "cache" },
+        Vec::new(),
+    );
 
     for planned in plan.stages.iter_mut().skip(first_stage) {
-        run_planned_stage(planned, &mut state, options)?;
-        measure(&format!("{} {}", planned.index + 1, planned.stage.kind()));
+        let steps = run_planned_stage(planned, &mut state, options)?;
+        measure(
+            &format!("{} {}", planned.index + 1, planned.stage.kind()),
+            steps,
+        );
         if let (Some(cache), Some(keys)) = (cache.as_mut(), keys.as_ref())
             && let Some(key) = keys.stages.get(planned.index)
         {
@@ -331,7 +382,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             let Some(first) = rows.first() else {
                 return Vec::new();
             };
-            let mut cluster_of = SourceCursor::starting_at(&clusters, first.source);
+            let mut cluster_of = clusters.cursor(first.source);
             rows.iter()
                 .map(|r| {
                     cluster_of
@@ -376,7 +427,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
         }
     }
     let mut outputs = training.finish()?;
-    measure("export");
+    measure("export", Vec::new());
     let card = targets::write_dataset_card(&options.out_dir, &plan, &outputs)?;
     let target_exports = target_writers.finish()?;
     outputs.push(card);
@@ -635,7 +686,7 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
             }),
         },
     };
-    measure("lineage");
+    measure("lineage", Vec::new());
     let manifest_path = options.out_dir.join("manifest.json");
     sluice_export::write_atomic(&manifest_path, &manifest.to_json_bytes())?;
 
@@ -681,7 +732,7 @@ fn write_lineage(
     split_indices: &[Vec<usize>],
     removed: &[Removed],
     marks: &RecordMarks,
-    clusters: &BTreeMap<SourceRef, ClusterInfo>,
+    clusters: &ClusterMap,
 ) -> Result<(sluice_export::OutputFile, GateResult), RunError> {
     use sluice_export::LineageRowRef;
     /// Where a lineage row comes from: a kept row (batch, row) or a removal.
@@ -726,7 +777,7 @@ fn write_lineage(
     };
     /// The per-record maps, walked in source order by one chunk of fates.
     struct Cursors<'m> {
-        clusters: SourceCursor<'m, ClusterInfo>,
+        clusters: ClusterCursor<'m>,
         spans: SourceCursor<'m, Vec<LineageSpan>>,
         flags: SourceCursor<'m, FlaggedRecord>,
     }
@@ -740,7 +791,7 @@ fn write_lineage(
             |&f| meta_of(f).source,
         );
         Cursors {
-            clusters: SourceCursor::starting_at(clusters, first),
+            clusters: clusters.cursor(first),
             spans: SourceCursor::starting_at(&marks.spans, first),
             flags: SourceCursor::starting_at(&marks.flags, first),
         }
@@ -994,12 +1045,12 @@ fn ingest_all(
 }
 
 /// Runs one stage over the run's rows, moving its removals, spans, flags and clusters into the
-/// state and checking that it conserved rows.
+/// state and checking that it conserved rows; returns a global stage's step timings.
 fn run_planned_stage(
     planned: &mut PlannedStage,
     state: &mut RunState,
     options: &RunOptions,
-) -> Result<(), RunError> {
+) -> Result<Vec<StepStats>, RunError> {
     let PlannedStage {
         index,
         stage,
@@ -1066,7 +1117,7 @@ fn run_planned_stage(
         // A redact stage redacts a row before deciding to quarantine it.
         redacted: state.redacted || is_redact,
     };
-    run_stage(
+    let steps = run_stage(
         stage,
         input,
         &bar,
@@ -1104,7 +1155,7 @@ fn run_planned_stage(
         report,
         key_fingerprint,
     });
-    Ok(())
+    Ok(steps)
 }
 
 /// One batch's stage output, its spans grouped by record and its removals tagged with the stage
@@ -1184,15 +1235,15 @@ fn run_stage(
     stage: &mut BuiltStage,
     input: BatchStore,
     bar: &ProgressBar,
-    clusters: &mut BTreeMap<SourceRef, ClusterInfo>,
+    clusters: &mut ClusterMap,
     removed_by: RemovedBy,
     absorb: &mut dyn FnMut(Absorbable),
-) -> Result<(), StageFailure> {
+) -> Result<Vec<StepStats>, StageFailure> {
     match stage {
         BuiltStage::Dedup(global) => {
             // The first dedup stage defines the clusters that splits and lineage use.
             let defines_clusters = clusters.is_empty();
-            run_global(global.as_mut(), input, bar, removed_by, absorb)?;
+            let mut clock = run_global(global.as_mut(), input, bar, removed_by, absorb)?;
             // Each row's cluster names a record id (a copy per row): found per batch in
             // parallel, with the source each fate keeps (no copy of every row's source is held
             // through the tag pass and the decision: 24 bytes a row, 4M rows' peak about 130 MB
@@ -1203,17 +1254,26 @@ fn run_stage(
                     .into_par_iter()
                     .map(|b| global.batch_clusters(b))
                     .collect();
-                *clusters = found.into_iter().flatten().collect();
+                *clusters = ClusterMap::from_runs(found);
             }
             global.release_decisions();
-            Ok(())
+            if defines_clusters {
+                clock.end("clusters");
+            }
+            Ok(clock.steps)
         }
         BuiltStage::Decontaminate(local) => {
-            run_local(local.as_ref(), input, bar, removed_by, absorb)
+            run_local(local.as_ref(), input, bar, removed_by, absorb).map(|()| Vec::new())
         }
-        BuiltStage::Redact(global) => run_global(global.as_mut(), input, bar, removed_by, absorb),
-        BuiltStage::Validate(global) => run_global(global.as_mut(), input, bar, removed_by, absorb),
-        BuiltStage::Format(local) => run_local(local.as_ref(), input, bar, removed_by, absorb),
+        BuiltStage::Redact(global) => {
+            run_global(global.as_mut(), input, bar, removed_by, absorb).map(|clock| clock.steps)
+        }
+        BuiltStage::Validate(global) => {
+            run_global(global.as_mut(), input, bar, removed_by, absorb).map(|clock| clock.steps)
+        }
+        BuiltStage::Format(local) => {
+            run_local(local.as_ref(), input, bar, removed_by, absorb).map(|()| Vec::new())
+        }
     }
 }
 
@@ -1241,18 +1301,53 @@ fn run_local(
 }
 
 /// Tag pass over the store (spilled batches read back a chunk at a time), one decision over the
-/// attributes and row identities, then the apply pass consuming the store. Each batch is its own
+/// attributes and row identities, then the apply pass consuming the store; a stage whose
+/// configuration needs no decision gets the apply pass alone. Each batch is its own
 /// parallel task in every pass (`with_max_len(1)`): rayon otherwise runs the last few shares of
 /// a hundred batches whole on one thread, and a pass ended with one thread busy for up to
-/// 0.3 s while the other waited (redact at 1M rows on two threads).
+/// 0.3 s while the other waited (redact at 1M rows on two threads). Returns the clock with the
+/// three passes' timings, for a caller to add its own steps.
 fn run_global<G: GlobalStage>(
     stage: &mut G,
     mut input: BatchStore,
     bar: &ProgressBar,
     removed_by: RemovedBy,
     absorb: &mut dyn FnMut(Absorbable),
-) -> Result<(), StageFailure> {
+) -> Result<StepClock, StageFailure> {
+    let mut clock = StepClock::start();
     let chunk = chunk_size();
+    if stage.needs_decision() {
+        tag_and_decide(stage, &mut input, chunk, &mut clock)?;
+    }
+    let stage = &*stage;
+    let mut index = 0;
+    for loaded in input.into_chunks(chunk) {
+        let loaded = loaded.map_err(StageFailure::Spill)?;
+        let first = index;
+        index += loaded.len();
+        let outputs = loaded
+            .into_par_iter()
+            .enumerate()
+            .with_max_len(1)
+            .map(|(i, b)| {
+                let out = stage.apply(first + i, b);
+                bar.inc(1);
+                out.map(|out| Absorbable::new(out, removed_by))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        outputs.into_iter().for_each(&mut *absorb);
+    }
+    clock.end("apply");
+    Ok(clock)
+}
+
+/// The tag pass over `input` and the decision, timed as the steps `tag` and `decide`.
+fn tag_and_decide<G: GlobalStage>(
+    stage: &mut G,
+    input: &mut BatchStore,
+    chunk: usize,
+    clock: &mut StepClock,
+) -> Result<(), StageFailure> {
     let mut attrs = Vec::with_capacity(input.batch_count());
     let mut held = 0;
     // Resident batches are tagged in one parallel pass (a barrier every 2×threads batches left
@@ -1276,6 +1371,7 @@ fn run_global<G: GlobalStage>(
             .make_room(tagged_through)
             .map_err(StageFailure::Spill)?;
     }
+    clock.end("tag");
     // The decision sees the rows' identities only, never their columns (borrowed from the store,
     // not copied: 1.3 GB of record ids at 16M rows).
     let metas: Vec<&[sluice_core::RowMeta]> = input.metas().collect();
@@ -1291,24 +1387,7 @@ fn run_global<G: GlobalStage>(
         );
     }
     decided?;
-    let stage = &*stage;
-    let mut index = 0;
-    for loaded in input.into_chunks(chunk) {
-        let loaded = loaded.map_err(StageFailure::Spill)?;
-        let first = index;
-        index += loaded.len();
-        let outputs = loaded
-            .into_par_iter()
-            .enumerate()
-            .with_max_len(1)
-            .map(|(i, b)| {
-                let out = stage.apply(first + i, b);
-                bar.inc(1);
-                out.map(|out| Absorbable::new(out, removed_by))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        outputs.into_iter().for_each(&mut *absorb);
-    }
+    clock.end("decide");
     Ok(())
 }
 

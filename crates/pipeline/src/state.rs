@@ -2,9 +2,9 @@
 //! marks stages left on rows, and what ingest read. A checkpoint of this state after a stage is
 //! what the stage cache stores.
 
+use crate::clusters::ClusterMap;
 use crate::store::BatchStore;
 use sluice_core::{Batch, RecordId, Removal, SourceRef, StageReport};
-use sluice_dedup::ClusterInfo;
 use sluice_export::LineageSpan;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -110,7 +110,7 @@ pub(crate) struct RunState {
     /// Spans and flags on rows.
     pub marks: RecordMarks,
     /// Dedup clusters (from the first dedup stage) by where the record was read.
-    pub clusters: BTreeMap<SourceRef, ClusterInfo>,
+    pub clusters: ClusterMap,
     /// Results of the stages run so far.
     pub stages: Vec<StageResult>,
     /// True once a redact stage ran.

@@ -659,6 +659,10 @@ impl GlobalStage for RedactStage {
         Ok(())
     }
 
+    fn needs_decision(&self) -> bool {
+        self.propagate == Propagate::Dataset
+    }
+
     fn apply(&self, _index: usize, batch: Batch) -> Result<StageOutput, CoreError> {
         RowStage::process(self, batch)
     }

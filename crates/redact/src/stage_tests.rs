@@ -846,6 +846,7 @@ fn dataset_propagation_redacts_every_records_text_whatever_the_batch_size() {
     ];
     for size in [1, 3, rows.len()] {
         let mut dataset = stage(config);
+        assert!(dataset.needs_decision());
         assert_eq!(run_dataset(&mut dataset, &rows, size), expected, "{size}");
         // The stage's debug form names how many values it holds, never one of them.
         let debug = format!("{dataset:?}");
@@ -854,11 +855,25 @@ fn dataset_propagation_redacts_every_records_text_whatever_the_batch_size() {
             "{debug}"
         );
     }
-    // Record mode (the default) redacts a value in its own record only.
+    // Record mode (the default) redacts a value in its own record only, so it needs no
+    // decision and applying without one gives the same rows.
     let mut record = stage("[columns]\ncustomer_name = \"placeholder\"");
-    let texts = run_dataset(&mut record, &rows, 2);
-    assert_eq!(texts[1], Some("about 张三丰".to_owned()));
-    assert_eq!(texts[3], Some("张三丰 called; Linux Li".to_owned()));
+    assert!(!record.needs_decision());
+    let decided = run_dataset(&mut record, &rows, 2);
+    assert_eq!(decided[1], Some("about 张三丰".to_owned()));
+    assert_eq!(decided[3], Some("张三丰 called; Linux Li".to_owned()));
+    let undecided = stage("[columns]\ncustomer_name = \"placeholder\"");
+    let applied: Vec<Option<String>> = rows
+        .chunks(2)
+        .enumerate()
+        .flat_map(|(i, chunk)| {
+            texts(
+                &undecided.apply(i, batch(chunk)).unwrap().kept,
+                "description",
+            )
+        })
+        .collect();
+    assert_eq!(applied, decided);
 }
 
 #[test]

@@ -100,11 +100,13 @@ impl ValidateStage {
 
     /// Runs tag, decide and apply over `batches` in order on the calling thread.
     pub fn run(&mut self, batches: Vec<Batch>) -> Result<Vec<StageOutput>, CoreError> {
-        let attrs = batches
-            .iter()
-            .map(|b| self.tag(b))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.decide(&Batch::identities(&batches), attrs)?;
+        if self.needs_decision() {
+            let attrs = batches
+                .iter()
+                .map(|b| self.tag(b))
+                .collect::<Result<Vec<_>, _>>()?;
+            self.decide(&Batch::identities(&batches), attrs)?;
+        }
         batches
             .into_iter()
             .enumerate()
@@ -249,13 +251,24 @@ impl GlobalStage for ValidateStage {
         Ok(())
     }
 
+    /// Only `unique` rules compare rows with each other; without them every verdict is the
+    /// row's own, found in `apply`.
+    fn needs_decision(&self) -> bool {
+        !self.unique.is_empty()
+    }
+
     fn apply(&self, index: usize, batch: Batch) -> Result<StageOutput, CoreError> {
         let rows = batch.len();
-        let verdicts = self
-            .decided
-            .get(index)
-            .filter(|v| v.len() == rows)
-            .ok_or_else(|| invalid(format!("validate apply: no decisions for batch {index}")))?;
+        let row_local: Vec<RowVerdicts>;
+        let verdicts = if self.needs_decision() {
+            self.decided
+                .get(index)
+                .filter(|v| v.len() == rows)
+                .ok_or_else(|| invalid(format!("validate apply: no decisions for batch {index}")))?
+        } else {
+            row_local = self.tag(&batch)?.into_iter().map(|a| a.verdicts).collect();
+            &row_local
+        };
 
         let mut report = StageReport {
             rows_in: rows as u64,
@@ -743,8 +756,26 @@ mod tests {
     }
 
     #[test]
-    fn apply_without_decide_is_an_error() {
-        let s = stage(RULES).unwrap();
+    fn with_a_unique_rule_apply_without_decide_is_an_error() {
+        let s = stage(UNIQUE_RULES).unwrap();
+        assert!(s.needs_decision());
         assert!(s.apply(0, rows_batch(&tickets())).is_err());
+    }
+
+    #[test]
+    fn row_local_rules_need_no_decision_and_apply_alone_gives_the_same_output() {
+        let local = stage(RULES).unwrap();
+        assert!(!local.needs_decision());
+        let alone = local.apply(0, rows_batch(&tickets())).unwrap();
+
+        let mut decided = stage(RULES).unwrap();
+        let batch = rows_batch(&tickets());
+        let attrs = vec![decided.tag(&batch).unwrap()];
+        decided
+            .decide(&Batch::identities(std::slice::from_ref(&batch)), attrs)
+            .unwrap();
+        let after_decision = decided.apply(0, batch).unwrap();
+        assert_eq!(alone.kept.data, after_decision.kept.data);
+        assert_eq!(decisions(&[alone]), decisions(&[after_decision]));
     }
 }
