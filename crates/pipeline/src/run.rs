@@ -719,10 +719,6 @@ fn execute(mut plan: Plan, options: &RunOptions, threads: usize) -> Result<RunSu
     })
 }
 
-/// Writes `lineage.parquet`, one row per input record in source order, and returns it with the
-/// split-leakage gate. Rows borrow from the run's state (no string is copied); row groups are
-/// made into columns in parallel and encoded in order, so the file is the same whatever the
-/// thread count.
 /// Where a lineage row comes from: a kept row (batch, row) or a removal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fate {
@@ -778,6 +774,10 @@ fn fates_in_source_order(
     order
 }
 
+/// Writes `lineage.parquet`, one row per input record in source order, and returns it with the
+/// split-leakage gate. Rows borrow from the run's state (no string is copied); row groups are
+/// made into columns in parallel and encoded in order, so the file is the same whatever the
+/// thread count.
 #[allow(clippy::too_many_arguments)]
 fn write_lineage(
     out_dir: &std::path::Path,

@@ -98,7 +98,8 @@ impl ValidateStage {
         self.rules.iter().map(Rule::info).collect()
     }
 
-    /// Runs tag, decide and apply over `batches` in order on the calling thread.
+    /// Runs tag, decide (when the rules need a decision) and apply over `batches` in order on
+    /// the calling thread.
     pub fn run(&mut self, batches: Vec<Batch>) -> Result<Vec<StageOutput>, CoreError> {
         if self.needs_decision() {
             let attrs = batches
